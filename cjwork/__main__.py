@@ -1,0 +1,3 @@
+from cjwork.cli import main
+
+main()

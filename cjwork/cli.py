@@ -1,0 +1,89 @@
+"""The ``cjwork`` command line: thin — parse, call the package, print.
+
+Every :class:`~cjwork.errors.CjworkError` becomes a clean message on stderr and its exit
+code (1 bad input, 2 wrong usage); nothing a user typed or supplied produces a traceback.
+Each command lives in this file as a small function that calls into the package.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cjwork._version import __version__
+from cjwork.errors import CjworkError
+
+EXISTING_DIR = click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
+OUT_PATH = click.Path(path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cjwork")
+def cli() -> None:
+    """cjwork — customer journey management: journey maps as data, personas,
+    feedback linked to touchpoints, journey analytics and reports."""
+
+
+def echo_err(message: str) -> None:
+    """Print a message to stderr."""
+    click.echo(message, err=True)
+
+
+# --------------------------------------------------------------------------- sample
+
+
+@cli.command()
+@click.argument("out_dir", type=OUT_PATH)
+@click.option("--customers", "n_customers", type=click.IntRange(min=10), default=3000, show_default=True, help="Number of customers to generate.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed; the same seed gives the same bytes.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True, help="File format of the tables.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+def sample(out_dir: Path, n_customers: int, seed: int, fmt: str, progress: bool) -> None:
+    """Write a complete sample workspace for a fictional German energy provider to OUT_DIR."""
+    from cjwork.sample import write_sample
+
+    summary = write_sample(out_dir, n_customers=n_customers, seed=seed, fmt=fmt, progress=progress)
+    click.echo(summary)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+def validate(data_dir: Path) -> None:
+    """Check DATA_DIR against the data contract; list every problem as FILE:ROW:COLUMN: message."""
+    from cjwork.io.loader import validate_workspace
+
+    report = validate_workspace(data_dir)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command line, turning cjwork errors into messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="cjwork", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        echo_err("Aborted.")
+        sys.exit(1)
+    except CjworkError as exc:
+        echo_err(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        echo_err("Interrupted.")
+        sys.exit(130)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
