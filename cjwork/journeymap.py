@@ -256,7 +256,14 @@ def load_journey_map(path: str | Path) -> JourneyMap:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise JourneyMapError(
-            [Problem(path.name, None, None, f"file not found at {path}; every workspace needs a journeys.yml (start from templates/journeys.yml)")],
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f"file not found at {path}; every workspace needs a journeys.yml (start from templates/journeys.yml)",
+                )
+            ],
             summary=f"cannot read the journey map {path}",
         ) from None
     text = raw.decode("utf-8-sig", errors="replace")
@@ -266,13 +273,20 @@ def load_journey_map(path: str | Path) -> JourneyMap:
 def parse_journey_map(text: str, source: str = "journeys.yml") -> JourneyMap:
     """Validate journey-map YAML given as text; see :func:`load_journey_map`."""
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        doc = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         raise JourneyMapError(
-            [Problem(source, line, None, f"not valid YAML: {reason}; check indentation and quoting near this line")],
+            [
+                Problem(
+                    source,
+                    line,
+                    None,
+                    f"not valid YAML: {reason}; check indentation and quoting near this line",
+                )
+            ],
             summary=f"cannot parse {source}",
         ) from None
     return _Builder(source).build(doc)
@@ -321,14 +335,22 @@ class _Builder:
     def build(self, doc: Any) -> JourneyMap:
         if not isinstance(doc, _LineDict):
             raise JourneyMapError(
-                [Problem(self.source, 1, None, "the file must be a mapping with a 'journeys:' list")],
+                [
+                    Problem(
+                        self.source, 1, None, "the file must be a mapping with a 'journeys:' list"
+                    )
+                ],
                 summary=f"cannot use {self.source}",
             )
         self._keys(doc, _TOP_KEYS, "the top level")
         journeys_raw = doc.get("journeys")
         journeys: list[Journey] = []
         if not isinstance(journeys_raw, list) or not journeys_raw:
-            self.problem(doc.key_lines.get("journeys", doc.line), "journeys", "'journeys' must be a non-empty list of journeys")
+            self.problem(
+                doc.key_lines.get("journeys", doc.line),
+                "journeys",
+                "'journeys' must be a non-empty list of journeys",
+            )
         else:
             seen: dict[str, int] = {}
             for j_raw in journeys_raw:
@@ -337,20 +359,34 @@ class _Builder:
                     continue
                 line = j_raw.key_lines.get("id", j_raw.line)
                 if journey.id in seen:
-                    self.problem(line, "id", f"duplicate journey id '{journey.id}' (first defined on line {seen[journey.id]})")
+                    self.problem(
+                        line,
+                        "id",
+                        f"duplicate journey id '{journey.id}' (first defined on line {seen[journey.id]})",
+                    )
                 else:
                     seen[journey.id] = line
                 journeys.append(journey)
         language = str(doc.get("language", "de"))
         if language not in LANGUAGES:
-            self.problem(doc.key_lines.get("language", doc.line), "language", f"language must be one of {', '.join(LANGUAGES)}, got '{language}'")
+            self.problem(
+                doc.key_lines.get("language", doc.line),
+                "language",
+                f"language must be one of {', '.join(LANGUAGES)}, got '{language}'",
+            )
         timezone = str(doc.get("timezone", "UTC"))
         try:
             pd.Timestamp("2024-01-01").tz_localize(timezone)
-        except Exception:  # noqa: BLE001 - any tz failure is a user error here
-            self.problem(doc.key_lines.get("timezone", doc.line), "timezone", f"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin or UTC")
+        except Exception:
+            self.problem(
+                doc.key_lines.get("timezone", doc.line),
+                "timezone",
+                f"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin or UTC",
+            )
         if self.problems:
-            raise JourneyMapError(self.problems, summary=f"{len(self.problems)} problem(s) in {self.source}")
+            raise JourneyMapError(
+                self.problems, summary=f"{len(self.problems)} problem(s) in {self.source}"
+            )
         version = doc.get("version")
         return JourneyMap(
             journeys=tuple(journeys),
@@ -364,7 +400,11 @@ class _Builder:
 
     def _journey(self, raw: Any, parent_line: int) -> Journey | None:
         if not isinstance(raw, _LineDict):
-            self.problem(parent_line, "journeys", "every entry of 'journeys' must be a mapping with id, name and stages")
+            self.problem(
+                parent_line,
+                "journeys",
+                "every entry of 'journeys' must be a mapping with id, name and stages",
+            )
             return None
         self._keys(raw, _JOURNEY_KEYS, "a journey")
         jid = self._id(raw, "a journey")
@@ -373,7 +413,11 @@ class _Builder:
         stages_raw = raw.get("stages")
         stages: list[Stage] = []
         if not isinstance(stages_raw, list) or not stages_raw:
-            self.problem(raw.key_lines.get("stages", raw.line), "stages", f"journey '{jid}' needs a non-empty 'stages' list")
+            self.problem(
+                raw.key_lines.get("stages", raw.line),
+                "stages",
+                f"journey '{jid}' needs a non-empty 'stages' list",
+            )
         else:
             seen: dict[str, int] = {}
             pos = 0
@@ -384,7 +428,11 @@ class _Builder:
                 pos += len(stage.touchpoints)
                 line = s_raw.key_lines.get("id", s_raw.line)
                 if stage.id in seen:
-                    self.problem(line, "id", f"duplicate stage id '{stage.id}' in journey '{jid}' (first on line {seen[stage.id]})")
+                    self.problem(
+                        line,
+                        "id",
+                        f"duplicate stage id '{stage.id}' in journey '{jid}' (first on line {seen[stage.id]})",
+                    )
                 else:
                     seen[stage.id] = line
                 stages.append(stage)
@@ -398,7 +446,11 @@ class _Builder:
 
     def _stage(self, raw: Any, jid: str, order: int, pos: int, parent_line: int) -> Stage | None:
         if not isinstance(raw, _LineDict):
-            self.problem(parent_line, "stages", f"every stage of journey '{jid}' must be a mapping with id, name and touchpoints")
+            self.problem(
+                parent_line,
+                "stages",
+                f"every stage of journey '{jid}' must be a mapping with id, name and touchpoints",
+            )
             return None
         self._keys(raw, _STAGE_KEYS, f"a stage of journey '{jid}'")
         sid = self._id(raw, f"a stage of journey '{jid}'")
@@ -407,7 +459,11 @@ class _Builder:
         tps_raw = raw.get("touchpoints")
         tps: list[Touchpoint] = []
         if not isinstance(tps_raw, list) or not tps_raw:
-            self.problem(raw.key_lines.get("touchpoints", raw.line), "touchpoints", f"stage '{sid}' of journey '{jid}' needs a non-empty 'touchpoints' list")
+            self.problem(
+                raw.key_lines.get("touchpoints", raw.line),
+                "touchpoints",
+                f"stage '{sid}' of journey '{jid}' needs a non-empty 'touchpoints' list",
+            )
         else:
             for t_raw in tps_raw:
                 tp = self._touchpoint(t_raw, jid, sid, pos + len(tps), raw.line)
@@ -422,9 +478,15 @@ class _Builder:
             description=self._text(raw, "description"),
         )
 
-    def _touchpoint(self, raw: Any, jid: str, sid: str, order: int, parent_line: int) -> Touchpoint | None:
+    def _touchpoint(
+        self, raw: Any, jid: str, sid: str, order: int, parent_line: int
+    ) -> Touchpoint | None:
         if not isinstance(raw, _LineDict):
-            self.problem(parent_line, "touchpoints", f"every touchpoint of stage '{sid}' must be a mapping with at least an id")
+            self.problem(
+                parent_line,
+                "touchpoints",
+                f"every touchpoint of stage '{sid}' must be a mapping with at least an id",
+            )
             return None
         self._keys(raw, _TOUCHPOINT_KEYS, f"touchpoint of stage '{sid}'")
         tid = self._id(raw, f"a touchpoint of stage '{sid}'")
@@ -432,7 +494,11 @@ class _Builder:
             return None
         line = raw.key_lines.get("id", raw.line)
         if tid in self.seen_touchpoints:
-            self.problem(line, "id", f"duplicate touchpoint id '{tid}' (first on line {self.seen_touchpoints[tid]}); touchpoint ids must be unique across the whole file")
+            self.problem(
+                line,
+                "id",
+                f"duplicate touchpoint id '{tid}' (first on line {self.seen_touchpoints[tid]}); touchpoint ids must be unique across the whole file",
+            )
         else:
             self.seen_touchpoints[tid] = line
         return Touchpoint(
@@ -454,18 +520,32 @@ class _Builder:
             return {}
         line = raw.key_lines.get("keywords", raw.line)
         if not isinstance(kw, _LineDict):
-            self.problem(line, "keywords", f"keywords of '{tid}' must map a language (de, en) to a list of words")
+            self.problem(
+                line,
+                "keywords",
+                f"keywords of '{tid}' must map a language (de, en) to a list of words",
+            )
             return {}
         out: dict[str, tuple[str, ...]] = {}
         for lang, words in kw.items():
             kline = kw.key_lines.get(lang, line)
             if lang not in LANGUAGES:
-                self.problem(kline, "keywords", f"keyword language '{lang}' of '{tid}' must be one of {', '.join(LANGUAGES)}")
+                self.problem(
+                    kline,
+                    "keywords",
+                    f"keyword language '{lang}' of '{tid}' must be one of {', '.join(LANGUAGES)}",
+                )
                 continue
             if isinstance(words, str):
                 words = [words]
-            if not isinstance(words, list) or not all(isinstance(w, str | int | float) for w in words):
-                self.problem(kline, "keywords", f"keywords.{lang} of '{tid}' must be a list of words, e.g. [hotline, warteschleife]")
+            if not isinstance(words, list) or not all(
+                isinstance(w, str | int | float) for w in words
+            ):
+                self.problem(
+                    kline,
+                    "keywords",
+                    f"keywords.{lang} of '{tid}' must be a list of words, e.g. [hotline, warteschleife]",
+                )
                 continue
             out[lang] = tuple(str(w).strip().lower() for w in words if str(w).strip())
         return out
@@ -476,22 +556,38 @@ class _Builder:
             return {}
         line = raw.key_lines.get("kpis", raw.line)
         if not isinstance(kpis, _LineDict):
-            self.problem(line, "kpis", f"kpis of '{tid}' must map a metric name to {{target: N, better: lower|higher}}")
+            self.problem(
+                line,
+                "kpis",
+                f"kpis of '{tid}' must map a metric name to {{target: N, better: lower|higher}}",
+            )
             return {}
         out: dict[str, KpiTarget] = {}
         for metric, spec in kpis.items():
             kline = kpis.key_lines.get(metric, line)
             if not isinstance(spec, _LineDict):
-                self.problem(kline, "kpis", f"KPI '{metric}' of '{tid}' must be a mapping like {{target: 60, better: lower}}")
+                self.problem(
+                    kline,
+                    "kpis",
+                    f"KPI '{metric}' of '{tid}' must be a mapping like {{target: 60, better: lower}}",
+                )
                 continue
             self._keys(spec, _KPI_KEYS, f"KPI '{metric}' of '{tid}'")
             target = spec.get("target")
             if isinstance(target, bool) or not isinstance(target, int | float):
-                self.problem(spec.key_lines.get("target", kline), "target", f"KPI '{metric}' of '{tid}' needs a numeric target, got {target!r}")
+                self.problem(
+                    spec.key_lines.get("target", kline),
+                    "target",
+                    f"KPI '{metric}' of '{tid}' needs a numeric target, got {target!r}",
+                )
                 continue
             better = str(spec.get("better", "lower"))
             if better not in KPI_DIRECTIONS:
-                self.problem(spec.key_lines.get("better", kline), "better", f"KPI '{metric}' of '{tid}': better must be 'lower' or 'higher', got '{better}'")
+                self.problem(
+                    spec.key_lines.get("better", kline),
+                    "better",
+                    f"KPI '{metric}' of '{tid}': better must be 'lower' or 'higher', got '{better}'",
+                )
                 continue
             out[str(metric)] = KpiTarget(
                 metric=str(metric),

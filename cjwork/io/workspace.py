@@ -59,7 +59,12 @@ class Workspace:
         if missing:
             raise DataError(
                 [
-                    Problem(f"{n}.csv", None, None, f"this analysis needs {n}.csv or {n}.parquet in {self.path}")
+                    Problem(
+                        f"{n}.csv",
+                        None,
+                        None,
+                        f"this analysis needs {n}.csv or {n}.parquet in {self.path}",
+                    )
                     for n in missing
                 ],
                 summary=f"missing table(s): {', '.join(missing)}",
