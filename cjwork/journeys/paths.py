@@ -1,0 +1,239 @@
+"""Paths: variants, directly-follows transitions, loops and repeats per touchpoint.
+
+Definitions
+-----------
+variant
+    The complete sequence of touchpoint ids of a case, in case order (time, ties in file
+    order), joined by ``" > "``. ``cases`` counts cases with that sequence, ``share`` is
+    ``cases`` over all cases of the journey, ``completion_rate`` the share of those cases
+    that reached the journey's last stage.
+transition
+    A directly-follows pair ``source → target``: two consecutive events of one case.
+    ``count`` counts pairs; ``median_s`` and ``p90_s`` are the linear-interpolated median
+    and 90th percentile of the seconds between them (as ``pandas.Series.quantile``).
+repeat / loop
+    At a touchpoint: ``repeat_cases`` are cases with two or more events there (the customer
+    who calls the hotline three times), ``self_loops`` directly-follows pairs ``A → A``,
+    ``returns`` re-visits after at least one other touchpoint in between.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cjwork.journeys.engine import Prepared
+
+SEPARATOR = " > "
+
+VARIANT_COLUMNS = [
+    "journey",
+    "variant",
+    "cases",
+    "share",
+    "completion_rate",
+    "length",
+    "median_duration_s",
+    "rank",
+]
+TRANSITION_COLUMNS = [
+    "journey",
+    "source",
+    "target",
+    "count",
+    "median_s",
+    "p90_s",
+    "share_of_source",
+    "source_stage",
+    "target_stage",
+]
+LOOP_COLUMNS = [
+    "journey",
+    "touchpoint",
+    "events",
+    "cases",
+    "repeat_cases",
+    "repeat_share",
+    "cases_3plus",
+    "max_per_case",
+    "self_loops",
+    "returns",
+]
+
+
+def _journey_filter(prep: Prepared, journey: str | None, alias: str = "") -> tuple[str, list]:
+    col = f"{alias}journey" if alias else "journey"
+    if journey is None:
+        return "", []
+    return f"WHERE {col} = ?", [journey]
+
+
+def variants(prep: Prepared, journey: str | None = None, top: int | None = None) -> pd.DataFrame:
+    """Variants per journey with ``cases``, ``share`` and ``completion_rate``.
+
+    Parameters
+    ----------
+    prep : Prepared
+    journey : str, optional
+        One journey (default: all selected).
+    top : int, optional
+        Keep the ``top`` most frequent variants per journey and fold the rest into one row
+        ``"(other: N variants)"`` so that shares still sum to 1.
+
+    Returns
+    -------
+    DataFrame
+        :data:`VARIANT_COLUMNS`, sorted by journey (map order), cases descending, variant.
+        ``length`` is the number of events, ``median_duration_s`` the median case duration.
+    """
+    where, params = _journey_filter(prep, journey)
+    df = prep.df(
+        f"""WITH v AS (
+                SELECT journey, variant, count(*) AS cases,
+                       avg(CAST(complete AS DOUBLE)) AS completion_rate,
+                       len(variant) AS length,
+                       quantile_cont(epoch(end_ts) - epoch(start_ts), 0.5) AS median_duration_s
+                FROM cases {where} GROUP BY journey, variant)
+            SELECT v.*, v.cases / sum(v.cases) OVER (PARTITION BY v.journey) AS share
+            FROM v""",
+        params,
+    )
+    if df.empty:
+        return pd.DataFrame(columns=VARIANT_COLUMNS)
+    names = _names(prep)
+    df["variant"] = [
+        SEPARATOR.join(names[j][i] for i in v)
+        for j, v in zip(df["journey"], df["variant"], strict=True)
+    ]
+    df = _order_journeys(prep, df).sort_values(
+        ["_j", "cases", "variant"], ascending=[True, False, True], kind="mergesort"
+    )
+    df["rank"] = df.groupby("journey", sort=False).cumcount() + 1
+    if top is not None:
+        df = _fold_rest(df, top)
+    return df[VARIANT_COLUMNS].reset_index(drop=True)
+
+
+def _fold_rest(df: pd.DataFrame, top: int) -> pd.DataFrame:
+    keep = df[df["rank"] <= top]
+    rest = df[df["rank"] > top]
+    if rest.empty:
+        return keep
+    w = rest["cases"]
+    agg = (
+        rest.assign(_c=rest["completion_rate"] * w, _len=rest["length"] * w)
+        .groupby(["_j", "journey"], sort=False)
+        .agg(
+            cases=("cases", "sum"), share=("share", "sum"), _c=("_c", "sum"), _n=("variant", "size")
+        )
+        .reset_index()
+    )
+    agg["completion_rate"] = agg["_c"] / agg["cases"]
+    agg["variant"] = [f"(other: {n} variants)" for n in agg["_n"]]
+    agg["length"] = pd.NA
+    agg["median_duration_s"] = float("nan")
+    agg["rank"] = top + 1
+    out = pd.concat([keep, agg[keep.columns.intersection(agg.columns)]], ignore_index=True)
+    return out.sort_values(["_j", "rank"], kind="mergesort")
+
+
+def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
+    """Directly-follows transitions with ``count``, ``median_s`` and ``p90_s``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`TRANSITION_COLUMNS`, sorted by journey, source and target in map order.
+        ``share_of_source`` is the pair's share of all transitions leaving ``source``.
+
+    Notes
+    -----
+    For a partitioned engine the exact merge keeps the histogram
+    ``(journey, source, target, dt_next_s) → n`` per partition; summing histograms and
+    reading quantiles from the cumulative counts gives exactly these figures.
+    """
+    where, params = _journey_filter(prep, journey)
+    cond = "next_tp_idx IS NOT NULL" + (" AND journey = ?" if journey else "")
+    df = prep.df(
+        f"""SELECT journey, tp_idx AS src, next_tp_idx AS dst, count(*) AS count,
+                   quantile_cont(dt_next_s, 0.5) AS median_s, quantile_cont(dt_next_s, 0.9) AS p90_s
+            FROM steps WHERE {cond} GROUP BY journey, tp_idx, next_tp_idx""",
+        params,
+    )
+    if df.empty:
+        return pd.DataFrame(columns=TRANSITION_COLUMNS)
+    df["share_of_source"] = df["count"] / df.groupby(["journey", "src"])["count"].transform("sum")
+    tpm = _tpmap(prep)
+    names = _names(prep)
+    df["source"] = [names[j][i] for j, i in zip(df["journey"], df["src"], strict=True)]
+    df["target"] = [names[j][i] for j, i in zip(df["journey"], df["dst"], strict=True)]
+    stage = {(r.journey, r.tp_idx): r.stage for r in tpm.itertuples()}
+    df["source_stage"] = [stage[(j, i)] for j, i in zip(df["journey"], df["src"], strict=True)]
+    df["target_stage"] = [stage[(j, i)] for j, i in zip(df["journey"], df["dst"], strict=True)]
+    df = _order_journeys(prep, df).sort_values(["_j", "src", "dst"], kind="mergesort")
+    return df[TRANSITION_COLUMNS].reset_index(drop=True)
+
+
+def loops(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
+    """Loops and repeats per touchpoint (every touchpoint of the map, zeros where unused).
+
+    Returns
+    -------
+    DataFrame
+        :data:`LOOP_COLUMNS` in map order.
+    """
+    cond = "WHERE s.journey = ?" if journey else ""
+    params = [journey] if journey else []
+    df = prep.df(
+        f"""WITH pc AS (
+                SELECT s.journey, s.case_key, s.tp_idx, count(*) AS n,
+                       count(*) FILTER (WHERE s.next_tp_idx = s.tp_idx) AS selfl
+                FROM steps s {cond} GROUP BY s.journey, s.case_key, s.tp_idx)
+            SELECT journey, tp_idx, sum(n) AS events, count(*) AS cases,
+                   count(*) FILTER (WHERE n >= 2) AS repeat_cases,
+                   count(*) FILTER (WHERE n >= 3) AS cases_3plus,
+                   max(n) AS max_per_case, sum(selfl) AS self_loops,
+                   sum(n - 1 - selfl) AS returns
+            FROM pc GROUP BY journey, tp_idx""",
+        params,
+    )
+    tpm = _tpmap(prep)
+    if journey:
+        tpm = tpm[tpm["journey"] == journey]
+    out = tpm[["journey", "touchpoint", "tp_idx"]].merge(df, on=["journey", "tp_idx"], how="left")
+    for c in [
+        "events",
+        "cases",
+        "repeat_cases",
+        "cases_3plus",
+        "max_per_case",
+        "self_loops",
+        "returns",
+    ]:
+        out[c] = out[c].fillna(0).astype("int64")
+    out["repeat_share"] = (out["repeat_cases"] / out["cases"]).where(out["cases"] > 0)
+    out = _order_journeys(prep, out).sort_values(["_j", "tp_idx"], kind="mergesort")
+    return out[LOOP_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tpmap(prep: Prepared) -> pd.DataFrame:
+    cached = getattr(prep, "_tpmap_cache", None)
+    if cached is None:
+        cached = prep.df("SELECT * FROM tpmap ORDER BY journey, tp_idx")
+        prep._tpmap_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _names(prep: Prepared) -> dict[str, dict[int, str]]:
+    tpm = _tpmap(prep)
+    out: dict[str, dict[int, str]] = {}
+    for j, i, t in zip(tpm["journey"], tpm["tp_idx"], tpm["touchpoint"], strict=True):
+        out.setdefault(j, {})[int(i)] = t
+    return out
+
+
+def _order_journeys(prep: Prepared, df: pd.DataFrame) -> pd.DataFrame:
+    rank = {j: i for i, j in enumerate(prep.journeys)}
+    return df.assign(_j=df["journey"].map(rank))
