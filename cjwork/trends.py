@@ -1,0 +1,440 @@
+"""KPI tracking over time: volume, sentiment, NPS, completion and process KPIs per period.
+
+:func:`kpi_trends` returns one row per (period, touchpoint) of a journey, plus one row per
+period for the whole journey (``touchpoint`` empty), and flags a change against the
+previous period **only when it is statistically meaningful**:
+
+=============  ==========================================  ====================  ==============
+metric         per period                                  test vs. previous     practical size
+=============  ==========================================  ====================  ==============
+volume         events at the touchpoint; cases started      Poisson rate ratio    ×1.25 or ÷1.25
+               for the whole journey (per day of the       (conditional
+               period covered by the data, so partial      binomial)
+               first/last periods are not a "drop")
+sentiment      mean ``sentiment_score`` of feedback        Welch t               0.10
+nps            % promoters (9–10) − % detractors (0–6)     Welch t on ±100 codes 5 points
+completion     share of cases complete (touchpoint:        two-proportion z      3 %-points
+               cases passing it in the period; journey:
+               cases started in the period)
+kpi_<metric>   mean of each process metric the journey     Welch t               10 % of the
+               map sets a KPI target for at the touchpoint                       previous mean
+=============  ==========================================  ====================  ==============
+
+A change is flagged when (1) both periods hold at least ``min_n`` observations of the
+metric (events, feedback rows or cases; default 30), (2) its p-value, corrected for
+multiple testing over *every* test in the table (Holm–Bonferroni by default, so the chance
+of any false flag in a table stays below ``alpha``; ``correction="bh"`` controls the false
+discovery rate instead), is below ``alpha`` (0.05), and (3) the change is at least the
+practical size above (``min_effect`` overrides these). The previous period is the
+previous one that has data for that touchpoint.
+
+Periods are the calendar periods of DuckDB's ``date_trunc`` in UTC (weeks start on
+Monday); ``period`` is the period's first day, ``period_label`` reads ``2025-03``,
+``2025-W10`` or ``2025Q1``.
+
+Event-level work runs in DuckDB on the analytics engine's prepared ``steps``/``cases``
+tables (:func:`cjwork.journeys.engine.prepare`; pass ``prepared=`` to reuse one), so the
+cases and completion here are the same as in the funnel and variants tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cjwork.errors import UsageError
+from cjwork.journeymap import JourneyMap
+from cjwork.stats import adjust_pvalues, rate_ratio_test, two_proportion_test, welch_test
+
+PERIODS = ("week", "month", "quarter")
+CONTRACT_COLUMNS = [
+    "period",
+    "touchpoint",
+    "volume",
+    "sentiment",
+    "nps",
+    "completion",
+    "significant_change",
+]
+DEFAULT_MIN_EFFECT = {
+    "volume": 1.25,
+    "sentiment": 0.10,
+    "nps": 5.0,
+    "completion": 0.03,
+    "kpi": 0.10,
+}
+_FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q"}
+
+
+def period_label(start: pd.Series, period: str) -> pd.Series:
+    """Readable labels for period start dates: ``2025-03``, ``2025-W10``, ``2025Q1``."""
+    s = pd.to_datetime(start)
+    if period == "month":
+        return s.dt.strftime("%Y-%m")
+    if period == "quarter":
+        return s.dt.year.astype(str) + "Q" + s.dt.quarter.astype(str)
+    iso = s.dt.isocalendar()
+    return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+
+
+def _period_end(start: pd.Series, period: str) -> pd.Series:
+    off = {
+        "week": pd.DateOffset(weeks=1),
+        "month": pd.DateOffset(months=1),
+        "quarter": pd.DateOffset(months=3),
+    }[period]
+    return pd.to_datetime(start) + off
+
+
+def _empty(journey: str) -> pd.DataFrame:
+    cols = ["journey", *CONTRACT_COLUMNS, "period_label", "changed_metrics", "change_detail"]
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+
+
+def kpi_trends(
+    events: pd.DataFrame | None,
+    feedback: pd.DataFrame | None,
+    journey_map: JourneyMap,
+    journey: str,
+    period: str = "month",
+    *,
+    prepared=None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    min_n: int = 30,
+    min_effect: dict[str, float] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per-period KPIs of one journey with statistically meaningful changes flagged.
+
+    The method (what is measured, which test, the correction, minimum n and practical
+    size) is in the module docstring of :mod:`cjwork.trends`.
+
+    Parameters
+    ----------
+    events : DataFrame or None
+        The Workspace events table (``customer_id``, ``timestamp``, ``journey``,
+        ``touchpoint``, optional ``case_id`` and numeric process metrics). ``None``: only
+        feedback-based columns are filled.
+    feedback : DataFrame or None
+        Scored, linked feedback (``journey``, ``touchpoint``, ``timestamp``,
+        ``sentiment_score``, optional ``nps``); rows without a timestamp are not counted.
+    journey_map : JourneyMap
+    journey : str
+        The journey id.
+    period : {"month", "week", "quarter"}
+    prepared : cjwork.journeys.engine.Prepared, optional
+        Reuse a prepared engine that holds ``journey`` (else one is built from ``events``).
+    alpha : float
+        Significance level after the multiple-testing correction.
+    correction : {"holm", "bh", "none"}
+    min_n : int
+        Minimum observations in both periods for a metric to be tested.
+    min_effect : dict, optional
+        Practical minimum change per metric (keys ``volume`` (a ratio), ``sentiment``,
+        ``nps``, ``completion``, ``kpi`` (relative)), merged over the defaults.
+    level : float
+        Confidence level of the change intervals.
+
+    Returns
+    -------
+    DataFrame
+        Sorted by ``period`` then map order (journey row first), columns ``journey``,
+        ``period`` (first day, datetime), ``touchpoint`` ("" for the whole journey),
+        ``volume``, ``sentiment``, ``nps``, ``completion``, ``significant_change``, then
+        ``period_label``, ``feedback`` (feedback rows), ``cases``, one ``kpi_<metric>``
+        column per process metric with a KPI target in the journey, ``changed_metrics``
+        (comma-separated) and ``change_detail`` (e.g. ``"sentiment -0.42 (p=0.0003)"``).
+    """
+    if period not in PERIODS:
+        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha must be between 0 and 1, got {alpha!r}")
+    if min_n < 2:
+        raise UsageError(f"min_n must be >= 2, got {min_n}")
+    try:
+        jour = journey_map.journey(journey)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    eff = {**DEFAULT_MIN_EFFECT, **(min_effect or {})}
+    tp_order = {"": -1, **{tp.id: i for i, tp in enumerate(jour.touchpoints)}}
+    kpi_metrics = sorted({m for tp in jour.touchpoints for m in tp.kpis})
+    kpi_at = {(tp.id, m) for tp in jour.touchpoints for m in tp.kpis}
+
+    parts: list[pd.DataFrame] = []  # long: touchpoint, period, metric, kind, a, b, c (+ value)
+    window = None
+    if events is not None or prepared is not None:
+        ev_long, window = _event_stats(
+            events, journey_map, journey, period, prepared, kpi_metrics, kpi_at
+        )
+        parts.append(ev_long)
+    if feedback is not None and len(feedback) and "timestamp" in feedback:
+        parts.append(_feedback_stats(feedback, journey, period, tp_order))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty(journey)
+    long = pd.concat(parts, ignore_index=True)
+    long = long[long["touchpoint"].isin(tp_order)]
+    long = _test_changes(long, period, window, alpha, correction, min_n, eff, level)
+
+    wide = long.pivot_table(
+        index=["period", "touchpoint"],
+        columns="metric",
+        values="value",
+        aggfunc="first",
+        observed=True,
+    )
+    wide = wide.reset_index()
+    wide.columns.name = None
+    for c in ("volume", "sentiment", "nps", "completion", "feedback", "cases"):
+        if c not in wide:
+            wide[c] = np.nan
+    flags = long[long["flag"]].copy()
+    change_txt = (
+        flags["change"]
+        .map("{:+.3g}".format)
+        .where(flags["kind"] != "rate", "×" + flags["change"].map("{:.2f}".format))
+    )
+    flags["detail"] = (
+        flags["metric"] + " " + change_txt + " (p=" + flags["p_adj"].map("{:.2g}".format) + ")"
+    )
+    agg = flags.groupby(["period", "touchpoint"], observed=True).agg(
+        changed_metrics=("metric", ", ".join), change_detail=("detail", "; ".join)
+    )
+    wide = wide.merge(agg.reset_index(), on=["period", "touchpoint"], how="left")
+    wide["significant_change"] = wide["changed_metrics"].notna()
+    wide["changed_metrics"] = wide["changed_metrics"].fillna("")
+    wide["change_detail"] = wide["change_detail"].fillna("")
+    wide["journey"] = journey
+    wide["period_label"] = period_label(wide["period"], period)
+    wide["_ord"] = wide["touchpoint"].map(tp_order)
+    wide = wide.sort_values(["period", "_ord"], kind="stable").drop(columns="_ord")
+    for c in ("volume", "feedback", "cases"):
+        wide[c] = wide[c].round().astype("Int64")
+    kpi_cols = [f"kpi_{m}" for m in kpi_metrics if f"kpi_{m}" in wide]
+    cols = [
+        "journey",
+        *CONTRACT_COLUMNS,
+        "period_label",
+        "feedback",
+        "cases",
+        *kpi_cols,
+        "changed_metrics",
+        "change_detail",
+    ]
+    return wide[cols].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- statistics per cell
+
+
+def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at):
+    from cjwork.journeys.engine import period_expr, prepare
+
+    prep = prepared if prepared is not None else prepare(events, jmap, journey)
+    if journey not in prep.journeys:
+        raise UsageError(
+            f"the prepared engine does not hold journey '{journey}'; prepare it with that journey"
+        )
+    p_ev = period_expr(period, "s.ts")
+    metrics = [m for m in kpi_metrics if m in prep.metrics]
+    msql = "".join(
+        f', avg(s."{m}") AS "{m}__mean", var_samp(s."{m}") AS "{m}__var", count(s."{m}") AS "{m}__n"'
+        for m in metrics
+    )
+    per_tp = prep.df(
+        f"""SELECT {p_ev} AS period, s.touchpoint, count(*) AS volume,
+                   count(DISTINCT s.case_key) AS cases,
+                   count(DISTINCT s.case_key) FILTER (WHERE c.complete) AS completed {msql}
+            FROM steps s JOIN cases c ON s.journey = c.journey AND s.case_key = c.case_key
+            WHERE s.journey = ? GROUP BY ALL""",
+        [journey],
+    )
+    p_case = period_expr(period, "start_ts")
+    per_j = prep.df(
+        f"""SELECT {p_case} AS period, '' AS touchpoint, count(*) AS volume, count(*) AS cases,
+                   count(*) FILTER (WHERE complete) AS completed
+            FROM cases WHERE journey = ? GROUP BY ALL""",
+        [journey],
+    )
+    lo, hi = prep.con.execute(
+        "SELECT min(ts), max(ts) FROM steps WHERE journey = ?", [journey]
+    ).fetchone()
+    window = (pd.Timestamp(lo), pd.Timestamp(hi)) if lo is not None else None
+    rows = []
+    for frame in (per_j, per_tp):
+        if not len(frame):
+            continue
+        base = frame[["period", "touchpoint"]]
+        rows.append(
+            base.assign(
+                metric="volume",
+                kind="rate",
+                a=frame["volume"],
+                b=np.nan,
+                c=np.nan,
+                value=frame["volume"],
+            )
+        )
+        rows.append(
+            base.assign(
+                metric="cases", kind="none", a=np.nan, b=np.nan, c=np.nan, value=frame["cases"]
+            )
+        )
+        rows.append(
+            base.assign(
+                metric="completion",
+                kind="prop",
+                a=frame["completed"],
+                b=frame["cases"],
+                c=np.nan,
+                value=frame["completed"] / frame["cases"].where(frame["cases"] > 0),
+            )
+        )
+    for m in metrics:
+        keep = per_tp["touchpoint"].isin([t for (t, mm) in kpi_at if mm == m])
+        f = per_tp[keep & (per_tp[f"{m}__n"] > 0)]
+        rows.append(
+            f[["period", "touchpoint"]].assign(
+                metric=f"kpi_{m}",
+                kind="mean",
+                a=f[f"{m}__mean"],
+                b=f[f"{m}__var"],
+                c=f[f"{m}__n"],
+                value=f[f"{m}__mean"],
+            )
+        )
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(out):
+        out["period"] = pd.to_datetime(out["period"])
+        out["touchpoint"] = out["touchpoint"].astype(str)
+    return out, window
+
+
+def _feedback_stats(feedback, journey, period, tp_order) -> pd.DataFrame:
+    fb = feedback[feedback["journey"].astype("string") == journey]
+    ts = pd.to_datetime(fb["timestamp"], utc=True, errors="coerce")
+    ok = ts.notna().to_numpy()
+    fb, ts = fb[ok], ts[ok].dt.tz_convert(None)
+    if not len(fb):
+        return pd.DataFrame()
+    start = ts.dt.to_period(_FREQ[period]).dt.start_time
+    tp = fb["touchpoint"].astype("string").fillna("")
+    tp = tp.where(tp.isin(list(tp_order)), "")
+    score = (
+        pd.to_numeric(fb["sentiment_score"], errors="coerce")
+        if "sentiment_score" in fb
+        else pd.Series(np.nan, index=fb.index)
+    )
+    nps = (
+        pd.to_numeric(fb["nps"], errors="coerce")
+        if "nps" in fb
+        else pd.Series(np.nan, index=fb.index)
+    )
+    code = np.where(nps >= 9, 100.0, np.where(nps <= 6, -100.0, 0.0))
+    code = pd.Series(np.where(nps.notna(), code, np.nan), index=fb.index)
+    d = pd.DataFrame(
+        {
+            "period": start.to_numpy(),
+            "touchpoint": tp.to_numpy(),
+            "score": score.to_numpy(),
+            "nps": code.to_numpy(),
+        }
+    )
+    # each feedback counts for its touchpoint and for the whole journey
+    both = pd.concat([d[d["touchpoint"] != ""], d.assign(touchpoint="")], ignore_index=True)
+    g = both.groupby(["period", "touchpoint"], observed=True)
+    st = g.agg(
+        n=("score", "size"),
+        s_mean=("score", "mean"),
+        s_var=("score", "var"),
+        s_n=("score", "count"),
+        p_mean=("nps", "mean"),
+        p_var=("nps", "var"),
+        p_n=("nps", "count"),
+    ).reset_index()
+    base = st[["period", "touchpoint"]]
+    return pd.concat(
+        [
+            base.assign(
+                metric="feedback", kind="none", a=np.nan, b=np.nan, c=np.nan, value=st["n"]
+            ),
+            base.assign(
+                metric="sentiment",
+                kind="mean",
+                a=st["s_mean"],
+                b=st["s_var"],
+                c=st["s_n"],
+                value=st["s_mean"],
+            ),
+            base.assign(
+                metric="nps",
+                kind="mean",
+                a=st["p_mean"],
+                b=st["p_var"],
+                c=st["p_n"],
+                value=st["p_mean"],
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def _test_changes(long, period, window, alpha, correction, min_n, eff, level) -> pd.DataFrame:
+    long = long.sort_values(["touchpoint", "metric", "period"], kind="stable").reset_index(
+        drop=True
+    )
+    long = long[~((long["kind"] == "mean") & ~(long["c"] > 0))].reset_index(drop=True)
+    grp = long.groupby(["touchpoint", "metric"], sort=False)
+    prev = grp[["a", "b", "c", "value", "period"]].shift(1)
+    has_prev = prev["period"].notna()
+    long["change"] = np.nan
+    long["p"] = np.nan
+    # means (sentiment, nps, kpi_*): Welch t
+    m = (long["kind"] == "mean") & has_prev & (long["c"] >= min_n) & (prev["c"] >= min_n)
+    w = welch_test(
+        prev.loc[m, "a"],
+        prev.loc[m, "b"],
+        prev.loc[m, "c"],
+        long.loc[m, "a"],
+        long.loc[m, "b"],
+        long.loc[m, "c"],
+        level,
+    )
+    long.loc[m, "change"] = w["diff"].to_numpy()
+    long.loc[m, "p"] = w["p"].to_numpy()
+    # proportions (completion): two-proportion z
+    m = (long["kind"] == "prop") & has_prev & (long["b"] >= min_n) & (prev["b"] >= min_n)
+    z = two_proportion_test(
+        prev.loc[m, "a"], prev.loc[m, "b"], long.loc[m, "a"], long.loc[m, "b"], level
+    )
+    long.loc[m, "change"] = z["diff"].to_numpy()
+    long.loc[m, "p"] = z["p"].to_numpy()
+    # volume: Poisson rate per day of the period covered by the data
+    m = (long["kind"] == "rate") & has_prev & (long["a"] >= min_n) & (prev["a"] >= min_n)
+    if m.any() and window is not None:
+        e2 = _exposure_days(long.loc[m, "period"], period, window)
+        e1 = _exposure_days(prev.loc[m, "period"], period, window)
+        r = rate_ratio_test(prev.loc[m, "a"], e1, long.loc[m, "a"], e2)
+        long.loc[m, "change"] = r["ratio"].to_numpy()
+        long.loc[m, "p"] = r["p"].to_numpy()
+    long["p_adj"] = adjust_pvalues(long["p"].to_numpy(), correction)
+    size_ok = pd.Series(False, index=long.index)
+    is_mean = long["kind"] == "mean"
+    kpi = long["metric"].str.startswith("kpi_")
+    size_ok |= is_mean & ~kpi & (long["change"].abs() >= long["metric"].map(eff).fillna(np.inf))
+    size_ok |= kpi & (long["change"].abs() >= eff["kpi"] * prev["a"].abs())
+    size_ok |= (long["kind"] == "prop") & (long["change"].abs() >= eff["completion"])
+    ratio = long["change"]
+    size_ok |= (long["kind"] == "rate") & ((ratio >= eff["volume"]) | (ratio <= 1 / eff["volume"]))
+    long["flag"] = (long["p_adj"] < alpha) & size_ok.fillna(False)
+    return long
+
+
+def _exposure_days(start: pd.Series, period: str, window) -> np.ndarray:
+    s = pd.to_datetime(start)
+    e = _period_end(s, period)
+    lo, hi = window
+    a = s.where(s > lo, lo)
+    b = e.where(e < hi, hi)
+    return ((b - a).dt.total_seconds() / 86400).clip(lower=0).to_numpy()
