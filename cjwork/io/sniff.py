@@ -1,0 +1,431 @@
+"""Sniffing files as they come out of real systems: encoding, delimiter, decimals, timestamps.
+
+Every function here is vectorised (pyarrow / pandas string kernels); none loops over rows.
+
+Encoding
+    A byte-order mark decides first (UTF-8, UTF-16). Otherwise the file is checked as
+    *strict* UTF-8, streaming through it in chunks; if that fails it is read as
+    Windows-1252, the encoding of "CSV (Trennzeichen-getrennt)" exports from Excel on
+    German Windows. This rule is deterministic and exact: a Windows-1252 file that
+    contains any umlaut, ß or € is (practically) never valid UTF-8, and a valid UTF-8
+    file is never mistaken for something else. A statistical detector such as
+    charset-normalizer guesses from byte frequencies, which goes wrong on short files
+    with few non-ASCII characters (it happily names cp1250, latin-1 or mac_roman), and it
+    must sample a large file instead of checking all of it. charset-normalizer is only
+    asked for a *hint* in the error message when neither rule fits.
+Delimiter
+    Counted in the header line (column names rarely contain delimiters), confirmed on the
+    first lines of data.
+Decimal commas
+    ``12,5`` is read as 12.5 in numeric columns; ``1.234,5`` as 1234.5 when the column uses
+    decimal commas. A column that mixes ``12,5`` and ``12.5`` is ambiguous and an error.
+Timestamps
+    ISO 8601 with or without offset (``2024-03-05T14:30:00+01:00``, ``...Z``,
+    ``2024-03-05 14:30``, ``2024-03-05``) and German ``DD.MM.YYYY HH:MM[:SS]`` /
+    ``DD.MM.YYYY``. Values without an offset are local time in the journey map's
+    ``timezone``; all are converted to UTC. Local times that do not exist or exist twice
+    (daylight-saving changes) are ambiguous and reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CHUNK = 1 << 23  # 8 MiB
+DELIMITERS = (",", ";", "\t", "|")
+TIMESTAMP_UNIT = "us"
+UTC_DTYPE = pd.DatetimeTZDtype(unit=TIMESTAMP_UNIT, tz="UTC")
+
+
+class SniffError(ValueError):
+    """A file whose layout cannot be determined; carries the line (or None) and the fix."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """What :func:`sniff_csv` found out about a delimited text file."""
+
+    encoding: str
+    delimiter: str
+    header: list[str]
+
+    @property
+    def encoding_label(self) -> str:
+        """A human name of the encoding."""
+        return {
+            "utf-8": "UTF-8",
+            "utf-8-sig": "UTF-8 with BOM",
+            "cp1252": "Windows-1252",
+            "utf-16": "UTF-16",
+        }.get(self.encoding, self.encoding)
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def detect_encoding(path: str | Path) -> str:
+    """Return the encoding of a text file: ``utf-8-sig``, ``utf-16``, ``utf-8`` or ``cp1252``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Raises
+    ------
+    SniffError
+        When the file is neither UTF-8 nor Windows-1252 (with the line of the first byte
+        that fits neither, and a hint from charset-normalizer).
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        offset = 0
+        try:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk, final=False)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    # Not UTF-8: Windows-1252 decodes every byte but five; check them.
+    bad = _first_undefined_cp1252(path)
+    if bad is None:
+        return "cp1252"
+    byte_offset, line = bad
+    hint = _charset_hint(path)
+    raise SniffError(
+        f"cannot tell the text encoding: not UTF-8 and not Windows-1252 (byte {byte_offset}){hint}; "
+        "save the file as 'CSV UTF-8' (Excel: Save as > CSV UTF-8) and try again",
+        line=line,
+    )
+
+
+def _first_undefined_cp1252(path: Path) -> tuple[int, int] | None:
+    undefined = np.array([0x81, 0x8D, 0x8F, 0x90, 0x9D], dtype=np.uint8)
+    offset = 0
+    lines = 1
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            arr = np.frombuffer(chunk, dtype=np.uint8)
+            hits = np.flatnonzero(np.isin(arr, undefined))
+            if hits.size:
+                first = int(hits[0])
+                return offset + first, lines + chunk.count(b"\n", 0, first)
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+    return None
+
+
+def _charset_hint(path: Path) -> str:
+    try:
+        from charset_normalizer import from_bytes
+
+        with path.open("rb") as fh:
+            best = from_bytes(fh.read(1 << 20)).best()
+        if best is not None:
+            return f"; it looks like {best.encoding}"
+    except Exception:
+        pass
+    return ""
+
+
+# --------------------------------------------------------------------------- delimiter
+
+
+def sniff_csv(path: str | Path) -> CsvDialect:
+    """Find encoding, delimiter and header of a delimited text file.
+
+    The delimiter is the candidate (``,`` ``;`` tab ``|``) that splits the header into the
+    most columns and splits the first data lines into the same number of fields.
+
+    Raises
+    ------
+    SniffError
+        Empty file, or a header that no delimiter splits consistently.
+    """
+    path = Path(path)
+    encoding = detect_encoding(path)
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    text = head.decode(encoding, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.splitlines()
+    if len(head) == 1 << 16 and lines:
+        lines = lines[:-1]  # the last line may be cut
+    lines = [ln for ln in lines[:200] if ln.strip()]
+    if not lines:
+        raise SniffError("the file is empty; it needs a header line with the column names", line=1)
+    header_line = lines[0]
+    scores: list[tuple[int, int, str]] = []
+    for cand in DELIMITERS:
+        fields = _split(header_line, cand)
+        if len(fields) < 2:
+            continue
+        sample = [_split(ln, cand) for ln in lines[1:50]]
+        consistent = sum(len(f) == len(fields) for f in sample)
+        scores.append((consistent, len(fields), cand))
+    if not scores:
+        delimiter = ","
+    else:
+        scores.sort(reverse=True)
+        delimiter = scores[0][2]
+    header = [h.strip() for h in _split(header_line, delimiter)]
+    return CsvDialect(encoding=encoding, delimiter=delimiter, header=header)
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return [line]
+
+
+# --------------------------------------------------------------------------- numbers
+
+_DOT_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_COMMA_NUMBER = r"[-+]?\d+,\d+"
+_GROUPED_COMMA = r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+
+
+@dataclass
+class Parsed:
+    """The result of a vectorised parse: values, the rows that failed and why."""
+
+    values: pd.Series
+    bad: np.ndarray  # boolean mask of rows that could not be read
+    reasons: pd.Series | None = None  # message per bad row (aligned with the values)
+    note: str | None = None  # something worth a warning (e.g. decimal commas read)
+
+
+def parse_numbers(values: pd.Series, *, what: str = "a number") -> Parsed:
+    """Read a column as float64, accepting decimal commas.
+
+    Parameters
+    ----------
+    values : Series
+        Strings or numbers; empty strings and nulls become NaN.
+    what : str
+        How the expected value is described in messages.
+
+    Returns
+    -------
+    Parsed
+        ``values`` as float64; ``bad`` marks non-empty values that are not numbers or
+        that are ambiguous (``12.5`` in a column that otherwise uses decimal commas).
+    """
+    n = len(values)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return Parsed(values.astype("float64"), np.zeros(n, dtype=bool))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return Parsed(values.astype("float64"), np.zeros(n, dtype=bool))
+    s = values.astype("str").str.strip()
+    missing = (s.isna() | (s == "")).to_numpy()
+    comma = s.str.fullmatch(_COMMA_NUMBER).fillna(False).to_numpy(dtype=bool)
+    grouped = s.str.fullmatch(_GROUPED_COMMA).fillna(False).to_numpy(dtype=bool)
+    reasons = None
+    note = None
+    bad_ambiguous = np.zeros(n, dtype=bool)
+    if (
+        comma.any()
+        or (grouped & s.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)).any()
+    ):
+        # the column uses decimal commas: '.' can only be a thousands separator
+        dotted = s.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+        bad_ambiguous = dotted & ~grouped
+        cleaned = s.where(~grouped, s.str.replace(".", "", regex=False))
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+        note = "decimal commas read as decimal points"
+    else:
+        cleaned = s
+    nums = pd.to_numeric(
+        cleaned.where(~pd.Series(missing | bad_ambiguous, index=s.index)), errors="coerce"
+    )
+    nums = nums.astype("float64")
+    not_number = np.isnan(nums.to_numpy()) & ~missing & ~bad_ambiguous
+    bad = not_number | bad_ambiguous
+    if bad.any():
+        reasons = pd.Series(pd.NA, index=values.index, dtype="object")
+        if not_number.any():
+            reasons[not_number] = f"is not {what}"
+        if bad_ambiguous.any():
+            reasons[bad_ambiguous] = (
+                "is ambiguous: this column uses decimal commas (12,5) but this value has a "
+                "decimal point; write every number the same way"
+            )
+        nums = nums.where(~bad)
+    return Parsed(nums, bad, reasons, note)
+
+
+def numeric_share(values: pd.Series) -> float:
+    """Share of the non-empty values that :func:`parse_numbers` can read (0 … 1)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return 1.0
+    s = values.astype("str").str.strip()
+    present = ~(s.isna() | (s == ""))
+    if not present.any():
+        return 0.0
+    parsed = parse_numbers(values)
+    return float((~parsed.bad & present.to_numpy()).sum() / present.sum())
+
+
+# --------------------------------------------------------------------------- timestamps
+
+_ISO_NAIVE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+_ISO_AWARE = (
+    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|[+-]\d{2}(?::?\d{2})?)"
+)
+_DE_FORMATS = (
+    (r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}", "%d.%m.%Y %H:%M:%S"),
+    (r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}", "%d.%m.%Y %H:%M"),
+    (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
+)
+_SLASHED = r"\d{1,2}/\d{1,2}/\d{2,4}.*"
+_TWO_DIGIT_YEAR = r"\d{1,2}\.\d{1,2}\.\d{2}(?: .*)?"
+
+TIMESTAMP_HELP = "write ISO 8601 (2024-03-05T14:30:00+01:00) or DD.MM.YYYY HH:MM"
+
+
+def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
+    """Read a timestamp column into tz-aware UTC ``datetime64[us, UTC]``.
+
+    Parameters
+    ----------
+    values : Series
+        Strings (ISO 8601 with or without offset, ``DD.MM.YYYY[ HH:MM[:SS]]``),
+        naive or tz-aware datetimes, or dates.
+    tz : str
+        The IANA time zone of values without an offset (the journey map's ``timezone``).
+
+    Returns
+    -------
+    Parsed
+        ``bad`` marks values that cannot be read, are not real dates, or are ambiguous
+        local times (daylight-saving changes); empty values are NaT and not bad.
+    """
+    n = len(values)
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return Parsed(values.dt.tz_convert("UTC").astype(UTC_DTYPE), np.zeros(n, dtype=bool))
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return _localize(values, tz, np.zeros(n, dtype=bool), None)
+    if pd.api.types.is_object_dtype(dtype) and _all_dates(values):
+        return _localize(pd.to_datetime(values), tz, np.zeros(n, dtype=bool), None)
+    if pd.api.types.is_numeric_dtype(dtype):
+        present = values.notna().to_numpy()
+        reasons = pd.Series(pd.NA, index=values.index, dtype="object")
+        reasons[present] = f"is a number, not a timestamp; {TIMESTAMP_HELP}"
+        empty = pd.Series(pd.NaT, index=values.index, dtype=UTC_DTYPE)
+        return Parsed(empty, present, reasons)
+
+    s = values.astype("str").str.strip()
+    missing = (s.isna() | (s == "")).to_numpy()
+    index = values.index
+    out_naive = pd.Series(pd.NaT, index=index, dtype=f"datetime64[{TIMESTAMP_UNIT}]")
+    out_aware = pd.Series(pd.NaT, index=index, dtype=UTC_DTYPE)
+    matched = missing.copy()
+    aware_mask = np.zeros(n, dtype=bool)
+
+    def fm(pattern: str) -> np.ndarray:
+        return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & ~matched
+
+    m = fm(_ISO_NAIVE)
+    if m.any():
+        sub = s[m].str.replace(",", ".", regex=False)
+        out_naive[m] = pd.to_datetime(sub, format="ISO8601", errors="coerce").astype(
+            out_naive.dtype
+        )
+        matched |= m
+    m = fm(_ISO_AWARE) if not matched.all() else np.zeros(n, dtype=bool)
+    if m.any():
+        sub = s[m].str.replace(",", ".", regex=False).str.replace(" Z", "Z", regex=False)
+        out_aware[m] = pd.to_datetime(sub, format="ISO8601", utc=True, errors="coerce").astype(
+            UTC_DTYPE
+        )
+        matched |= m
+        aware_mask |= m
+    for pattern, fmt in _DE_FORMATS:
+        if matched.all():
+            break
+        m = fm(pattern)
+        if m.any():
+            out_naive[m] = pd.to_datetime(s[m], format=fmt, errors="coerce").astype(out_naive.dtype)
+            matched |= m
+
+    reasons = pd.Series(pd.NA, index=index, dtype="object")
+    unreadable = ~matched
+    if unreadable.any():
+        slashed = s.str.fullmatch(_SLASHED).fillna(False).to_numpy(dtype=bool) & unreadable
+        two_digit = s.str.fullmatch(_TWO_DIGIT_YEAR).fillna(False).to_numpy(dtype=bool) & unreadable
+        reasons[unreadable] = "cannot be read as a timestamp; " + TIMESTAMP_HELP
+        reasons[slashed] = (
+            "is ambiguous: with slashes the order of day and month is unknown; " + TIMESTAMP_HELP
+        )
+        reasons[two_digit] = (
+            "has a two-digit year; write the year with four digits (DD.MM.YYYY HH:MM)"
+        )
+    invalid = (
+        matched
+        & ~missing
+        & np.where(aware_mask, out_aware.isna().to_numpy(), out_naive.isna().to_numpy())
+    )
+    if invalid.any():
+        reasons[invalid] = "is not a real date or time (e.g. 31.02. or 25:00); " + TIMESTAMP_HELP
+    bad = unreadable | invalid
+    local = _localize(out_naive, tz, bad | aware_mask, reasons)
+    lost = local.bad & ~(bad | aware_mask)
+    result = local.values.where(~aware_mask, out_aware)
+    return Parsed(result.astype(UTC_DTYPE), bad | lost, local.reasons)
+
+
+def _all_dates(values: pd.Series) -> bool:
+    import datetime as _dt
+
+    first = values.dropna()
+    return bool(len(first)) and isinstance(first.iloc[0], _dt.date)
+
+
+def _localize(naive: pd.Series, tz: str, bad: np.ndarray, reasons: pd.Series | None) -> Parsed:
+    """Naive local times in ``tz`` → UTC; DST gaps and overlaps become bad rows."""
+    naive = naive.astype(f"datetime64[{TIMESTAMP_UNIT}]")
+    if tz == "UTC":
+        out = naive.dt.tz_localize("UTC")
+        return Parsed(out.astype(UTC_DTYPE), bad, reasons)
+    local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    lost = local.isna().to_numpy() & naive.notna().to_numpy() & ~bad
+    if lost.any():
+        if reasons is None:
+            reasons = pd.Series(pd.NA, index=naive.index, dtype="object")
+        # a local time lost at a spring-forward gap does not exist; one in the autumn overlap is ambiguous
+        sub = naive[lost]
+        forced = sub.dt.tz_localize(tz, ambiguous=np.ones(len(sub), dtype=bool), nonexistent="NaT")
+        gap = forced.isna().to_numpy()
+        msgs = np.where(
+            gap,
+            f"does not exist in {tz} (clocks jump forward at the daylight-saving change); "
+            "write it with a UTC offset, e.g. 2024-03-31T02:30:00+01:00",
+            f"is ambiguous in {tz} (it happens twice when the clocks go back); "
+            "write it with a UTC offset, e.g. 2024-10-27T02:30:00+01:00 or +02:00",
+        )
+        reasons[lost] = msgs
+        bad = bad | lost
+    return Parsed(local.dt.tz_convert("UTC").astype(UTC_DTYPE), bad, reasons)
