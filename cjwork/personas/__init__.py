@@ -1,0 +1,170 @@
+"""Personas: customer features, :class:`PersonaModel` (an estimator), profiles and names.
+
+>>> from cjwork.personas import find_personas             # doctest: +SKIP
+>>> result = find_personas(ws, n_personas="auto", random_state=0)  # doctest: +SKIP
+>>> result.assignments.head()                             # doctest: +SKIP
+>>> print(result.profiles.to_markdown())                  # doctest: +SKIP
+
+One computation serves the command line (``cjwork personas``), the notebook
+(``notebooks/personas.ipynb``) and the journey report: :func:`find_personas` builds the
+features, fits the model, names and profiles the personas and returns all of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cjwork.personas.features import FEATURES, build_features, describe_features
+from cjwork.personas.model import PersonaModel, PersonaParameterError
+from cjwork.personas.profiles import PersonaCard, PersonaProfiles, persona_funnels, profile_personas
+
+__all__ = [
+    "FEATURES",
+    "PersonaCard",
+    "PersonaModel",
+    "PersonaParameterError",
+    "PersonaProfiles",
+    "PersonaResult",
+    "assign_personas",
+    "build_features",
+    "describe_features",
+    "find_personas",
+    "persona_funnels",
+    "profile_personas",
+]
+
+
+@dataclass
+class PersonaResult:
+    """Everything :func:`find_personas` computed.
+
+    Attributes
+    ----------
+    features : DataFrame
+        One row per customer (index ``customer_id``).
+    model : PersonaModel
+        The fitted model (``k_scores_``, ``stability_ari_``, ...).
+    assignments : DataFrame
+        ``customer_id``, ``persona_id`` (1 … k, 1 = largest persona), ``persona_name``.
+    profiles : PersonaProfiles
+    """
+
+    features: pd.DataFrame
+    model: PersonaModel
+    assignments: pd.DataFrame
+    profiles: PersonaProfiles
+
+
+def find_personas(
+    ws,
+    n_personas="auto",
+    random_state=0,
+    *,
+    blocks=None,
+    language: str = "en",
+    sentiment: str = "auto",
+    profile: bool = True,
+    **model_params,
+) -> PersonaResult:
+    """Features → PersonaModel → names and profiles, in one call.
+
+    Parameters
+    ----------
+    ws : Workspace
+        A loaded workspace (:func:`cjwork.load`).
+    n_personas : "auto" or int
+        Number of personas, or ``"auto"`` to choose it (see :class:`PersonaModel`).
+    random_state : int
+        Seed for every random step.
+    blocks : sequence of str, optional
+        Feature blocks (``customers``, ``events``, ``feedback``); default all present.
+    language : {"en", "de"}
+        Language of persona names and cards.
+    sentiment : {"auto", "text", "rating"}
+        Source of feedback sentiment (see :func:`build_features`).
+    profile : bool
+        Also build the profiles (names need them; without, names are "Persona N").
+    **model_params
+        Further :class:`PersonaModel` parameters (``method``, ``k_range``, ``selection``,
+        ``max_fit_rows``, ``n_stability_runs``, ...).
+
+    Returns
+    -------
+    PersonaResult
+    """
+    from cjwork.personas.features import BLOCKS, _resolve_blocks
+
+    chosen = _resolve_blocks(ws, blocks)
+    prep = None
+    enriched = None
+    try:
+        if ws.events is not None and len(ws.events) and ("events" in chosen or profile):
+            from cjwork.journeys.engine import prepare
+
+            prep = prepare(ws.events, ws.journeys)
+        if (
+            ws.feedback is not None
+            and sentiment in ("auto", "text")
+            and ("feedback" in chosen or profile)
+        ):
+            enriched = _enrich(ws, sentiment)
+        features = build_features(
+            ws,
+            blocks=[b for b in BLOCKS if b in chosen],
+            sentiment=sentiment,
+            enriched_feedback=enriched,
+            prep=prep,
+        )
+        model = PersonaModel(n_personas=n_personas, random_state=random_state, **model_params)
+        labels = model.fit_predict(features) + 1
+        assignments = pd.DataFrame(
+            {
+                "customer_id": pd.array(features.index.to_numpy(dtype=object), dtype="string"),
+                "persona_id": labels.astype(np.int64),
+            }
+        )
+        if profile:
+            profiles = profile_personas(
+                ws, assignments, features, language=language, prep=prep, enriched_feedback=enriched
+            )
+            names = profiles.names
+        else:
+            profiles = None
+            names = {int(p): f"Persona {p}" for p in np.unique(labels)}
+        assignments["persona_name"] = pd.array([names[int(p)] for p in labels], dtype="string")
+    finally:
+        if prep is not None:
+            prep.close()
+    return PersonaResult(features=features, model=model, assignments=assignments, profiles=profiles)
+
+
+def _enrich(ws, sentiment: str):
+    try:
+        from cjwork.text import enrich_feedback  # type: ignore[attr-defined]
+    except ImportError:
+        if sentiment == "text":
+            raise
+        return None
+    return enrich_feedback(ws)
+
+
+def assign_personas(ws, n_personas="auto", random_state=0, **kwargs) -> pd.DataFrame:
+    """Find personas in a workspace and return one row per customer.
+
+    Parameters
+    ----------
+    ws : Workspace
+    n_personas : "auto" or int
+    random_state : int
+    **kwargs
+        Passed to :func:`find_personas` (``blocks``, ``language``, model parameters).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``persona_id`` (1 = largest persona), ``persona_name``.
+    """
+    return find_personas(ws, n_personas=n_personas, random_state=random_state, **kwargs).assignments

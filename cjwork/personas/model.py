@@ -1,0 +1,578 @@
+"""``PersonaModel``: customers → personas, as a scikit-learn estimator.
+
+The model is a preprocessing step (``ColumnTransformer``: median imputation, ``log1p`` for
+skewed non-negative counts, standard scaling; one-hot encoding for categories) followed by
+k-means or a Gaussian mixture. With ``n_personas="auto"`` the number of personas is chosen
+over ``k_range`` by a stated criterion — the silhouette (higher is better) or the BIC
+(lower is better) — and the whole curve is kept in ``k_scores_``. A stability check refits
+the chosen model on bootstrap samples with fresh seeds and reports the mean pairwise
+adjusted Rand index (``stability_ari_``): close to 1 means the personas are a property of
+the data, not of the seed.
+
+On big data the clustering is *sampled*: the preprocessing and the clustering are fitted on
+a random sample of at most ``max_fit_rows`` customers (k selection on at most
+``k_selection_rows``), and every customer is then assigned with ``predict`` — k-means on
+100,000 rows finds the same centres as on a million, in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.cluster import KMeans
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import NotFittedError
+from sklearn.impute import SimpleImputer
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from cjwork._version import __version__
+from cjwork.errors import ModelError, UsageError
+
+MODEL_FORMAT = "cjwork-persona-model"
+MISSING_CATEGORY = "(missing)"
+
+#: a non-negative numeric feature with a skewness above this is log1p-transformed
+SKEW_THRESHOLD = 1.0
+
+
+class PersonaParameterError(UsageError, ValueError):
+    """An invalid parameter of :class:`PersonaModel` (a ``ValueError`` and a usage error, exit 2)."""
+
+
+class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
+    """Find personas: clusters of customers over their features.
+
+    Parameters
+    ----------
+    n_personas : "auto" or int, default="auto"
+        Number of personas. ``"auto"`` chooses it over ``k_range`` by ``selection``.
+    method : {"kmeans", "gmm"}, default="kmeans"
+        k-means, or a Gaussian mixture (full covariances).
+    k_range : tuple of int, default=(2, 8)
+        Smallest and largest k tried by ``"auto"`` (inclusive).
+    selection : {"silhouette", "bic"}, default="silhouette"
+        The criterion for ``"auto"``: mean silhouette (higher is better; measured on a
+        sample of at most ``silhouette_rows``) or the Bayesian information criterion (lower
+        is better; the mixture's own BIC for ``"gmm"``, the spherical-Gaussian BIC of the
+        partition for ``"kmeans"``).
+    n_stability_runs : int, default=5
+        Bootstrap refits with fresh seeds for ``stability_ari_``; 0 or 1 skips the check.
+    max_fit_rows : int, default=100_000
+        Fit on a random sample of at most this many customers, then assign everyone.
+    k_selection_rows : int, default=20_000
+        Sample size for trying the candidate k.
+    silhouette_rows : int, default=5_000
+        Sample size for the silhouette.
+    n_init : int, default=10
+        Restarts of k-means / the mixture for the final fit (the k search uses fewer).
+    random_state : int, RandomState or None, default=None
+        Seed for every random step (sampling, initialisation, stability refits).
+
+    Attributes
+    ----------
+    n_personas_ : int
+        The number of personas found.
+    labels_ : ndarray of shape (n_customers,)
+        Persona of each training customer, 0 … n_personas_-1, ordered by size (0 = largest).
+    k_scores_ : DataFrame
+        The selection curve: ``k``, ``silhouette``, ``bic`` (for the criteria computed),
+        ``inertia`` (k-means), ``chosen``.
+    stability_ari_ : float
+        Mean pairwise adjusted Rand index of the stability refits (NaN when skipped).
+    stability_scores_ : ndarray
+        The pairwise ARIs behind ``stability_ari_``.
+    feature_names_in_ : ndarray of str
+        The feature columns, in order.
+    numeric_features_, categorical_features_, log_features_ : list of str
+        How each column was treated (``log_features_``: skewed counts that got ``log1p``).
+    feature_names_out_ : ndarray of str
+        Columns of the preprocessed space (:meth:`transform`).
+    preprocessor_ : ColumnTransformer
+        The fitted preprocessing.
+    estimator_ : KMeans or GaussianMixture
+        The fitted clustering (its labels are mapped to size order by ``label_order_``).
+    cluster_centers_ : ndarray
+        Persona centres in the preprocessed space, in persona order.
+    n_features_in_ : int
+    n_fit_rows_ : int
+        Customers the clustering was fitted on (< rows when sampled).
+    """
+
+    def __init__(
+        self,
+        n_personas="auto",
+        method="kmeans",
+        k_range=(2, 8),
+        selection="silhouette",
+        n_stability_runs=5,
+        max_fit_rows=100_000,
+        k_selection_rows=20_000,
+        silhouette_rows=5_000,
+        n_init=10,
+        random_state=None,
+    ):
+        self.n_personas = n_personas
+        self.method = method
+        self.k_range = k_range
+        self.selection = selection
+        self.n_stability_runs = n_stability_runs
+        self.max_fit_rows = max_fit_rows
+        self.k_selection_rows = k_selection_rows
+        self.silhouette_rows = silhouette_rows
+        self.n_init = n_init
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate_params(self) -> None:
+        k = self.n_personas
+        if not (
+            k == "auto" or (isinstance(k, int | np.integer) and not isinstance(k, bool) and k >= 2)
+        ):
+            raise PersonaParameterError(f"n_personas must be 'auto' or an int >= 2, got {k!r}")
+        if self.method not in ("kmeans", "gmm"):
+            raise PersonaParameterError(f"method must be 'kmeans' or 'gmm', got {self.method!r}")
+        if self.selection not in ("silhouette", "bic"):
+            raise PersonaParameterError(
+                f"selection must be 'silhouette' or 'bic', got {self.selection!r}"
+            )
+        kr = self.k_range
+        if (
+            not isinstance(kr, tuple | list)
+            or len(kr) != 2
+            or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in kr)
+            or kr[0] < 2
+            or kr[1] < kr[0]
+        ):
+            raise PersonaParameterError(
+                f"k_range must be a pair (low, high) of ints with 2 <= low <= high, got {kr!r}"
+            )
+        for name, low in (
+            ("n_stability_runs", 0),
+            ("max_fit_rows", 2),
+            ("k_selection_rows", 2),
+            ("silhouette_rows", 2),
+            ("n_init", 1),
+        ):
+            v = getattr(self, name)
+            if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
+                raise PersonaParameterError(f"{name} must be an int >= {low}, got {v!r}")
+
+    def _validate_data(self, X) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise PersonaParameterError(
+                f"X must be a pandas DataFrame of customer features (see cjwork.personas.build_features), got {type(X).__name__}"
+            )
+        if len(X) == 0:
+            raise ModelError("there are no customers to find personas in (0 rows)")
+        if len(X) == 1:
+            raise ModelError("personas need at least 2 customers; there is only 1 customer")
+        return X
+
+    @staticmethod
+    def _split_columns(X: pd.DataFrame) -> tuple[list[str], list[str], dict[str, str]]:
+        numeric, categorical, unusable = [], [], {}
+        for col in X.columns:
+            s = X[col]
+            if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+                values = pd.to_numeric(s, errors="coerce").astype("float64")
+                if values.notna().sum() == 0:
+                    unusable[col] = "no values"
+                elif values.nunique() < 2:
+                    unusable[col] = "the same value for every customer"
+                else:
+                    numeric.append(col)
+            elif (
+                isinstance(s.dtype, pd.CategoricalDtype)
+                or pd.api.types.is_string_dtype(s)
+                or s.dtype == object
+            ):
+                if s.nunique(dropna=False) < 2:
+                    unusable[col] = "the same value for every customer"
+                else:
+                    categorical.append(col)
+            else:
+                unusable[col] = f"unsupported type {s.dtype} (convert dates with build_features)"
+        return numeric, categorical, unusable
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, X, y=None):
+        """Find the personas in ``X`` (one row per customer, one column per feature).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Customer features, e.g. from :func:`cjwork.personas.build_features`.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = self._validate_data(X)
+        rng = check_random_state(self.random_state)
+
+        numeric, categorical, unusable = self._split_columns(X)
+        if (
+            not numeric
+            and not categorical
+            and unusable
+            and all(r == "the same value for every customer" for r in unusable.values())
+        ):
+            raise ModelError(
+                f"all {len(X):,} customers have identical features; personas need customers that differ"
+            )
+        if not numeric and not categorical:
+            detail = (
+                "; ".join(f"{c}: {r}" for c, r in unusable.items())
+                or "the table has no feature columns"
+            )
+            raise ModelError(
+                "no usable features to find personas in "
+                f"({detail}). Add customer attributes (age, segment, region, ...) to customers.csv "
+                "or provide events.csv/feedback.csv"
+            )
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.numeric_features_ = numeric
+        self.categorical_features_ = categorical
+        self.unused_features_ = unusable
+
+        n = len(X)
+        fit_idx = self._sample(n, self.max_fit_rows, rng)
+        Xfit = X.iloc[fit_idx]
+        self.log_features_ = [c for c in numeric if _is_skewed_count(Xfit[c])]
+        self.preprocessor_ = self._make_preprocessor(numeric, categorical, self.log_features_)
+        Z = np.asarray(self.preprocessor_.fit_transform(Xfit), dtype=np.float64)
+        self.feature_names_out_ = np.asarray(
+            self.preprocessor_.get_feature_names_out(), dtype=object
+        )
+        self.n_fit_rows_ = len(fit_idx)
+
+        n_distinct = _n_distinct_rows(Z)
+        if n_distinct < 2:
+            raise ModelError(
+                f"all {n:,} customers have identical features; personas need customers that differ"
+            )
+        if self.n_personas == "auto":
+            low, high = int(self.k_range[0]), int(self.k_range[1])
+            high = min(high, n_distinct - 1) if n_distinct > 2 else 2
+            if n_distinct == 2:
+                low = high = 2
+            low = min(low, high)
+            self.k_scores_ = self._score_k(Z, range(low, high + 1), rng)
+            best = self._best_k(self.k_scores_)
+            self.k_scores_["chosen"] = self.k_scores_["k"] == best
+        else:
+            best = int(self.n_personas)
+            if best > n_distinct:
+                what = (
+                    f"{n:,} customers"
+                    if n_distinct == n
+                    else f"{n:,} customers with only {n_distinct:,} distinct feature rows"
+                )
+                raise ModelError(
+                    f"n_personas={best} but there are {what}; ask for at most {n_distinct} personas"
+                )
+            self.k_scores_ = pd.DataFrame({"k": [best], "chosen": [True]})
+
+        self.estimator_ = self._cluster(best, self.n_init, rng.randint(np.iinfo(np.int32).max)).fit(
+            Z
+        )
+        raw = self.estimator_.predict(Z)
+        counts = np.bincount(raw, minlength=best)
+        centers = self._raw_centers()
+        # persona order: by size, largest first; ties by the centre's coordinates (deterministic)
+        order = sorted(range(best), key=lambda c: (-counts[c], tuple(np.round(centers[c], 9))))
+        self.label_order_ = np.empty(best, dtype=np.int64)
+        self.label_order_[order] = np.arange(best)
+        self.cluster_centers_ = centers[order]
+        self.n_personas_ = best
+
+        if len(fit_idx) == n:
+            self.labels_ = self.label_order_[raw]
+        else:
+            self.labels_ = self.predict(X)
+        self._stability(X, Z, best, rng)
+        return self
+
+    @staticmethod
+    def _sample(n: int, cap: int, rng: np.random.RandomState) -> np.ndarray:
+        if n <= cap:
+            return np.arange(n)
+        return np.sort(rng.choice(n, size=cap, replace=False))
+
+    @staticmethod
+    def _make_preprocessor(numeric, categorical, log_cols) -> ColumnTransformer:
+        plain = [c for c in numeric if c not in log_cols]
+        transformers = []
+        if plain:
+            transformers.append(
+                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), plain)
+            )
+        if log_cols:
+            transformers.append(
+                (
+                    "log",
+                    make_pipeline(
+                        SimpleImputer(strategy="median"),
+                        FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
+                        StandardScaler(),
+                    ),
+                    log_cols,
+                )
+            )
+        if categorical:
+            transformers.append(
+                (
+                    "cat",
+                    Pipeline(
+                        [
+                            (
+                                "as_text",
+                                FunctionTransformer(_as_text, feature_names_out="one-to-one"),
+                            ),
+                            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                        ]
+                    ),
+                    categorical,
+                )
+            )
+        return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=False)
+
+    def _cluster(self, k: int, n_init: int, seed: int):
+        if self.method == "kmeans":
+            return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+        return GaussianMixture(
+            n_components=k, covariance_type="full", n_init=n_init, reg_covar=1e-4, random_state=seed
+        )
+
+    def _raw_centers(self) -> np.ndarray:
+        est = self.estimator_
+        return np.asarray(est.cluster_centers_ if self.method == "kmeans" else est.means_)
+
+    def _score_k(self, Z: np.ndarray, ks, rng) -> pd.DataFrame:
+        idx = self._sample(len(Z), self.k_selection_rows, rng)
+        Zs = Z[idx]
+        sil_idx = self._sample(len(Zs), self.silhouette_rows, rng)
+        rows = []
+        for k in ks:
+            seed = rng.randint(np.iinfo(np.int32).max)
+            est = self._cluster(k, max(2, self.n_init // 2), seed).fit(Zs)
+            labels = est.predict(Zs)
+            row: dict[str, float] = {"k": k}
+            if self.selection == "silhouette" or self.method == "kmeans":
+                sl = labels[sil_idx]
+                row["silhouette"] = (
+                    float(silhouette_score(Zs[sil_idx], sl))
+                    if len(np.unique(sl)) > 1
+                    else float("nan")
+                )
+            if self.method == "kmeans":
+                row["inertia"] = float(est.inertia_)
+                row["bic"] = _kmeans_bic(Zs, labels, est.cluster_centers_)
+            else:
+                row["bic"] = float(est.bic(Zs))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _best_k(self, scores: pd.DataFrame) -> int:
+        col = self.selection
+        values = scores[col].to_numpy(dtype=float)
+        if np.isnan(values).all():
+            return int(scores["k"].iloc[0])
+        pos = np.nanargmax(values) if col == "silhouette" else np.nanargmin(values)
+        return int(scores["k"].iloc[pos])
+
+    def _stability(self, X: pd.DataFrame, Z: np.ndarray, k: int, rng) -> None:
+        runs = int(self.n_stability_runs)
+        if runs < 2:
+            self.stability_ari_ = float("nan")
+            self.stability_scores_ = np.array([])
+            return
+        eval_idx = self._sample(len(Z), self.k_selection_rows, rng)
+        Ze = Z[eval_idx]
+        labelings = []
+        for _ in range(runs):
+            boot = rng.randint(0, len(Z), size=len(Z))
+            est = self._cluster(
+                k, max(2, self.n_init // 2), rng.randint(np.iinfo(np.int32).max)
+            ).fit(Z[boot])
+            labelings.append(est.predict(Ze))
+        scores = np.array(
+            [adjusted_rand_score(a, b) for a, b in itertools.combinations(labelings, 2)]
+        )
+        self.stability_scores_ = scores
+        self.stability_ari_ = float(scores.mean())
+
+    # ------------------------------------------------------------------ using
+
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "estimator_")
+        except NotFittedError:
+            raise NotFittedError(
+                "This PersonaModel is not fitted yet: call fit(features) (or fit_predict) "
+                "before predict/transform, or load a saved model with PersonaModel.load(path)."
+            ) from None
+
+    def _check_columns(self, X) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise PersonaParameterError(
+                f"X must be a pandas DataFrame of customer features, got {type(X).__name__}"
+            )
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing:
+            raise ModelError(
+                f"the features differ from the ones the model was fitted on: missing {', '.join(map(str, missing))}; "
+                "build them with the same feature blocks"
+            )
+        return X[list(self.feature_names_in_)]
+
+    def transform(self, X) -> np.ndarray:
+        """Customers in the preprocessed space the personas were found in.
+
+        Returns
+        -------
+        ndarray of shape (n_customers, len(feature_names_out_))
+            Scaled numeric features and one-hot categories (use it for projections such
+            as PCA, or for distances to ``cluster_centers_``).
+        """
+        self._check_fitted()
+        X = self._check_columns(X)
+        return np.asarray(self.preprocessor_.transform(X), dtype=np.float64)
+
+    def predict(self, X) -> np.ndarray:
+        """The persona (0 … n_personas_-1) of each customer in ``X``, in chunks of 200,000 rows."""
+        self._check_fitted()
+        X = self._check_columns(X)
+        out = np.empty(len(X), dtype=np.int64)
+        step = 200_000
+        for start in range(0, len(X), step):
+            part = X.iloc[start : start + step]
+            Z = np.asarray(self.preprocessor_.transform(part), dtype=np.float64)
+            out[start : start + step] = self.label_order_[self.estimator_.predict(Z)]
+        return out
+
+    def fit_predict(self, X, y=None) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(X).labels_
+
+    def score_samples_distance(self, X) -> np.ndarray:
+        """Distance of each customer to its persona centre (small = typical of the persona)."""
+        Z = self.transform(X)
+        labels = self.predict(X)
+        return np.linalg.norm(Z - self.cluster_centers_[labels], axis=1)
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path: str | Path) -> Path:
+        """Save the fitted model with joblib, with the cjwork version and the feature list.
+
+        The file is written atomically (a temporary file beside it, then renamed).
+        """
+        import os
+        import tempfile
+
+        self._check_fitted()
+        path = Path(path)
+        payload = {
+            "format": MODEL_FORMAT,
+            "cjwork_version": __version__,
+            "features": [str(c) for c in self.feature_names_in_],
+            "model": self,
+        }
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp"
+        )
+        os.close(fd)
+        try:
+            joblib.dump(payload, tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> PersonaModel:
+        """Load a model saved with :meth:`save`; warns when it was saved by another cjwork version."""
+        path = Path(path)
+        if not path.is_file():
+            raise ModelError(f"{path}: no such model file")
+        try:
+            payload = joblib.load(path)
+        except Exception as exc:
+            raise ModelError(
+                f"{path}: not a saved persona model ({type(exc).__name__}: {exc})"
+            ) from None
+        if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
+            raise ModelError(f"{path}: not a saved persona model (save one with PersonaModel.save)")
+        version = payload.get("cjwork_version")
+        if version != __version__:
+            warnings.warn(
+                f"{path}: this persona model was saved by cjwork {version}, you are running {__version__}; "
+                "refit it if predictions look wrong",
+                UserWarning,
+                stacklevel=2,
+            )
+        model = payload["model"]
+        if list(model.feature_names_in_) != list(payload.get("features", [])):
+            raise ModelError(
+                f"{path}: the stored feature list does not match the model; the file is damaged"
+            )
+        return model
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_text(X):
+    """Categoricals as plain strings with an explicit '(missing)' category."""
+    frame = pd.DataFrame(X)
+    return frame.astype(object).where(frame.notna(), MISSING_CATEGORY).astype(str).to_numpy()
+
+
+def _is_skewed_count(s: pd.Series) -> bool:
+    v = pd.to_numeric(s, errors="coerce").astype("float64").dropna()
+    if len(v) < 3 or v.min() < 0:
+        return False
+    skew = v.skew()
+    return bool(np.isfinite(skew) and skew > SKEW_THRESHOLD)
+
+
+def _n_distinct_rows(Z: np.ndarray) -> int:
+    if len(Z) == 0:
+        return 0
+    return int(len(np.unique(np.round(Z, 9), axis=0)))
+
+
+def _kmeans_bic(Z: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
+    """BIC of a k-means partition under a spherical Gaussian model (Pelleg & Moore, X-means)."""
+    n, d = Z.shape
+    k = len(centers)
+    sse = float(((Z - centers[labels]) ** 2).sum())
+    var = max(sse / max(n - k, 1) / d, 1e-12)
+    counts = np.bincount(labels, minlength=k).astype(float)
+    counts = counts[counts > 0]
+    loglik = float(
+        (counts * np.log(counts)).sum()
+        - n * np.log(n)
+        - n * d / 2 * np.log(2 * np.pi * var)
+        - (n - k) * d / 2
+    )
+    n_params = k * (d + 1)
+    return -2 * loglik + n_params * np.log(n)

@@ -1,0 +1,938 @@
+"""Persona profiles: what sets each persona apart, how they travel, what they say.
+
+Everything here is a pure function of the features, the persona labels and the workspace:
+
+* **traits** — every feature compared with the rest of the customers as an *effect size*
+  (Cohen's d for numbers: difference of means over the pooled standard deviation; Cohen's
+  h for each category: 2·asin√p₁ − 2·asin√p₂), so features on different scales rank
+  fairly; |effect| ≥ 0.2 is small, ≥ 0.5 medium, ≥ 0.8 large.
+* **channels** — each persona's channel mix from the events.
+* **journeys** — cases, completion and drop-off per stage for each persona from the
+  journey engine (:func:`cjwork.journeys.funnel.funnel_by`, the same counting as
+  ``cjwork analyze``) and the stage where the persona drops off most *compared with the
+  other customers*.
+* **voice** — mean sentiment and NPS of the persona's feedback and a few typical quotes,
+  PII masked with :func:`cjwork.text.mask_pii`.
+* a **name** built from the top distinguishing traits (deterministic; English or German) and
+  a **card** (Steckbrief: who, goal, preferences, pains, channels) as Markdown; the figure is
+  :func:`cjwork.plots.persona_cards.persona_cards`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cjwork.errors import UsageError
+
+LANGUAGES = ("en", "de")
+#: a trait must be at least this large (|Cohen's d or h|) to be named
+NAME_MIN_EFFECT = 0.5
+
+TRAIT_COLUMNS = ["persona_id", "feature", "level", "kind", "value", "rest_value", "effect", "label"]
+SUMMARY_COLUMNS = [
+    "persona_id",
+    "persona_name",
+    "size",
+    "share",
+    "traits",
+    "top_channels",
+    "main_journey",
+    "completion_rate",
+    "dropoff_journey",
+    "dropoff_stage",
+    "dropoff",
+    "dropoff_rest",
+    "feedback",
+    "sentiment",
+    "nps",
+]
+
+# Words for known features: feature -> {"high": (en, de), "low": (en, de)}
+_NUMERIC_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "age": {"high": ("older", "älter"), "low": ("young", "jung")},
+    "tenure_months": {"high": ("long-standing", "langjährig"), "low": ("new", "neu")},
+    "tenure_days": {"high": ("long-standing", "langjährig"), "low": ("new", "neu")},
+    "household_size": {
+        "high": ("large-household", "großer Haushalt"),
+        "low": ("single-household", "kleiner Haushalt"),
+    },
+    "kwh_per_year": {
+        "high": ("high-consumption", "hoher Verbrauch"),
+        "low": ("low-consumption", "geringer Verbrauch"),
+    },
+    "annual_kwh": {
+        "high": ("high-consumption", "hoher Verbrauch"),
+        "low": ("low-consumption", "geringer Verbrauch"),
+    },
+    "consumption_kwh": {
+        "high": ("high-consumption", "hoher Verbrauch"),
+        "low": ("low-consumption", "geringer Verbrauch"),
+    },
+    "paperless": {"high": ("paperless", "papierlos"), "low": ("paper-based", "papierbasiert")},
+    "has_solar": {
+        "high": ("solar-owning", "mit Solaranlage"),
+        "low": ("without solar", "ohne Solaranlage"),
+    },
+    "solar": {
+        "high": ("solar-owning", "mit Solaranlage"),
+        "low": ("without solar", "ohne Solaranlage"),
+    },
+    "events": {"high": ("highly active", "sehr aktiv"), "low": ("low-touch", "wenig Kontakt")},
+    "journeys_started": {
+        "high": ("frequent", "häufig im Kontakt"),
+        "low": ("occasional", "selten im Kontakt"),
+    },
+    "completion_rate": {
+        "high": ("finishing", "zielstrebig"),
+        "low": ("abandoning", "bricht oft ab"),
+    },
+    "stage_depth": {"high": ("finishing", "zielstrebig"), "low": ("abandoning", "bricht oft ab")},
+    "recency_days": {
+        "high": ("lapsed", "länger inaktiv"),
+        "low": ("recently active", "kürzlich aktiv"),
+    },
+    "median_gap_hours": {
+        "high": ("unhurried", "gemächlich"),
+        "low": ("fast-moving", "schnell entschlossen"),
+    },
+    "sentiment_mean": {"high": ("satisfied", "zufrieden"), "low": ("dissatisfied", "unzufrieden")},
+    "nps_mean": {"high": ("promoting", "empfehlend"), "low": ("detracting", "kritisch")},
+    "complaint_share": {
+        "high": ("complaining", "beschwerdefreudig"),
+        "low": ("uncomplaining", "beschwerdearm"),
+    },
+    "feedback_count": {"high": ("vocal", "meinungsstark"), "low": ("silent", "still")},
+}
+_CHANNEL_WORDS: dict[str, tuple[str, str]] = {
+    "app": ("app-first", "App-affin"),
+    "web": ("online", "online-affin"),
+    "online": ("online", "online-affin"),
+    "chat": ("chat-first", "Chat-affin"),
+    "email": ("e-mail", "E-Mail-affin"),
+    "phone": ("phone-oriented", "telefonorientiert"),
+    "hotline": ("phone-oriented", "telefonorientiert"),
+    "shop": ("in-store", "Filialkunde"),
+    "store": ("in-store", "Filialkunde"),
+    "letter": ("paper-mail", "Briefpost"),
+    "mail": ("paper-mail", "Briefpost"),
+    "field": ("on-site", "vor Ort"),
+}
+_DIGITAL = {"app", "web", "online", "chat", "email"}
+# categorical columns whose values speak for themselves ("city", "Berlin", "business")
+_SELF_DESCRIBING = {
+    "region",
+    "area",
+    "city",
+    "state",
+    "segment",
+    "customer_type",
+    "type",
+    "tariff",
+    "area_type",
+    "location",
+    "urbanity",
+    "country",
+    "bundesland",
+}
+_LEVEL_WORDS: dict[str, tuple[str, str]] = {
+    "city": ("urban", "städtisch"),
+    "urban": ("urban", "städtisch"),
+    "suburb": ("suburban", "vorstädtisch"),
+    "suburban": ("suburban", "vorstädtisch"),
+    "town": ("small-town", "kleinstädtisch"),
+    "rural": ("rural", "ländlich"),
+    "business": ("business", "Geschäftskunde"),
+    "private": ("private", "Privatkunde"),
+    "residential": ("private", "Privatkunde"),
+}
+
+_TEXT = {
+    "en": {
+        "who": "Who",
+        "goal": "Goal",
+        "prefs": "Preferences",
+        "pains": "Pains",
+        "channels": "Channels",
+        "quotes": "In their words",
+        "customers": "customers",
+        "of_all": "of all customers",
+        "goal_main": "Mostly here for **{journey}** ({cases:,} journey runs, {completion:.0%} completed).",
+        "goal_none": "No journey data.",
+        "drop": "Drops off at **{stage}** ({journey}) {drop:.0%} of the time vs {rest:.0%} for the others.",
+        "drop_plain": "Leaves most often at **{stage}** ({journey}): {drop:.0%}.",
+        "sentiment": "Mean sentiment {s:+.2f} (others {r:+.2f}).",
+        "nps": "Mean NPS answer {n:.1f} (others {r:.1f}).",
+        "no_pains": "No pain point stands out.",
+        "more": "more",
+        "less": "less",
+        "vs": "vs",
+        "no_quotes": "No feedback with text.",
+        "persona": "Persona",
+    },
+    "de": {
+        "who": "Wer",
+        "goal": "Ziel",
+        "prefs": "Vorlieben",
+        "pains": "Schmerzpunkte",
+        "channels": "Kanäle",
+        "quotes": "O-Töne",
+        "customers": "Kund:innen",
+        "of_all": "aller Kund:innen",
+        "goal_main": "Vor allem unterwegs in **{journey}** ({cases:,} Durchläufe, {completion:.0%} abgeschlossen).",
+        "goal_none": "Keine Journey-Daten.",
+        "drop": "Bricht bei **{stage}** ({journey}) in {drop:.0%} der Fälle ab, die anderen in {rest:.0%}.",
+        "drop_plain": "Bricht am häufigsten bei **{stage}** ({journey}) ab: {drop:.0%}.",
+        "sentiment": "Mittleres Sentiment {s:+.2f} (andere {r:+.2f}).",
+        "nps": "Mittlere NPS-Antwort {n:.1f} (andere {r:.1f}).",
+        "no_pains": "Kein Schmerzpunkt sticht heraus.",
+        "more": "mehr",
+        "less": "weniger",
+        "vs": "vs.",
+        "no_quotes": "Kein Feedback mit Text.",
+        "persona": "Persona",
+    },
+}
+
+
+@dataclass
+class PersonaCard:
+    """One persona's Steckbrief: who, goal, preferences, pains, channels, quotes."""
+
+    persona_id: int
+    name: str
+    size: int
+    share: float
+    who: list[str]
+    goal: str
+    preferences: list[str]
+    pains: list[str]
+    channels: list[tuple[str, float]]
+    quotes: list[str]
+    language: str = "en"
+
+    def to_markdown(self) -> str:
+        """The card as a Markdown section."""
+        t = _TEXT[self.language]
+        lines = [
+            f"## {self.name}",
+            "",
+            f"*{t['persona']} {self.persona_id} · {self.size:,} {t['customers']} · {self.share:.0%} {t['of_all']}*",
+            "",
+        ]
+        lines += [
+            f"**{t['who']}:** " + "; ".join(self.who) if self.who else f"**{t['who']}:** –",
+            "",
+        ]
+        lines += [f"**{t['goal']}:** {self.goal}", ""]
+        lines += [f"**{t['prefs']}:**", *[f"- {p}" for p in self.preferences or ["–"]], ""]
+        lines += [f"**{t['pains']}:**", *[f"- {p}" for p in self.pains or [t["no_pains"]]], ""]
+        ch = ", ".join(f"{c} {s:.0%}" for c, s in self.channels) or "–"
+        lines += [f"**{t['channels']}:** {ch}", ""]
+        if self.quotes:
+            lines += [f"**{t['quotes']}:**", *[f"> {q}" for q in self.quotes], ""]
+        return "\n".join(lines)
+
+
+@dataclass
+class PersonaProfiles:
+    """Everything :func:`profile_personas` found, as tidy tables plus the cards.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per persona (:data:`SUMMARY_COLUMNS`) — written as ``persona_profiles.csv``.
+    traits : DataFrame
+        Effect size of every feature (and category) per persona (:data:`TRAIT_COLUMNS`),
+        strongest first within a persona.
+    channels : DataFrame
+        ``persona_id``, ``channel``, ``events``, ``share``.
+    journeys : DataFrame
+        Funnel per persona (:func:`cjwork.journeys.funnel.funnel_by` columns with
+        ``persona_id``), empty without events.
+    quotes : DataFrame
+        ``persona_id``, ``feedback_id``, ``text`` (PII masked), ``sentiment``.
+    cards : list of PersonaCard
+    names : dict
+        persona_id → name.
+    notes : list of str
+        Sentences about anything left out.
+    """
+
+    summary: pd.DataFrame
+    traits: pd.DataFrame
+    channels: pd.DataFrame
+    journeys: pd.DataFrame
+    quotes: pd.DataFrame
+    cards: list[PersonaCard]
+    names: dict[int, str]
+    language: str = "en"
+    notes: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-persona summary table (``persona_profiles.csv``)."""
+        return self.summary.copy()
+
+    def to_markdown(self, title: str | None = None) -> str:
+        """All cards as one Markdown document (``persona_profiles.md``)."""
+        head = title or ("Persona profiles" if self.language == "en" else "Persona-Steckbriefe")
+        parts = [f"# {head}", ""]
+        for card in self.cards:
+            parts.append(card.to_markdown())
+        if self.notes:
+            parts += ["---", "", *[f"*{n}*" for n in self.notes], ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+    def heatmap_data(self, top: int = 12) -> pd.DataFrame:
+        """Persona × feature effect sizes for the ``top`` features that separate personas most.
+
+        Returns a wide frame (index: persona name, columns: feature labels) for a heatmap.
+        """
+        tr = self.traits
+        if tr.empty:
+            return pd.DataFrame()
+        key = tr["label_generic"] if "label_generic" in tr else tr["feature"]
+        tr = tr.assign(_key=key)
+        strength = (
+            tr.groupby("_key")["effect"]
+            .apply(lambda s: s.abs().max())
+            .sort_values(ascending=False, kind="mergesort")
+        )
+        keep = list(strength.index[:top])
+        wide = tr[tr["_key"].isin(keep)].pivot_table(
+            index="persona_id", columns="_key", values="effect", aggfunc="first"
+        )
+        wide = wide.reindex(columns=keep)
+        wide.index = [self.names.get(int(i), str(i)) for i in wide.index]
+        wide.columns.name = None
+        return wide
+
+
+# --------------------------------------------------------------------------- effect sizes
+
+
+def effect_sizes(features: pd.DataFrame, labels) -> pd.DataFrame:
+    """Every feature of every persona against the rest of the customers.
+
+    Parameters
+    ----------
+    features : DataFrame
+        One row per customer (as from :func:`build_features`).
+    labels : array-like
+        Persona of each row.
+
+    Returns
+    -------
+    DataFrame
+        ``persona_id``, ``feature``, ``level`` (the category; empty for numbers), ``kind``,
+        ``value`` (mean, or share of the category), ``rest_value``, ``effect`` (Cohen's d
+        for numbers, Cohen's h for categories; NaN-free: 0 when undefined).
+    """
+    labels = np.asarray(labels)
+    personas = np.unique(labels)
+    rows: list[pd.DataFrame] = []
+    num_cols = [
+        c
+        for c in features.columns
+        if pd.api.types.is_numeric_dtype(features[c]) or pd.api.types.is_bool_dtype(features[c])
+    ]
+    cat_cols = [c for c in features.columns if c not in num_cols]
+    if num_cols:
+        X = features[num_cols].astype("float64")
+        valid = X.notna()
+        Xz = X.fillna(0.0)
+        g_n = valid.groupby(labels).sum().reindex(personas)
+        g_s = Xz.groupby(labels).sum().reindex(personas)
+        g_q = (Xz**2).groupby(labels).sum().reindex(personas)
+        t_n, t_s, t_q = g_n.sum(), g_s.sum(), g_q.sum()
+        r_n, r_s, r_q = t_n - g_n, t_s - g_s, t_q - g_q
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m1, m2 = g_s / g_n, r_s / r_n
+            ss1 = (g_q - g_n * m1**2).clip(lower=0)
+            ss2 = (r_q - r_n * m2**2).clip(lower=0)
+            pooled = np.sqrt((ss1 + ss2) / (g_n + r_n - 2))
+            d = (m1 - m2) / pooled
+        d = d.where(np.isfinite(d) & (pooled > 1e-12), 0.0)
+        tidy = pd.DataFrame(
+            {
+                "persona_id": np.repeat(personas, len(num_cols)),
+                "feature": np.tile(num_cols, len(personas)),
+                "level": "",
+                "kind": "numeric",
+                "value": m1.to_numpy().ravel(),
+                "rest_value": m2.to_numpy().ravel(),
+                "effect": d.to_numpy().ravel(),
+            }
+        )
+        rows.append(tidy)
+    for col in cat_cols:
+        text = features[col].astype("string").fillna("(missing)")
+        ct = pd.crosstab(labels, text.to_numpy(dtype=object)).reindex(personas, fill_value=0)
+        n_in = ct.sum(axis=1).to_numpy()[:, None].astype(float)
+        n_rest = n_in.sum() - n_in
+        c_in = ct.to_numpy().astype(float)
+        c_rest = c_in.sum(axis=0)[None, :] - c_in
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p1 = np.where(n_in > 0, c_in / n_in, 0.0)
+            p2 = np.where(n_rest > 0, c_rest / n_rest, 0.0)
+        h = 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
+        levels = [str(v) for v in ct.columns]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "persona_id": np.repeat(personas, len(levels)),
+                    "feature": col,
+                    "level": np.tile(levels, len(personas)),
+                    "kind": "categorical",
+                    "value": p1.ravel(),
+                    "rest_value": p2.ravel(),
+                    "effect": h.ravel(),
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=TRAIT_COLUMNS[:-1])
+    out = pd.concat(rows, ignore_index=True)
+    out["persona_id"] = out["persona_id"].astype(int)
+    out["_abs"] = out["effect"].abs()
+    out = out.sort_values(
+        ["persona_id", "_abs", "feature", "level"],
+        ascending=[True, False, True, True],
+        kind="mergesort",
+    )
+    return out.drop(columns="_abs").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _pretty(name: str) -> str:
+    return re.sub(r"_+", " ", str(name)).strip()
+
+
+def trait_word(
+    feature: str, level: str, kind: str, effect: float, language: str = "en"
+) -> str | None:
+    """A word for a trait ('young', 'urban', 'app-first') or None when it says nothing."""
+    li = 0 if language == "en" else 1
+    direction = "high" if effect > 0 else "low"
+    if kind == "categorical":
+        if effect <= 0 or level == "(missing)":
+            return None
+        key = str(level).strip().lower()
+        if key in _LEVEL_WORDS:
+            return _LEVEL_WORDS[key][li]
+        if feature.lower() in _SELF_DESCRIBING:
+            return str(level)
+        return (
+            f"{level} ({_pretty(feature)})" if language == "en" else f"{level} ({_pretty(feature)})"
+        )
+    if feature.startswith("channel_share_"):
+        if effect <= 0:
+            return None
+        ch = feature[len("channel_share_") :]
+        return _CHANNEL_WORDS.get(ch, (f"{_pretty(ch)}-first", f"{_pretty(ch)}-affin"))[li]
+    if feature.startswith("journey_share_"):
+        if effect <= 0:
+            return None
+        j = _pretty(feature[len("journey_share_") :])
+        return f"{j}-focused" if language == "en" else f"{j}-orientiert"
+    words = _NUMERIC_WORDS.get(feature)
+    if words:
+        return words[direction][li]
+    if language == "en":
+        return f"{'high' if direction == 'high' else 'low'} {_pretty(feature)}"
+    return f"{_pretty(feature)} {'hoch' if direction == 'high' else 'niedrig'}"
+
+
+def _trait_label(row, language: str) -> str:
+    """A human label for a trait with its numbers ("age 29 vs 48", "area = city 78% vs 25%")."""
+    if row["kind"] == "categorical":
+        return f"{_pretty(row['feature'])} = {row['level']}: {row['value']:.0%} {_TEXT[language]['vs']} {row['rest_value']:.0%}"
+    if row["feature"].startswith(("channel_share_", "journey_share_")) or row["feature"] in (
+        "completion_rate",
+        "complaint_share",
+        "stage_depth",
+    ):
+        return f"{_pretty(row['feature'])}: {row['value']:.0%} {_TEXT[language]['vs']} {row['rest_value']:.0%}"
+    return f"{_pretty(row['feature'])}: {_fmt(row['value'])} {_TEXT[language]['vs']} {_fmt(row['rest_value'])}"
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "–"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.0f}"
+    return f"{v:.2g}" if abs(v) < 1 else f"{v:.1f}"
+
+
+def name_personas(traits: pd.DataFrame, language: str = "en", max_words: int = 3) -> dict[int, str]:
+    """A readable, deterministic name per persona from its strongest traits.
+
+    Traits are taken strongest first (|effect| ≥ :data:`NAME_MIN_EFFECT`, one word per
+    feature, categories only when over-represented); a channel word comes first, as in
+    "Digital-first young urban". Duplicate names get the next trait, then a number.
+    """
+    _check_language(language)
+    per: dict[int, list[str]] = {}
+    for pid, grp in traits.groupby("persona_id", sort=True):
+        words: list[str] = []
+        used_features: set[str] = set()
+        for row in grp.itertuples(index=False):
+            if abs(row.effect) < NAME_MIN_EFFECT and len(words) >= 1:
+                break
+            if row.feature in used_features:
+                continue
+            w = trait_word(row.feature, row.level, row.kind, row.effect, language)
+            if w is None or w in words:
+                continue
+            words.append(w)
+            used_features.add(row.feature)
+            if len(words) >= max_words + 2:
+                break
+        per[int(pid)] = words
+    names: dict[int, str] = {}
+    for pid, words in per.items():
+        names[pid] = _compose(words[:max_words], language) if words else f"Persona {pid}"
+    # make names unique: extend with further traits, then number
+    for _ in range(3):
+        dup = pd.Series(names).duplicated(keep=False)
+        if not dup.any():
+            break
+        for pid in dup[dup].index:
+            n = min(len(per[pid]), max_words + 1 + _)
+            names[pid] = _compose(per[pid][:n], language) if per[pid] else f"Persona {pid}"
+    seen: dict[str, int] = {}
+    for pid in sorted(names):
+        base = names[pid]
+        if base in seen:
+            names[pid] = f"{base} ({pid})"
+        seen[base] = pid
+    return names
+
+
+def _compose(words: list[str], language: str) -> str:
+    # channel words lead ("App-first young urban")
+    channel_words = {w[0 if language == "en" else 1] for w in _CHANNEL_WORDS.values()}
+    ordered = [w for w in words if w in channel_words] + [
+        w for w in words if w not in channel_words
+    ]
+    text = " ".join(ordered) if language == "en" else ", ".join(ordered)
+    return text[:1].upper() + text[1:]
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise UsageError(f"language must be 'en' or 'de', got {language!r}")
+
+
+# --------------------------------------------------------------------------- the profile
+
+
+def profile_personas(
+    ws,
+    assignments: pd.DataFrame,
+    features: pd.DataFrame | None = None,
+    *,
+    language: str = "en",
+    prep=None,
+    enriched_feedback: pd.DataFrame | None = None,
+    n_quotes: int = 3,
+    n_traits: int = 5,
+) -> PersonaProfiles:
+    """Profile personas: traits, channels, journeys and drop-off, voice, names and cards.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace the personas come from.
+    assignments : DataFrame
+        ``customer_id`` and ``persona_id`` (as from :func:`cjwork.personas.assign_personas`);
+        an existing ``persona_name`` column is replaced by the generated names.
+    features : DataFrame, optional
+        The features the personas were found on (default: built from ``ws``).
+    language : {"en", "de"}
+        Language of names and cards.
+    prep : cjwork.journeys.engine.Prepared, optional
+        A prepared journey engine over ``ws.events`` to reuse.
+    enriched_feedback : DataFrame, optional
+        Output of :func:`cjwork.text.enrich_feedback` to reuse (sentiment, links).
+    n_quotes : int
+        Quotes per persona.
+    n_traits : int
+        Distinguishing traits listed per persona.
+
+    Returns
+    -------
+    PersonaProfiles
+    """
+    from cjwork.personas.features import build_features
+
+    _check_language(language)
+    if not {"customer_id", "persona_id"} <= set(assignments.columns):
+        raise UsageError("assignments need the columns customer_id and persona_id")
+    if features is None:
+        features = build_features(ws)
+    assign = pd.Series(
+        assignments["persona_id"].to_numpy(),
+        index=pd.Index(assignments["customer_id"].astype("string").to_numpy(dtype=object)),
+    )
+    labels = assign.reindex(features.index.astype(object)).to_numpy()
+    known = ~pd.isna(labels)
+    feats = features[known]
+    labels = labels[known].astype(int)
+    notes: list[str] = []
+
+    traits = effect_sizes(feats, labels)
+    names = name_personas(traits, language)
+    if not traits.empty:
+        traits["label"] = (
+            [_trait_label(r, language) for _, r in traits.iterrows()]
+            if len(traits) < 5000
+            else traits["feature"]
+        )
+        traits["label_generic"] = np.where(
+            traits["level"] == "", traits["feature"], traits["feature"] + " = " + traits["level"]
+        )
+    else:
+        traits = pd.DataFrame(columns=[*TRAIT_COLUMNS, "label_generic"])
+
+    personas = sorted(int(p) for p in np.unique(labels))
+    sizes = pd.Series(labels).value_counts().reindex(personas, fill_value=0)
+    total = int(sizes.sum())
+
+    channels = _channels(ws, assign, prep)
+    journeys = _journeys(ws, assignments, prep, notes)
+    fb, quotes = _voice(ws, assign, enriched_feedback, n_quotes, notes)
+
+    rows, cards = [], []
+    for pid in personas:
+        t = traits[traits["persona_id"] == pid]
+        strong = t[t["effect"].abs() >= 0.2].head(n_traits)
+        ch = channels[channels["persona_id"] == pid].head(3)
+        jr = _journey_summary(journeys, pid)
+        v = fb.get(pid, {})
+        rows.append(
+            {
+                "persona_id": pid,
+                "persona_name": names[pid],
+                "size": int(sizes[pid]),
+                "share": float(sizes[pid] / total) if total else 0.0,
+                "traits": "; ".join(strong["label"].astype(str)),
+                "top_channels": ", ".join(
+                    f"{c} {s:.0%}" for c, s in zip(ch["channel"], ch["share"], strict=True)
+                ),
+                **jr,
+                "feedback": int(v.get("n", 0)),
+                "sentiment": v.get("sentiment", np.nan),
+                "nps": v.get("nps", np.nan),
+            }
+        )
+        cards.append(
+            _card(pid, names[pid], int(sizes[pid]), total, t, ch, jr, v, quotes, language, n_traits)
+        )
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    return PersonaProfiles(
+        summary=summary,
+        traits=traits.reset_index(drop=True),
+        channels=channels,
+        journeys=journeys,
+        quotes=quotes,
+        cards=cards,
+        names=names,
+        language=language,
+        notes=notes,
+    )
+
+
+def _channels(ws, assign: pd.Series, prep) -> pd.DataFrame:
+    cols = ["persona_id", "channel", "events", "share"]
+    ev = ws.events
+    if ev is None or "channel" not in ev.columns or len(ev) == 0:
+        return pd.DataFrame(columns=cols)
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("ev", ev[["customer_id", "channel"]])
+        con.register(
+            "pa",
+            pd.DataFrame(
+                {
+                    "customer_id": assign.index.to_numpy(dtype=object),
+                    "persona_id": assign.to_numpy(),
+                }
+            ),
+        )
+        df = con.execute(
+            """SELECT pa.persona_id, CAST(ev.channel AS VARCHAR) AS channel, count(*) AS events
+               FROM ev JOIN pa ON CAST(ev.customer_id AS VARCHAR) = pa.customer_id
+               WHERE ev.channel IS NOT NULL GROUP BY 1, 2"""
+        ).df()
+    finally:
+        con.close()
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["share"] = df["events"] / df.groupby("persona_id")["events"].transform("sum")
+    df["persona_id"] = df["persona_id"].astype(int)
+    df = df.sort_values(
+        ["persona_id", "events", "channel"], ascending=[True, False, True], kind="mergesort"
+    )
+    return df[cols].reset_index(drop=True)
+
+
+def persona_funnels(
+    ws, assignments: pd.DataFrame, prep=None, journey: str | None = None
+) -> pd.DataFrame:
+    """Reach and drop-off per stage for each persona (journey engine; empty without events).
+
+    Returns the columns of :func:`cjwork.journeys.funnel.funnel_by` plus ``persona_id``
+    (int) and ``stage_name``.
+    """
+    if ws.events is None or len(ws.events) == 0:
+        return pd.DataFrame()
+    from cjwork.journeys.engine import prepare
+    from cjwork.journeys.funnel import funnel_by
+
+    own = prep is None
+    if own:
+        prep = prepare(ws.events, ws.journeys)
+    try:
+        groups = pd.DataFrame(
+            {
+                "customer_id": assignments["customer_id"].astype("string"),
+                "persona_id": assignments["persona_id"].astype("string"),
+            }
+        )
+        df = funnel_by(prep, "persona", groups, journey=journey)
+    finally:
+        if own:
+            prep.close()
+    df = df[df["group"] != "(unknown)"].copy()
+    df["persona_id"] = df["group"].astype(int)
+    names = {(j.id, s.id): s.name for j in ws.journeys for s in j.stages}
+    df["stage_name"] = [
+        names.get((j, s), s) for j, s in zip(df["journey"], df["stage"], strict=True)
+    ]
+    return df.reset_index(drop=True)
+
+
+def _journeys(ws, assignments, prep, notes) -> pd.DataFrame:
+    from cjwork.errors import CjworkError
+
+    try:
+        return persona_funnels(ws, assignments, prep)
+    except CjworkError as exc:  # profiles stay useful without journeys
+        notes.append(f"journeys left out: {exc}")
+        return pd.DataFrame()
+
+
+def _journey_summary(journeys: pd.DataFrame, pid: int) -> dict:
+    out = {
+        "main_journey": "",
+        "completion_rate": np.nan,
+        "dropoff_journey": "",
+        "dropoff_stage": "",
+        "dropoff": np.nan,
+        "dropoff_rest": np.nan,
+    }
+    if journeys.empty:
+        return out
+    mine = journeys[journeys["persona_id"] == pid]
+    if mine.empty:
+        return out
+    cases = mine.groupby("journey", sort=False)["cases"].first()
+    main = str(cases.sort_values(ascending=False, kind="mergesort").index[0])
+    first_main = mine[mine["journey"] == main]
+    out["main_journey"] = main
+    out["_main_cases"] = int(cases[main])
+    out["completion_rate"] = (
+        float(first_main["reached"].iloc[-1] / first_main["cases"].iloc[0])
+        if first_main["cases"].iloc[0]
+        else np.nan
+    )
+    # drop-off vs the other personas at every non-final stage
+    rest = journeys[journeys["persona_id"] != pid].copy()
+    rest["dropped"] = rest["dropoff"] * rest["reached"]
+    agg = (
+        rest.dropna(subset=["dropoff"]).groupby(["journey", "stage"])[["dropped", "reached"]].sum()
+    )
+    cand = mine.dropna(subset=["dropoff"]).copy()
+    cand = cand[cand["reached"] >= 5]
+    if cand.empty:
+        return out
+    key = list(zip(cand["journey"], cand["stage"], strict=True))
+    rest_rate = [
+        (agg.loc[k, "dropped"] / agg.loc[k, "reached"])
+        if k in agg.index and agg.loc[k, "reached"] > 0
+        else np.nan
+        for k in key
+    ]
+    cand["dropoff_rest"] = rest_rate
+    cand["excess"] = cand["dropoff"] - cand["dropoff_rest"].fillna(cand["dropoff"])
+    best = cand.sort_values(["excess", "dropoff"], ascending=False, kind="mergesort").iloc[0]
+    if not (best["excess"] > 0):
+        best = cand.sort_values("dropoff", ascending=False, kind="mergesort").iloc[0]
+    out.update(
+        dropoff_journey=str(best["journey"]),
+        dropoff_stage=str(best["stage"]),
+        dropoff=float(best["dropoff"]),
+        dropoff_rest=float(best["dropoff_rest"]) if pd.notna(best["dropoff_rest"]) else np.nan,
+    )
+    out["_dropoff_stage_name"] = str(best["stage_name"])
+    return out
+
+
+def _voice(ws, assign: pd.Series, enriched, n_quotes: int, notes: list[str]):
+    from cjwork.personas.features import feedback_sentiment
+
+    qcols = ["persona_id", "feedback_id", "text", "sentiment"]
+    fb = ws.feedback
+    if fb is None or "customer_id" not in fb.columns or len(fb) == 0:
+        return {}, pd.DataFrame(columns=qcols)
+    sent = feedback_sentiment(ws, enriched=enriched)
+    pid = assign.reindex(fb["customer_id"].astype("string").to_numpy(dtype=object)).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "persona_id": pid,
+            "feedback_id": fb["feedback_id"].astype("string").to_numpy(dtype=object)
+            if "feedback_id" in fb
+            else np.arange(len(fb)).astype(str),
+            "text": fb["text"].astype("string").to_numpy(dtype=object, na_value=None)
+            if "text" in fb
+            else None,
+            "sentiment": sent,
+            "nps": pd.to_numeric(fb["nps"], errors="coerce").astype("float64").to_numpy()
+            if "nps" in fb
+            else np.nan,
+        }
+    )
+    frame = frame[pd.notna(frame["persona_id"])]
+    frame["persona_id"] = frame["persona_id"].astype(int)
+    stats: dict[int, dict] = {}
+    tot_s, tot_n = frame["sentiment"].sum(), frame["sentiment"].notna().sum()
+    tot_p, tot_pn = frame["nps"].sum(), frame["nps"].notna().sum()
+    for p, g in frame.groupby("persona_id"):
+        ns, npn = g["sentiment"].notna().sum(), g["nps"].notna().sum()
+        stats[int(p)] = {
+            "n": len(g),
+            "sentiment": float(g["sentiment"].mean()) if ns else np.nan,
+            "sentiment_rest": float((tot_s - g["sentiment"].sum()) / (tot_n - ns))
+            if tot_n - ns
+            else np.nan,
+            "nps": float(g["nps"].mean()) if npn else np.nan,
+            "nps_rest": float((tot_p - g["nps"].sum()) / (tot_pn - npn))
+            if tot_pn - npn
+            else np.nan,
+        }
+    quotes = _quotes(frame, n_quotes, notes)
+    return stats, quotes
+
+
+def _quotes(frame: pd.DataFrame, n_quotes: int, notes: list[str]) -> pd.DataFrame:
+    qcols = ["persona_id", "feedback_id", "text", "sentiment"]
+    if n_quotes <= 0:
+        return pd.DataFrame(columns=qcols)
+    try:
+        from cjwork.text import mask_pii  # type: ignore[attr-defined]
+    except ImportError:
+        notes.append("quotes left out: PII masking (cjwork.text.mask_pii) is not available")
+        return pd.DataFrame(columns=qcols)
+    f = frame[frame["text"].notna()].copy()
+    f["len"] = f["text"].str.len()
+    f = f[(f["len"] >= 15) & (f["len"] <= 280)]
+    if f.empty:
+        return pd.DataFrame(columns=qcols)
+    picks = []
+    for _p, g in f.groupby("persona_id", sort=True):
+        g = g.sort_values("feedback_id", kind="mergesort")
+        s = g["sentiment"]
+        chosen: list[int] = []
+        if s.notna().any():
+            mean = s.mean()
+            order_typical = (s - mean).abs().sort_values(kind="mergesort").index
+            order_neg = s.sort_values(kind="mergesort").index
+            order_pos = s.sort_values(ascending=False, kind="mergesort").index
+            for idx in (order_typical[0], order_neg[0], order_pos[0], *order_typical[1:]):
+                if idx not in chosen:
+                    chosen.append(idx)
+                if len(chosen) >= n_quotes:
+                    break
+        else:
+            chosen = list(g.index[:n_quotes])
+        picks.append(g.loc[chosen])
+    q = pd.concat(picks)
+    q["text"] = list(mask_pii(list(q["text"].astype(str))))
+    return q[qcols].reset_index(drop=True)
+
+
+def _card(pid, name, size, total, t, ch, jr, v, quotes, language, n_traits) -> PersonaCard:
+    tx = _TEXT[language]
+    strong = t[t["effect"].abs() >= 0.2]
+    who = [
+        str(lbl)
+        for lbl in strong[~strong["feature"].str.startswith("channel_share_")]["label"].head(
+            n_traits
+        )
+    ]
+    prefs = [
+        str(r.label)
+        for r in strong.itertuples(index=False)
+        if r.effect > 0
+        and (r.kind == "categorical" or r.feature.startswith(("channel_share_", "journey_share_")))
+    ][:n_traits]
+    if jr.get("main_journey"):
+        goal = tx["goal_main"].format(
+            journey=jr["main_journey"], cases=jr["_main_cases"], completion=jr["completion_rate"]
+        )
+    else:
+        goal = tx["goal_none"]
+    pains = []
+    if jr.get("dropoff_stage"):
+        stage = jr.get("_dropoff_stage_name") or jr["dropoff_stage"]
+        if pd.notna(jr.get("dropoff_rest")) and jr["dropoff"] > jr["dropoff_rest"]:
+            pains.append(
+                tx["drop"].format(
+                    stage=stage,
+                    journey=jr["dropoff_journey"],
+                    drop=jr["dropoff"],
+                    rest=jr["dropoff_rest"],
+                )
+            )
+        else:
+            pains.append(
+                tx["drop_plain"].format(
+                    stage=stage, journey=jr["dropoff_journey"], drop=jr["dropoff"]
+                )
+            )
+    if (
+        v
+        and pd.notna(v.get("sentiment"))
+        and pd.notna(v.get("sentiment_rest"))
+        and v["sentiment"] < v["sentiment_rest"]
+    ):
+        pains.append(tx["sentiment"].format(s=v["sentiment"], r=v["sentiment_rest"]))
+    if v and pd.notna(v.get("nps")) and pd.notna(v.get("nps_rest")) and v["nps"] < v["nps_rest"]:
+        pains.append(tx["nps"].format(n=v["nps"], r=v["nps_rest"]))
+    q = quotes[quotes["persona_id"] == pid]
+    neg = q[q["sentiment"] < 0]
+    if not neg.empty:
+        pains.append(f"“{neg.sort_values('sentiment', kind='mergesort')['text'].iloc[0]}”")
+    return PersonaCard(
+        persona_id=pid,
+        name=name,
+        size=size,
+        share=size / total if total else 0.0,
+        who=who,
+        goal=goal,
+        preferences=prefs,
+        pains=pains,
+        channels=[(str(c), float(s)) for c, s in zip(ch["channel"], ch["share"], strict=True)],
+        quotes=[str(x) for x in q["text"]],
+        language=language,
+    )
