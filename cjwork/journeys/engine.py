@@ -259,6 +259,11 @@ class Prepared:
         """Run ``sql`` and return a (small) pandas frame."""
         return self.con.execute(sql, params or []).df()
 
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Register a pandas frame as view ``name`` (first finishing any pending result)."""
+        self.con.execute("SELECT 1").fetchall()
+        self.con.register(name, frame)
+
     def journey(self, jid: str) -> Journey:
         """The :class:`~cjwork.journeymap.Journey` ``jid``."""
         return self.jmap.journey(jid)

@@ -183,7 +183,7 @@ def _group_sql(
         {"customer_id": groups["customer_id"].astype("string"), "grp": groups[col].astype("string")}
     )
     frame = frame.drop_duplicates("customer_id")
-    prep.con.register("groups_src", frame)
+    prep.register("groups_src", frame)
     return "coalesce(g.grp, '(unknown)')", "LEFT JOIN groups_src g ON c.customer_id = g.customer_id"
 
 

@@ -57,7 +57,7 @@ def kpis(prep: Prepared, journey: str | None = None, period: str | None = None) 
     tpm = _tpmap(prep)
     keys = ["journey", "touchpoint", "metric"] + (["period"] if period else [])
     if prep.metrics:
-        prep.con.register(
+        prep.register(
             "kpi_targets_src",
             targets.astype({"journey": "string", "touchpoint": "string", "metric": "string"}),
         )

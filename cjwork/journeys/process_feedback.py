@@ -461,7 +461,7 @@ def band_effects(
     key = ["journey", "touchpoint", "metric"]
     ref = bands[bands["reference"].astype(bool)].set_index(key)
     wst = bands[bands["worst"].astype(bool)].set_index(key)
-    both = ref.join(wst, lsuffix="_r", rsuffix="_w", how="inner")
+    both = ref.merge(wst, left_index=True, right_index=True, suffixes=("_r", "_w"), how="inner")
     t = welch_test(
         both["sentiment_r"],
         both["sentiment_var_r"],

@@ -1,0 +1,415 @@
+"""THE journey-analytics pipeline: one computation for ``cjwork analyze`` and the report.
+
+:func:`analyze` turns a :class:`~cjwork.io.Workspace` into the six contract tables of
+``DESIGN.md`` §2 — ``variants``, ``transitions``, ``funnel``, ``touchpoints``, ``kpis``,
+``trends`` — each with a ``journey`` column and the contract columns first, plus a few
+extra tables (``timing``, ``loops``, ``funnel_groups``, ``kpi_periods``). The command line
+writes them with :func:`write_analysis`; the report notebook shows the same frames.
+
+What needs what
+---------------
+* events only (plus ``journeys.yml``): variants, transitions, funnel (also by channel and
+  by period), timing, loops, process KPIs, the ``events`` column of touchpoints and the
+  volume/completion columns of trends;
+* feedback: the feedback, performance, importance, category, moment-of-truth and quick-win
+  columns of touchpoints, sentiment and NPS in trends (prioritisation by
+  :func:`cjwork.prioritize.prioritize_touchpoints`, trends by :func:`cjwork.trends.kpi_trends`,
+  sentiment by :func:`cjwork.text.enrich_feedback`);
+* customers: the funnel by persona (:func:`cjwork.personas.assign_personas`).
+
+What is missing is skipped, the feedback-dependent columns stay empty, and the result's
+``skipped`` list says once, plainly, what was skipped and why.
+
+Output is deterministic: every table is sorted (journeys in map order, then map order of
+stages/touchpoints or by count), and :func:`write_analysis` writes floats with
+:data:`FLOAT_FORMAT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from cjwork.errors import CjworkError, DataError, Problem, UsageError
+from cjwork.journeys import funnel as _funnel
+from cjwork.journeys import kpis as _kpis
+from cjwork.journeys import paths as _paths
+from cjwork.journeys import timing as _timing
+from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared, prepare
+
+CONTRACT = {
+    "variants": ["journey", "variant", "cases", "share", "completion_rate"],
+    "transitions": ["journey", "source", "target", "count", "median_s", "p90_s"],
+    "funnel": ["journey", "stage", "reached", "share_of_start", "dropoff"],
+    "touchpoints": [
+        "journey",
+        "stage",
+        "touchpoint",
+        "owner",
+        "events",
+        "feedback",
+        "performance",
+        "importance",
+        "category",
+        "moment_of_truth",
+        "quick_win",
+    ],
+    "kpis": ["journey", "touchpoint", "metric", "target", "share_within_target", "median"],
+    "trends": [
+        "journey",
+        "period",
+        "touchpoint",
+        "volume",
+        "sentiment",
+        "nps",
+        "completion",
+        "significant_change",
+    ],
+}
+TABLES = tuple(CONTRACT)
+EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods")
+PERIODS = ("week", "month", "quarter")
+FLOAT_FORMAT = "%.10g"
+
+
+class Analysis(dict):
+    """``dict[str, DataFrame]`` of the analysis tables, with what happened on the way.
+
+    Attributes
+    ----------
+    journeys : list of str
+        The journeys analysed (map order).
+    skipped : list of str
+        Analyses that were skipped and why (one sentence each).
+    notes : list of str
+        Rules applied to the data (duplicates removed, ...).
+    failed : dict
+        Journey id → reason, for selected journeys that could not be analysed (no events);
+        their rows are absent, the other journeys are complete.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.journeys: list[str] = []
+        self.skipped: list[str] = []
+        self.notes: list[str] = []
+        self.failed: dict[str, str] = {}
+
+
+def analyze(
+    ws,
+    journeys: str | Iterable[str] | None = None,
+    period: str = "month",
+    feedback: pd.DataFrame | None = None,
+    personas: pd.DataFrame | None = None,
+    *,
+    max_variants: int | None = 500,
+    case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+    dedupe: bool = True,
+    random_state: int = 0,
+    threads: int | None = None,
+    prepared: Prepared | None = None,
+) -> Analysis:
+    """Run the journey analytics for the selected journeys of a workspace.
+
+    Parameters
+    ----------
+    ws : Workspace
+        From :func:`cjwork.load`; needs ``events``.
+    journeys : str or list of str, optional
+        Journey ids (default: every journey of the map).
+    period : {"month", "week", "quarter"}
+        Period of trends, KPI periods and the funnel by period.
+    feedback : DataFrame, optional
+        Enriched feedback (``cjwork.text.enrich_feedback(ws)``); computed here when the
+        workspace has feedback and this is not given.
+    personas : DataFrame, optional
+        ``customer_id``, ``persona_id`` (and ``persona_name``); from
+        ``cjwork.personas.assign_personas(ws, random_state=random_state)`` when the
+        workspace has customers and this is not given.
+    max_variants : int or None
+        Variants kept per journey; the rest are folded into one ``(other: N variants)`` row.
+    case_gap : Timedelta or str or None
+        Inactivity gap that starts a new derived case (see :mod:`cjwork.journeys.cases`).
+    dedupe : bool
+        Drop duplicate events (see :mod:`cjwork.journeys.engine`).
+    random_state : int
+        Seed for the persona model and the importance bootstrap.
+    threads : int, optional
+        DuckDB threads.
+    prepared : Prepared, optional
+        A prepared engine to reuse (must hold the selected journeys).
+
+    Returns
+    -------
+    Analysis
+        The six contract tables and the extra tables; ``.skipped``, ``.notes``, ``.failed``.
+
+    Raises
+    ------
+    DataError
+        No events, an empty events table, an unknown journey id, or no events for any of
+        the selected journeys.
+    UsageError
+        A bad ``period``.
+    """
+    if period not in PERIODS:
+        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got '{period}'")
+    events_file = (
+        Path(ws.files.get("events", "events.csv")).name
+        if getattr(ws, "files", None)
+        else "events.csv"
+    )
+    if ws.events is None:
+        raise DataError(
+            [
+                Problem(
+                    "events.csv",
+                    None,
+                    None,
+                    f"cjwork analyze needs an event log: add events.csv or events.parquet to {ws.path}",
+                )
+            ],
+            summary="no event log in the workspace",
+        )
+    if len(ws.events) == 0:
+        raise DataError(
+            [
+                Problem(
+                    events_file,
+                    None,
+                    None,
+                    "the event table has no rows; export events for at least one journey",
+                )
+            ],
+            summary=f"{events_file} is empty",
+        )
+    selected = _resolve(ws, journeys)
+    out = Analysis()
+    out.journeys = list(selected)
+    prep = prepared or prepare(
+        ws.events,
+        ws.journeys,
+        selected,
+        case_gap=case_gap,
+        dedupe=dedupe,
+        threads=threads,
+        source=events_file,
+    )
+    counts = prep.df("SELECT journey, count(*) AS n FROM cases GROUP BY journey")
+    have = set(counts["journey"])
+    for jid in selected:
+        if jid not in have:
+            out.failed[jid] = f"no events for journey '{jid}' in {events_file}"
+    out.notes.extend(n for n in prep.notes if "has no events" not in n)
+    ok = [j for j in selected if j not in out.failed]
+    out.journeys = ok
+
+    out["variants"] = _keep(_paths.variants(prep, top=max_variants), ok)
+    out["transitions"] = _keep(_paths.transitions(prep), ok)
+    out["funnel"] = _keep(_funnel.funnel(prep), ok)
+    loops = _keep(_paths.loops(prep), ok)
+    out["kpis"] = _keep(_kpis.kpis(prep), ok)
+    out["timing"] = _keep(_timing.timing(prep), ok)
+    out["loops"] = loops
+    out["kpi_periods"] = _keep(_kpis.kpis(prep, period=period), ok)
+
+    fb = feedback
+    if fb is None and ws.feedback is not None and len(ws.feedback):
+        fb = _enrich(ws, out)
+    elif fb is None:
+        out.skipped.append(
+            "prioritisation (feedback, performance, importance, category, moment_of_truth, quick_win in "
+            "touchpoints.csv) and sentiment/NPS in trends.csv: the workspace has no feedback"
+        )
+    groups = [_funnel.funnel_by(prep, "period", period=period)]
+    if prep.has_channel:
+        groups.append(_funnel.funnel_by(prep, "channel"))
+    pers = personas
+    if pers is None:
+        pers = _personas(ws, out, random_state)
+    if pers is not None and len(pers):
+        groups.append(_funnel.funnel_by(prep, "persona", pers))
+    out["funnel_groups"] = (
+        _keep(pd.concat([g for g in groups if len(g)], ignore_index=True), ok)
+        if any(len(g) for g in groups)
+        else pd.DataFrame(columns=_funnel.GROUP_COLUMNS)
+    )
+
+    out["touchpoints"] = _touchpoints(ws, fb, ok, random_state, out)
+    out["trends"] = _trends(prep, ws, fb, ok, period, out)
+    for name, cols in CONTRACT.items():
+        out[name] = _contract_first(out[name], cols)
+    return out
+
+
+def _resolve(ws, journeys) -> list[str]:
+    known = ws.journeys.journey_ids
+    if journeys is None:
+        return list(known)
+    if isinstance(journeys, str):
+        journeys = [journeys]
+    sel: list[str] = []
+    problems = []
+    from cjwork.journeymap import unknown_id_message
+
+    for jid in journeys:
+        if jid not in known:
+            problems.append(
+                Problem(
+                    ws.journeys.source, None, "journey", unknown_id_message("journey", jid, known)
+                )
+            )
+        elif jid not in sel:
+            sel.append(jid)
+    if problems:
+        raise DataError(
+            problems, summary="unknown journey id(s); choose ids defined in journeys.yml"
+        )
+    if not sel:
+        raise UsageError("no journey selected; name one with --journey ID or use --all")
+    return sel
+
+
+def _keep(df: pd.DataFrame, journeys: list[str]) -> pd.DataFrame:
+    if "journey" not in df.columns or df.empty:
+        return df.reset_index(drop=True)
+    return df[df["journey"].isin(journeys)].reset_index(drop=True)
+
+
+def _contract_first(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    df = df.copy()
+    for c in cols:
+        if c not in df.columns:
+            df[c] = pd.NA
+    return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
+
+
+def _enrich(ws, out: Analysis) -> pd.DataFrame | None:
+    try:
+        from cjwork.text import enrich_feedback
+    except ImportError:
+        out.skipped.append(
+            "prioritisation and sentiment trends: feedback sentiment (cjwork.text.enrich_feedback) is not available in this installation"
+        )
+        return None
+    return enrich_feedback(ws)
+
+
+def _personas(ws, out: Analysis, random_state: int) -> pd.DataFrame | None:
+    if ws.customers is None or len(ws.customers) == 0:
+        out.skipped.append("funnel by persona: the workspace has no customers table")
+        return None
+    try:
+        from cjwork.personas import assign_personas
+    except ImportError:
+        out.skipped.append(
+            "funnel by persona: persona assignment (cjwork.personas.assign_personas) is not available"
+        )
+        return None
+    try:
+        return assign_personas(ws, random_state=random_state)
+    except CjworkError as exc:
+        out.skipped.append(
+            f"funnel by persona: personas could not be assigned ({str(exc).splitlines()[0]})"
+        )
+        return None
+
+
+def _touchpoints(ws, fb, journeys, random_state, out: Analysis) -> pd.DataFrame:
+    volumes = out["loops"][["journey", "touchpoint", "events"]]
+    extras = out["loops"][
+        ["journey", "touchpoint", "repeat_cases", "repeat_share", "self_loops", "returns"]
+    ]
+    try:
+        from cjwork.prioritize import prioritize_touchpoints
+    except ImportError:
+        prioritize_touchpoints = None
+    frames = []
+    for jid in journeys:
+        vol = volumes[volumes["journey"] == jid][["touchpoint", "events"]]
+        if prioritize_touchpoints is None:
+            tpf = ws.journeys.touchpoints_frame()
+            frame = tpf[tpf["journey"] == jid][["journey", "stage", "touchpoint", "owner"]].merge(
+                vol, on="touchpoint", how="left"
+            )
+        else:
+            frame = prioritize_touchpoints(fb, ws.journeys, jid, vol, random_state=random_state)
+            frame = frame.drop(columns=["events"], errors="ignore").merge(
+                vol, on="touchpoint", how="left"
+            )
+            if "journey" not in frame.columns:
+                frame.insert(0, "journey", jid)
+        frames.append(frame)
+    if prioritize_touchpoints is None:
+        out.skipped.append(
+            "prioritisation columns of touchpoints.csv: cjwork.prioritize is not available"
+        )
+    df = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=CONTRACT["touchpoints"])
+    )
+    df["events"] = df["events"].fillna(0).astype("int64")
+    return df.merge(extras, on=["journey", "touchpoint"], how="left")
+
+
+def _trends(prep, ws, fb, journeys, period, out: Analysis) -> pd.DataFrame:
+    try:
+        from cjwork.trends import kpi_trends
+    except ImportError:
+        out.skipped.append("trends.csv: cjwork.trends is not available in this installation")
+        return pd.DataFrame(columns=CONTRACT["trends"])
+    frames = [kpi_trends(None, fb, ws.journeys, jid, period, prepared=prep) for jid in journeys]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=CONTRACT["trends"])
+    df = pd.concat(frames, ignore_index=True)
+    if "period" in df.columns and pd.api.types.is_datetime64_any_dtype(df["period"]):
+        df["period"] = df["period"].dt.strftime("%Y-%m-%d")
+    return df
+
+
+def write_analysis(
+    tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv", *, inputs=None
+) -> list[Path]:
+    """Write every table as ``OUT_DIR/<name>.csv`` (or ``.parquet``), each file atomically.
+
+    Parameters
+    ----------
+    tables : dict
+        From :func:`analyze`.
+    out_dir : str or Path
+        Created when missing. Files that are inputs of the workspace are never overwritten.
+    fmt : {"csv", "parquet"}
+    inputs : Workspace or paths, optional
+        Extra files to protect.
+
+    Returns
+    -------
+    list of Path
+        The files written, in table order.
+    """
+    from cjwork.io.writing import write_csv_atomic, write_parquet_atomic
+
+    if fmt not in ("csv", "parquet"):
+        raise UsageError(f"format must be csv or parquet, got '{fmt}'")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"output {out_dir} is a file; choose a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    order = [t for t in (*TABLES, *EXTRA_TABLES) if t in tables] + [
+        t for t in tables if t not in TABLES + EXTRA_TABLES
+    ]
+    for name in order:
+        df = tables[name]
+        path = out_dir / f"{name}.{fmt}"
+        if fmt == "csv":
+            write_csv_atomic(df, path, float_format=FLOAT_FORMAT, inputs=inputs)
+        else:
+            write_parquet_atomic(df, path, inputs=inputs)
+        written.append(path)
+    return written
