@@ -64,6 +64,57 @@ def validate(data_dir: Path) -> None:
         sys.exit(1)
 
 
+# --------------------------------------------------------------------------- analyze
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@click.option("-o", "--output", "out_dir", type=OUT_PATH, required=True, help="Directory for the tables (created when missing).")
+@click.option("--journey", "journeys", multiple=True, metavar="ID", help="Journey id to analyse; repeat for several.")
+@click.option("--all", "all_journeys", is_flag=True, help="Analyse every journey of journeys.yml (the default).")
+@click.option("--period", type=click.Choice(["month", "week", "quarter"]), default="month", show_default=True, help="Period of trends and KPI periods.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True, help="File format of the tables.")
+@click.option("--max-variants", type=click.IntRange(min=1), default=500, show_default=True, help="Variants kept per journey; the rest become one '(other: N variants)' row.")
+@click.option("--case-gap-days", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="Inactivity gap (days) that starts a new case when events carry no case_id.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the persona model and the importance bootstrap.")
+def analyze(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journeys: bool, period: str, fmt: str, max_variants: int, case_gap_days: float, seed: int) -> None:
+    """Write the journey analytics of DATA_DIR as plain tables for BI tools and scripts.
+
+    variants, transitions, funnel, touchpoints, kpis and trends (plus timing, loops,
+    funnel_groups, kpi_periods), each with a journey column. A workspace with only
+    journeys.yml and events gets every analysis that needs only events.
+    """
+    import pandas as pd
+
+    import cjwork
+    from cjwork.analysis import analyze as run_analysis
+    from cjwork.analysis import write_analysis
+    from cjwork.errors import UsageError
+
+    if journeys and all_journeys:
+        raise UsageError("use either --journey ID ... or --all, not both")
+    ws = cjwork.load(data_dir)
+    result = run_analysis(
+        ws,
+        journeys=list(journeys) or None,
+        period=period,
+        max_variants=max_variants,
+        case_gap=pd.Timedelta(days=case_gap_days),
+        random_state=seed,
+    )
+    for line in result.skipped:
+        echo_err(f"skipped: {line}")
+    for line in result.notes:
+        echo_err(f"note: {line}")
+    written = write_analysis(result, out_dir, fmt=fmt, inputs=ws) if result.journeys else []
+    if written:
+        click.echo(f"wrote {len(written)} tables for {len(result.journeys)} journey(s) ({', '.join(result.journeys)}) to {out_dir}")
+    for jid, reason in result.failed.items():
+        echo_err(f"error: journey '{jid}' failed: {reason}")
+    if result.failed:
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning cjwork errors into messages and exit codes."""
     try:
