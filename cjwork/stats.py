@@ -47,7 +47,9 @@ def welch_test(m1, v1, n1, m2, v2, n2, level: float = 0.95) -> pd.DataFrame:
     Where both variances are zero the difference is exact: p is 0 for a non-zero
     difference and 1 otherwise.
     """
-    m1, v1, n1, m2, v2, n2 = (np.asarray(a, dtype=float) for a in (m1, v1, n1, m2, v2, n2))
+    m1, v1, n1, m2, v2, n2 = (
+        np.atleast_1d(np.asarray(a, dtype=float)) for a in (m1, v1, n1, m2, v2, n2)
+    )
     ok = (n1 > 1) & (n2 > 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         a, b = v1 / n1, v2 / n2
@@ -76,7 +78,7 @@ def welch_test(m1, v1, n1, m2, v2, n2, level: float = 0.95) -> pd.DataFrame:
 
 def two_proportion_test(x1, n1, x2, n2, level: float = 0.95) -> pd.DataFrame:
     """Two-proportion z test of ``p2 - p1`` (pooled SE for the test, unpooled for the CI)."""
-    x1, n1, x2, n2 = (np.asarray(a, dtype=float) for a in (x1, n1, x2, n2))
+    x1, n1, x2, n2 = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (x1, n1, x2, n2))
     ok = (n1 > 0) & (n2 > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         p1, p2 = x1 / n1, x2 / n2
@@ -107,7 +109,7 @@ def rate_ratio_test(c1, e1, c2, e2) -> pd.DataFrame:
     two-sided p uses the normal approximation with continuity correction (exact enough for
     the counts a trend table holds). Returns ``ratio`` (rate2 / rate1) and ``p``.
     """
-    c1, e1, c2, e2 = (np.asarray(a, dtype=float) for a in (c1, e1, c2, e2))
+    c1, e1, c2, e2 = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (c1, e1, c2, e2))
     n = c1 + c2
     ok = (e1 > 0) & (e2 > 0) & (n > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -150,7 +152,9 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
 
 def cohens_d(m1, v1, n1, m2, v2, n2) -> np.ndarray:
     """Cohen's d of ``mean2 - mean1`` with the pooled standard deviation."""
-    m1, v1, n1, m2, v2, n2 = (np.asarray(a, dtype=float) for a in (m1, v1, n1, m2, v2, n2))
+    m1, v1, n1, m2, v2, n2 = (
+        np.atleast_1d(np.asarray(a, dtype=float)) for a in (m1, v1, n1, m2, v2, n2)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
         return np.where(pooled > 0, (m2 - m1) / pooled, np.nan)

@@ -190,21 +190,20 @@ def kpi_trends(
         if c not in wide:
             wide[c] = np.nan
     flags = long[long["flag"]].copy()
-    change_txt = (
-        flags["change"]
-        .map("{:+.3g}".format)
-        .where(flags["kind"] != "rate", "×" + flags["change"].map("{:.2f}".format))
-    )
-    flags["detail"] = (
-        flags["metric"] + " " + change_txt + " (p=" + flags["p_adj"].map("{:.2g}".format) + ")"
-    )
+    # one short text per flagged change (a handful of rows, not events)
+    flags["detail"] = [
+        f"{m} {'×' + format(c, '.2f') if k == 'rate' else format(c, '+.3g')} (p={p:.2g})"
+        for m, k, c, p in zip(
+            flags["metric"], flags["kind"], flags["change"], flags["p_adj"], strict=True
+        )
+    ]
     agg = flags.groupby(["period", "touchpoint"], observed=True).agg(
         changed_metrics=("metric", ", ".join), change_detail=("detail", "; ".join)
     )
     wide = wide.merge(agg.reset_index(), on=["period", "touchpoint"], how="left")
     wide["significant_change"] = wide["changed_metrics"].notna()
-    wide["changed_metrics"] = wide["changed_metrics"].fillna("")
-    wide["change_detail"] = wide["change_detail"].fillna("")
+    for c in ("changed_metrics", "change_detail"):
+        wide[c] = wide[c].astype(object).where(wide[c].notna(), "").astype(str)
     wide["journey"] = journey
     wide["period_label"] = period_label(wide["period"], period)
     wide["_ord"] = wide["touchpoint"].map(tp_order)
