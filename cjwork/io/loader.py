@@ -21,7 +21,6 @@ Python loop runs over rows.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -733,7 +732,15 @@ def _check_customer_refs(tables: dict[str, _Table]) -> None:
         if t is None or t.df is None or "customer_id" not in t.df.columns:
             continue
         s = t.df["customer_id"]
-        missing = (~s.isin(known) & s.notna()).to_numpy()
+        values = (
+            pa_arrow.array(s.to_numpy(dtype=object, na_value=None), type=pa_arrow.string())
+            if s.dtype != "str"
+            else pa_arrow.array(s.array)
+        )
+        found = pc.is_in(
+            values, value_set=pa_arrow.array(known.astype(object), type=pa_arrow.string())
+        )
+        missing = ~found.to_numpy(zero_copy_only=False).astype(bool) & s.notna().to_numpy()
         if not missing.any():
             continue
         pos = t.df.index.to_numpy()[missing]
@@ -762,28 +769,29 @@ def _fmt_value(v: object) -> str:
 
 
 def _render(t: _Table) -> list[Problem]:
-    out: list[Problem] = []
+    """Problems of one table in line order; a summary line follows the rows it sums up."""
+    keyed: list[tuple[float, int, Problem]] = []
+
+    def add(anchor: float, problem: Problem) -> None:
+        keyed.append((anchor, len(keyed), problem))
+
     for line, _text, msg in t.malformed[:MAX_ROWS_PER_RULE]:
-        out.append(Problem(t.file, line, None, f"this line {msg}"))
+        add(line or 0, Problem(t.file, line, None, f"this line {msg}"))
     if len(t.malformed) > MAX_ROWS_PER_RULE:
-        out.append(
-            Problem(
-                t.file,
-                None,
-                None,
-                f"... and {len(t.malformed) - MAX_ROWS_PER_RULE:,} more malformed lines",
-            )
-        )
+        last = t.malformed[MAX_ROWS_PER_RULE - 1][0] or 0
+        n_more = len(t.malformed) - MAX_ROWS_PER_RULE
+        add(last + 0.5, Problem(t.file, None, None, f"... and {n_more:,} more malformed lines"))
     for issue in t.issues:
+        n = issue.positions.size
         if isinstance(issue.messages, str) and "{rows}" in issue.messages:
             # one problem for the whole group, listing the first lines
             lines = t.lines(issue.positions[:MAX_LINES_LISTED])
-            n = issue.positions.size
             listed = ", ".join(str(x) for x in lines)
-            rows = f"{n:,} row{'s' if n != 1 else ''}: line{'s' if n != 1 else ''} {listed}{', ...' if n > MAX_LINES_LISTED else ''}"
-            out.append(
-                Problem(t.file, int(lines[0]), issue.column, issue.messages.replace("{rows}", rows))
-            )
+            plural = "s" if n != 1 else ""
+            more = ", ..." if n > MAX_LINES_LISTED else ""
+            rows = f"{n:,} row{plural}: line{plural} {listed}{more}"
+            msg = issue.messages.replace("{rows}", rows)
+            add(int(lines[0]), Problem(t.file, int(lines[0]), issue.column, msg))
             continue
         shown = issue.positions[:MAX_ROWS_PER_RULE]
         lines = t.lines(shown)
@@ -791,20 +799,16 @@ def _render(t: _Table) -> list[Problem]:
             msg = issue.messages if isinstance(issue.messages, str) else str(issue.messages[k])
             if issue.values is not None:
                 msg = f"'{_fmt_value(issue.values[k])}' {msg}"
-            out.append(Problem(t.file, int(line), issue.column, msg))
-        rest = issue.positions.size - shown.size
+            add(int(line), Problem(t.file, int(line), issue.column, msg))
+        rest = n - shown.size
         if rest > 0:
-            more = t.lines(issue.positions[shown.size : shown.size + MAX_LINES_LISTED])
-            out.append(
-                Problem(
-                    t.file,
-                    None,
-                    issue.column,
-                    f"... and {rest:,} more row(s) with the same problem (line(s) {', '.join(str(x) for x in more)}{', ...' if rest > MAX_LINES_LISTED else ''})",
-                )
-            )
-    out.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return t.file_problems[:0] + out
+            more_lines = t.lines(issue.positions[shown.size : shown.size + MAX_LINES_LISTED])
+            listed = ", ".join(str(x) for x in more_lines)
+            tail = ", ..." if rest > MAX_LINES_LISTED else ""
+            msg = f"... and {rest:,} more row(s) with the same problem (line(s) {listed}{tail})"
+            add(int(lines[-1]) + 0.5, Problem(t.file, None, issue.column, msg))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [p for _, _, p in keyed]
 
 
 def _bad_positions(t: _Table) -> np.ndarray:
@@ -856,7 +860,3 @@ def _finalise(name: str, df: pd.DataFrame) -> pd.DataFrame:
                 sorted(s.cat.remove_unused_categories().cat.categories)
             )
     return df.reset_index(drop=True)
-
-
-def _sequence(values: Sequence[str]) -> str:  # pragma: no cover - kept for messages
-    return ", ".join(values)
