@@ -2,11 +2,14 @@
 
 The method, stated once (the README repeats it):
 
-**Experience.** For every customer and touchpoint of the journey, the customer's
-experience there is the mean ``sentiment_score`` (−1 … 1) of their feedback linked to that
-touchpoint; where a row has no score its star ``rating`` (1–5) is mapped to −1 … 1 as
-``(rating − 3) / 2``. An experience is *negative* below ``−neutral_band``, *positive* above
-``+neutral_band`` (default 0.2), otherwise neutral.
+**Scores and votes.** Every feedback row has a score on −1 … 1: its ``sentiment_score``,
+or, where it has none, its star ``rating`` (1–5) mapped as ``(rating − 3) / 2``. It also
+votes −1 / 0 / +1: its ``sentiment_label`` (negative / neutral / positive, so the sentiment
+scorer's own calibrated thresholds decide), or, without a label, its score outside
+± ``neutral_band`` (default 0.25).
+
+**Experience.** A customer's experience at a touchpoint is *negative* when the mean vote of
+their feedback linked there is below zero, *positive* when above, else neutral.
 
 **Performance** of a touchpoint = the mean score of all feedback linked to it (a row is one
 voice), with a t confidence interval.
@@ -30,13 +33,16 @@ gains. **importance = penalty + reward**: how far the outcome moves between a ba
 good experience at ``T``. Confidence intervals are percentile intervals from a seeded
 bootstrap over customers (``n_boot`` resamples, ``random_state``).
 
-**Kano category** by the asymmetry ``penalty − reward`` (CI from the same bootstrap):
+**Kano category** by the asymmetry ``penalty − reward`` (CI from the same bootstrap).
+People weigh bad experiences about twice as much as good ones ("bad is stronger than
+good"), so a 2 : 1 penalty-to-reward ratio is the *ordinary* shape of a performance
+factor; only a clearly larger asymmetry marks a basic factor or a delighter:
 
 - ``unclear`` — fewer than ``min_n`` customers with a negative or with a positive
   experience at the touchpoint (the two effects cannot be told apart), or neither
   effect is distinguishable from zero while at least one is too imprecise to call small;
 - ``dissatisfier`` (Enttäuschung) — the asymmetry CI lies above zero *and* the penalty is
-  at least ``asymmetry_ratio`` (2) times the reward: a bad experience hurts, a good one
+  at least ``asymmetry_ratio`` (3) times the reward: a bad experience hurts, a good one
   is taken for granted;
 - ``delighter`` (Begeisterung) — the mirror image: reward clearly larger than penalty;
 - ``ok`` (OK / performance factor) — otherwise: penalty and reward of similar size, or both
@@ -102,6 +108,26 @@ def feedback_scores(feedback: pd.DataFrame) -> pd.Series:
     return score.clip(-1, 1) if n else score
 
 
+def feedback_votes(
+    feedback: pd.DataFrame, score: pd.Series | None = None, neutral_band: float = 0.25
+) -> pd.Series:
+    """Each row's vote −1 / 0 / +1: its ``sentiment_label``, else its score outside ± ``neutral_band``.
+
+    Returns a float Series aligned with ``feedback`` (NaN where neither label nor score is known).
+    """
+    if score is None:
+        score = feedback_scores(feedback)
+    by_score = pd.Series(
+        np.where(score < -neutral_band, -1.0, np.where(score > neutral_band, 1.0, 0.0)),
+        index=feedback.index,
+    ).where(score.notna())
+    if "sentiment_label" not in feedback:
+        return by_score
+    lab = feedback["sentiment_label"].astype("string").str.lower()
+    by_label = lab.map({"negative": -1.0, "neutral": 0.0, "positive": 1.0}).astype(float)
+    return by_label.fillna(by_score)
+
+
 def events_per_touchpoint(events: pd.DataFrame | None, journey: str) -> pd.Series:
     """Number of events per touchpoint of ``journey`` (a Series indexed by touchpoint id).
 
@@ -153,7 +179,6 @@ def penalty_reward(
     outcome: pd.Series,
     touchpoints: list[str],
     *,
-    neutral_band: float = 0.2,
     n_boot: int = 200,
     random_state: int | None = 0,
     level: float = 0.95,
@@ -164,12 +189,13 @@ def penalty_reward(
     ----------
     experience : DataFrame
         One row per (customer, touchpoint) with columns ``customer``, ``touchpoint`` and
-        ``score`` (mean experience score −1 … 1).
+        ``vote`` (mean vote −1 … 1 of the customer's feedback there: below zero is a
+        negative experience, above zero a positive one).
     outcome : Series
         The outcome per customer (index = customer).
     touchpoints : list of str
         The touchpoints to estimate, in output order.
-    neutral_band, n_boot, random_state, level
+    n_boot, random_state, level
         See :func:`prioritize_touchpoints`.
 
     Returns
@@ -185,8 +211,8 @@ def penalty_reward(
     k = len(touchpoints)
     ci = cust.get_indexer(exp["customer"])
     ti = pd.Index(touchpoints).get_indexer(exp["touchpoint"])
-    neg = (exp["score"] < -neutral_band).to_numpy()
-    pos = (exp["score"] > neutral_band).to_numpy()
+    neg = (exp["vote"] < 0).to_numpy()
+    pos = (exp["vote"] > 0).to_numpy()
     out["n_customers"] = np.bincount(ti, minlength=k)
     out["n_negative"] = np.bincount(ti[neg], minlength=k)
     out["n_positive"] = np.bincount(ti[pos], minlength=k)
@@ -245,7 +271,7 @@ def kano_category(
     table: pd.DataFrame,
     *,
     min_n: int = 10,
-    asymmetry_ratio: float = 2.0,
+    asymmetry_ratio: float = 3.0,
     small_effect: float = 0.2,
 ) -> pd.Series:
     """Apply the documented Kano rule to a :func:`penalty_reward` table (vectorised).
@@ -283,12 +309,12 @@ def prioritize_touchpoints(
     events_per_touchpoint: pd.Series | pd.DataFrame | Mapping[str, int] | None = None,
     *,
     outcome: str = "auto",
-    neutral_band: float = 0.2,
+    neutral_band: float = 0.25,
     n_boot: int = 200,
     random_state: int | None = 0,
     level: float = 0.95,
     min_n: int = 10,
-    asymmetry_ratio: float = 2.0,
+    asymmetry_ratio: float = 3.0,
     small_effect: float = 0.2,
     importance_quantile: float = 0.5,
     volume_quantile: float = 2 / 3,
@@ -317,7 +343,7 @@ def prioritize_touchpoints(
     outcome : {"auto", "nps", "rating"}
         The overall verdict importance is measured against.
     neutral_band : float
-        Experience scores within ± this value are neutral.
+        Rows without a sentiment_label vote by their score outside ± this value.
     n_boot : int
         Bootstrap resamples (over customers) for the importance CIs.
     random_state : int or None
@@ -396,14 +422,19 @@ def prioritize_touchpoints(
     linked = tp_col.isin(tps).fillna(False).to_numpy(dtype=bool) if len(fb) else np.zeros(0, bool)
 
     # performance: mean score per touchpoint
+    vote = feedback_votes(fb, score, neutral_band) if len(fb) else pd.Series(dtype=float)
     perf = pd.DataFrame(
-        {"touchpoint": tp_col[linked].to_numpy(), "score": score[linked].to_numpy()}
+        {
+            "touchpoint": tp_col[linked].to_numpy(),
+            "score": score[linked].to_numpy(),
+            "vote": vote[linked].to_numpy(),
+        }
     )
     g = perf.groupby("touchpoint", observed=True)["score"]
     counts = perf.groupby("touchpoint", observed=True).size().reindex(tps, fill_value=0)
     stats = pd.DataFrame({"mean": g.mean(), "var": g.var(), "n": g.count()}).reindex(tps)
     negshare = (
-        perf.assign(neg=perf["score"] < -neutral_band)
+        perf.assign(neg=perf["vote"] < 0)
         .groupby("touchpoint", observed=True)["neg"]
         .mean()
         .reindex(tps)
@@ -430,11 +461,11 @@ def prioritize_touchpoints(
                 {
                     "customer": cust[linked].to_numpy(),
                     "touchpoint": tp_col[linked].to_numpy(),
-                    "score": score[linked].to_numpy(),
+                    "vote": vote[linked].to_numpy(),
                 }
             )
-            .dropna(subset=["score"])
-            .groupby(["customer", "touchpoint"], observed=True, sort=False)["score"]
+            .dropna(subset=["vote"])
+            .groupby(["customer", "touchpoint"], observed=True, sort=False)["vote"]
             .mean()
             .reset_index()
         )
@@ -442,14 +473,13 @@ def prioritize_touchpoints(
             exp,
             outcome_per_customer,
             tps,
-            neutral_band=neutral_band,
             n_boot=n_boot,
             random_state=random_state,
             level=level,
         )
     else:
         pr = penalty_reward(
-            pd.DataFrame(columns=["customer", "touchpoint", "score"]),
+            pd.DataFrame(columns=["customer", "touchpoint", "vote"]),
             pd.Series(dtype=float),
             tps,
             n_boot=0,

@@ -171,7 +171,7 @@ def test_penalty_reward_regression_is_exact_on_noiseless_data():
         {
             "customer": np.r_[np.arange(n), np.arange(n)],
             "touchpoint": ["A"] * n + ["B"] * n,
-            "score": np.r_[sa, sb],
+            "vote": np.sign(np.r_[sa, sb]),
         }
     )
     out = penalty_reward(exp, pd.Series(y.astype(float), index=np.arange(n)), ["A", "B"], n_boot=20)
