@@ -1,0 +1,253 @@
+"""What the report notebook shows: headings, tables, figures and recorded values.
+
+Everything here renders deterministically (no timestamps, no random ids, sorted input
+stays sorted), so the same data and parameters give byte-identical notebook outputs.
+Only the report's language (``en``/``de``) changes the words.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+RECORD_MIMETYPE = "application/vnd.cjwork.record+json"
+
+#: Section headings of the report, by key and language. Other sections may pass their own
+#: ``{"en": ..., "de": ...}`` mapping to :func:`heading`.
+HEADINGS: dict[str, dict[str, str]] = {
+    "summary": {"en": "Executive summary", "de": "Zusammenfassung"},
+    "key_figures": {"en": "Key figures", "de": "Kennzahlen"},
+    "overview": {"en": "Journey overview", "de": "Journey-Überblick"},
+    "structure": {"en": "Stages and touchpoints", "de": "Phasen und Touchpoints"},
+    "volumes": {"en": "Volumes", "de": "Volumen"},
+    "data_quality": {"en": "Data quality", "de": "Datenqualität"},
+    "top_pains": {"en": "Top pains", "de": "Größte Schmerzpunkte"},
+    "top_delights": {"en": "Top delights", "de": "Größte Begeisterungsfaktoren"},
+    "quick_wins": {"en": "Quick wins", "de": "Quick Wins"},
+}
+
+#: Column labels of the report's tables, by language; unknown columns keep their name.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "figure": "Figure",
+        "total": "All data",
+        "previous": "Previous period",
+        "current": "Current period",
+        "change": "Change",
+        "stage": "Stage",
+        "stage_name": "Stage",
+        "touchpoint": "Touchpoint id",
+        "touchpoint_name": "Touchpoint",
+        "channel": "Channel",
+        "owner": "Owner",
+        "kpis": "KPI targets",
+        "events": "Events",
+        "customers": "Customers",
+        "cases": "Cases",
+        "feedback": "Feedback",
+        "share_of_events": "Share of events",
+        "share_of_customers": "Share of customers",
+        "touchpoints": "Touchpoints",
+        "check": "Check",
+        "table": "Table",
+        "count": "Count",
+        "share": "Share",
+        "status": "Status",
+        "detail": "Detail",
+        "column": "Column",
+        "rows": "Rows",
+        "missing": "Missing",
+        "stage_order": "#",
+        "touchpoint_order": "#",
+    },
+    "de": {
+        "figure": "Kennzahl",
+        "total": "Gesamt",
+        "previous": "Vorperiode",
+        "current": "Aktuelle Periode",
+        "change": "Veränderung",
+        "stage": "Phase",
+        "stage_name": "Phase",
+        "touchpoint": "Touchpoint-ID",
+        "touchpoint_name": "Touchpoint",
+        "channel": "Kanal",
+        "owner": "Verantwortlich",
+        "kpis": "KPI-Ziele",
+        "events": "Ereignisse",
+        "customers": "Kunden",
+        "cases": "Fälle",
+        "feedback": "Feedback",
+        "share_of_events": "Anteil Ereignisse",
+        "share_of_customers": "Anteil Kunden",
+        "touchpoints": "Touchpoints",
+        "check": "Prüfung",
+        "table": "Tabelle",
+        "count": "Anzahl",
+        "share": "Anteil",
+        "status": "Status",
+        "detail": "Details",
+        "column": "Spalte",
+        "rows": "Zeilen",
+        "missing": "Fehlend",
+        "stage_order": "#",
+        "touchpoint_order": "#",
+    },
+}
+
+_VALUE_LABELS = {
+    "de": {
+        "customers": "Kunden",
+        "cases": "Fälle",
+        "events": "Ereignisse",
+        "feedback": "Feedback",
+        "ok": "ok",
+        "warning": "Warnung",
+        "info": "Info",
+    },
+    "en": {},
+}
+
+
+def text(key: str | Mapping[str, str], language: str = "en") -> str:
+    """A heading or phrase in the report's language (``key`` from :data:`HEADINGS` or a mapping)."""
+    if isinstance(key, Mapping):
+        return key.get(language) or key.get("en") or next(iter(key.values()))
+    entry = HEADINGS.get(key)
+    return key if entry is None else entry.get(language, entry["en"])
+
+
+def format_number(value: Any, kind: str = "int", language: str = "en") -> str:
+    """Format one value for a table: ``int`` (thousands separators), ``float``, ``percent``,
+    ``change`` (signed percent) or ``text``; missing values become an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    if kind == "text":
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if kind == "int":
+        out = f"{round(number):,}"
+    elif kind == "percent":
+        out = f"{number * 100:,.1f} %"
+    elif kind == "change":
+        out = f"{number * 100:+,.1f} %"
+    else:
+        out = f"{number:,.2f}"
+    if language == "de":
+        out = out.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return out
+
+
+def table_html(
+    df: pd.DataFrame,
+    *,
+    language: str = "en",
+    percent: Iterable[str] = (),
+    change: Iterable[str] = (),
+    floats: Iterable[str] = (),
+    caption: str | None = None,
+    max_rows: int = 200,
+) -> str:
+    """Render a DataFrame as a plain, deterministic HTML table (no index, localised labels).
+
+    Integer columns get thousands separators; ``percent``/``change``/``floats`` name the
+    columns shown as percentages, signed changes or two decimals. At most ``max_rows`` rows
+    are shown, with a note saying how many were left out.
+    """
+    percent, change, floats = set(percent), set(change), set(floats)
+    labels = LABELS.get(language, LABELS["en"])
+    values = _VALUE_LABELS.get(language, {})
+    head = "".join(f"<th>{html.escape(labels.get(str(c), str(c)))}</th>" for c in df.columns)
+    kinds = {}
+    for c in df.columns:
+        if c in percent:
+            kinds[c] = "percent"
+        elif c in change:
+            kinds[c] = "change"
+        elif c in floats:
+            kinds[c] = "float"
+        elif pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+            kinds[c] = "int"
+        elif pd.api.types.is_float_dtype(df[c]):
+            kinds[c] = "float"
+        else:
+            kinds[c] = "text"
+    body = []
+    for row in df.head(max_rows).itertuples(index=False, name=None):
+        cells = []
+        for c, v in zip(df.columns, row, strict=True):
+            kind = kinds[c]
+            shown = format_number(v, kind, language)
+            if kind == "text":
+                shown = values.get(shown, shown)
+            cls = ' class="num"' if kind != "text" else ""
+            cells.append(f"<td{cls}>{html.escape(shown)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    note = ""
+    if len(df) > max_rows:
+        note = f'<p class="cjwork-note">{len(df) - max_rows:,} more rows not shown.</p>'
+    return (
+        f'<table class="cjwork-table">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{note}"
+    )
+
+
+def figure_svg(fig: Any) -> str:
+    """Render a matplotlib figure as byte-stable SVG (fixed hash salt, no date metadata)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "cjwork", "svg.fonttype": "path"}):
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return [_jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def record_bundle(name: str, value: Any) -> dict[str, Any]:
+    """The display bundle that records ``value`` under ``name`` for the batch runner."""
+    payload = {"name": name, "value": _jsonable(value)}
+    json.dumps(payload)  # fail here, not in the runner, when something is not JSON-able
+    return {RECORD_MIMETYPE: payload, "text/plain": f"recorded {name}"}
+
+
+def read_records(nb: Any) -> dict[str, Any]:
+    """Collect every recorded value of an executed notebook (``nbformat`` node), in cell order."""
+    found: dict[str, Any] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if RECORD_MIMETYPE in data:
+                payload = data[RECORD_MIMETYPE]
+                if isinstance(payload, str):
+                    payload = json.loads(payload)
+                found[payload["name"]] = payload["value"]
+    return found

@@ -1,0 +1,295 @@
+"""The calls the report notebook makes: one line per cell, the logic lives here.
+
+The notebook ``notebooks/journey_report.ipynb`` reads like::
+
+    params = report.validate_params(data_dir=data_dir, journey=journey, ...)
+    ws = report.load(params)
+    report.show_title(ws, params)
+    report.show_heading("summary", params)
+    report.show_key_figures(ws, params)
+
+Every ``show_*`` function displays its output (when running under IPython) and returns it,
+so it can be checked in tests without Jupyter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from cjwork.errors import DataError, Problem
+from cjwork.io.workspace import Workspace
+from cjwork.reports import display as d
+from cjwork.reports import figures, overview
+from cjwork.reports.params import ReportParams, validate_params
+
+__all__ = [
+    "load",
+    "record",
+    "setup_figures",
+    "show_data_quality",
+    "show_heading",
+    "show_html",
+    "show_key_figures",
+    "show_structure",
+    "show_title",
+    "show_volumes",
+    "validate_params",
+]
+
+
+class HTML:
+    """A minimal rich-display object (text/html) with a deterministic plain-text form."""
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return "<HTML>"
+
+
+class Markdown:
+    """A minimal rich-display object (text/markdown)."""
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+
+    def _repr_markdown_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return self.data
+
+
+class SVG:
+    """A rich-display SVG image."""
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+
+    def _repr_svg_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        return "<SVG figure>"
+
+
+def _display(obj: Any, raw: bool = False) -> Any:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return obj
+    if get_ipython() is not None:
+        display(obj, raw=raw)
+    return obj
+
+
+def setup_figures() -> None:
+    """Make figures byte-stable: SVG output, fixed hash salt, no date metadata, fixed dpi."""
+    import matplotlib
+
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "cjwork",
+            "svg.fonttype": "path",
+            "figure.dpi": 100,
+            "font.family": "DejaVu Sans",
+        }
+    )
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is not None:
+            from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+            set_matplotlib_formats("svg", metadata={"Date": None})
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def load(params: ReportParams) -> Workspace:
+    """Load the workspace for one journey's report.
+
+    The data directory is loaded leniently, so that problems in *other* journeys' rows do not
+    stop this journey's report. Unless ``params.lenient`` is true, rows of *this* journey
+    (or customers) that the loader rejected make the report fail with a
+    :class:`~cjwork.errors.DataError` naming each of them.
+    """
+    import cjwork
+
+    setup_figures()
+    ws = cjwork.load(params.data_dir, lenient=True)
+    if not params.lenient:
+        problems = rejected_problems(ws, params.journey)
+        if problems:
+            raise DataError(
+                problems,
+                summary=f"{len(problems)} row(s) of journey '{params.journey}' cannot be used "
+                "(fix them, or run with -p lenient true to report them and go on)",
+            )
+    return ws
+
+
+def rejected_problems(ws: Workspace, journey: str) -> list[Problem]:
+    """The loader's rejected rows that belong to ``journey`` (or to customers), as problems."""
+    out = []
+    for table, rej in overview._rejected_for(ws, journey).items():
+        file = ws.files.get(table)
+        name = file.name if file is not None else f"{table}.csv"
+        for rec in rej.to_dict(orient="records"):
+            row = rec.get("line", rec.get("row"))
+            message = str(rec.get("problem") or "rejected by the loader")
+            column = rec.get("column") if isinstance(rec.get("column"), str) else None
+            head, sep, rest = message.partition(": ")
+            if column is None and sep and head in rec:
+                column, message = head, rest
+            out.append(
+                Problem(
+                    name,
+                    int(row) if isinstance(row, int | float) and pd.notna(row) else None,
+                    column,
+                    message,
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- showing
+
+
+def show_html(fragment: str) -> HTML:
+    """Display an HTML fragment."""
+    return _display(HTML(fragment))
+
+
+def show_heading(key: str | dict[str, str], params: ReportParams, level: int = 2) -> Markdown:
+    """Display a section heading in the report's language (key of :data:`~cjwork.reports.display.HEADINGS`
+    or a ``{"en": ..., "de": ...}`` mapping)."""
+    return _display(Markdown(f"{'#' * level} {d.text(key, params.language)}"))
+
+
+def report_title(ws: Workspace, params: ReportParams) -> str:
+    """The report's title: company and journey name."""
+    j = ws.journeys.journey(params.journey)
+    company = ws.journeys.company or ws.path.name
+    return f"{company} — {j.name}"
+
+
+def show_title(ws: Workspace, params: ReportParams) -> Markdown:
+    """Display the title (company — journey) and a line on the data and the period."""
+    j = ws.journeys.journey(params.journey)
+    ev = overview.journey_events(ws, params.journey)
+    de = params.language == "de"
+    period = {
+        "week": ("week", "Woche"),
+        "month": ("month", "Monat"),
+        "quarter": ("quarter", "Quartal"),
+    }[params.period]
+    lines = [f"# {report_title(ws, params)}", ""]
+    if len(ev):
+        ts = pd.to_datetime(ev["timestamp"], utc=True)
+        span = f"{ts.min():%Y-%m-%d} – {ts.max():%Y-%m-%d}"
+        if de:
+            lines.append(
+                f"Journey-Report · Daten vom {span} · Vergleich je {period[1]} · Journey-Verantwortung: {j.owner or '–'}"
+            )
+        else:
+            lines.append(
+                f"Journey report · data from {span} · compared by {period[0]} · journey owner: {j.owner or '–'}"
+            )
+    return _display(Markdown("\n".join(lines)))
+
+
+def show_figure(fig: Any) -> SVG:
+    """Display a matplotlib figure as byte-stable SVG and close it."""
+    import matplotlib.pyplot as plt
+
+    svg = SVG(d.figure_svg(fig))
+    plt.close(fig)
+    return _display(svg)
+
+
+def record(name: str, value: Any) -> dict[str, Any]:
+    """Record a value (key figures, a table) in the notebook's outputs for the batch runner."""
+    bundle = d.record_bundle(name, value)
+    return _display(bundle, raw=True)
+
+
+def show_key_figures(
+    ws: Workspace, params: ReportParams, feedback: pd.DataFrame | None = None
+) -> HTML:
+    """The summary's key figures with change against the previous period; also recorded."""
+    kf = overview.key_figures(ws, params.journey, params.period, feedback)
+    record("key_figures", kf)
+    if kf.empty:
+        msg = (
+            "Keine Ereignisse für diese Journey."
+            if params.language == "de"
+            else "No events for this journey."
+        )
+        return show_html(f"<p>{msg}</p>")
+    prev, cur = kf["previous_period"].iloc[0], kf["current_period"].iloc[0]
+    shown = kf[["figure", "total", "previous", "current", "change"]]
+    labels = d.LABELS[params.language]
+    caption = f"{labels['previous']}: {prev or '–'} · {labels['current']}: {cur}"
+    return show_html(
+        d.table_html(shown, language=params.language, change=["change"], caption=caption)
+    )
+
+
+def show_structure(ws: Workspace, params: ReportParams) -> HTML:
+    """The map's structure as a figure (stages × touchpoints by channel) and a table."""
+    import matplotlib.pyplot as plt
+
+    st = overview.journey_structure(ws, params.journey)
+    vol = overview.volumes(ws, params.journey).set_index("touchpoint")["events"]
+    ax = figures.journey_structure_plot(st, events=vol)
+    show_figure(ax.figure)
+    plt.close("all")
+    shown = st[["stage_name", "touchpoint_name", "touchpoint", "channel", "owner", "kpis"]]
+    return show_html(d.table_html(shown, language=params.language))
+
+
+def show_volumes(ws: Workspace, params: ReportParams, feedback: pd.DataFrame | None = None) -> HTML:
+    """Volumes per stage (table) and per touchpoint (figure and table); recorded."""
+    stages = overview.stage_volumes(ws, params.journey, feedback)
+    per_tp = overview.volumes(ws, params.journey, feedback)
+    record("stage_volumes", stages)
+    show_html(
+        d.table_html(
+            stages.drop(columns=["stage"]), language=params.language, percent=["share_of_customers"]
+        )
+    )
+    ax = figures.volume_bars(per_tp, value="events")
+    show_figure(ax.figure)
+    shown = per_tp[
+        [
+            "stage_name",
+            "touchpoint_name",
+            "channel",
+            "events",
+            "customers",
+            "cases",
+            "feedback",
+            "share_of_events",
+        ]
+    ]
+    return show_html(d.table_html(shown, language=params.language, percent=["share_of_events"]))
+
+
+def show_data_quality(ws: Workspace, params: ReportParams) -> HTML:
+    """The data-quality checks and the missing values per column; recorded."""
+    dq = overview.data_quality(ws, params.journey)
+    record("data_quality", dq)
+    show_html(d.table_html(dq, language=params.language, percent=["share"]))
+    mv = overview.missing_values(ws, params.journey)
+    mv = mv[mv["missing"] > 0]
+    if mv.empty:
+        msg = "Keine fehlenden Werte." if params.language == "de" else "No missing values."
+        return show_html(f"<p>{msg}</p>")
+    return show_html(d.table_html(mv, language=params.language, percent=["share"]))

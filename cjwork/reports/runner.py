@@ -1,0 +1,438 @@
+"""The batch runner behind ``cjwork report``: one papermill run per journey, in parallel.
+
+For each journey a worker process (:mod:`cjwork.reports.worker`) executes
+``notebooks/journey_report.ipynb`` with papermill and exports the HTML. The runner
+
+* validates the parameters and loads the data once, up front, before any kernel starts
+  (bad input → a clear error, exit 1; wrong usage → exit 2);
+* refuses output directories that would mix reports with the inputs;
+* runs up to ``jobs`` journeys at once with a progress bar over journeys; a journey that
+  runs longer than ``timeout`` seconds is stopped; a journey whose kernel died is retried
+  once; a failing journey never stops the others, and its executed notebook is kept with
+  the failing cell;
+* writes ``<journey>.ipynb``, ``<journey>.html`` and ``manifest.json`` atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cjwork._version import __version__
+from cjwork.errors import DataError, Problem, UsageError
+from cjwork.reports import manifest as mf
+from cjwork.reports.params import DEFAULTS, validate_params
+from cjwork.reports.worker import FAILED, KERNEL_DIED, OK, TIMEOUT
+
+WORKER_DIED = "worker_died"
+RETRY_ON = (KERNEL_DIED, WORKER_DIED)
+
+
+def default_notebook() -> Path:
+    """``notebooks/journey_report.ipynb`` of the source tree."""
+    return Path(__file__).resolve().parents[2] / "notebooks" / "journey_report.ipynb"
+
+
+@dataclass
+class JourneyResult:
+    """How one journey's report went."""
+
+    journey: str
+    outcome: str
+    reason: str | None = None
+    attempts: int = 1
+    duration_s: float = 0.0
+    execute_s: float | None = None
+    export_s: float | None = None
+    failed_cell: int | None = None
+    notebook: str | None = None
+    html: str | None = None
+    records: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == OK
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a batch: per-journey results, the manifest and its path."""
+
+    out_dir: Path
+    results: list[JourneyResult]
+    manifest: dict[str, Any]
+    manifest_path: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every journey's report was written, else 1."""
+        return 0 if all(r.ok for r in self.results) else 1
+
+    @property
+    def failed(self) -> list[JourneyResult]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self) -> str:
+        """A few lines for people: one per journey, failures with their reason."""
+        n_ok = sum(r.ok for r in self.results)
+        lines = [
+            f"reports: {n_ok} of {len(self.results)} journey(s) written to {self.out_dir} "
+            f"in {self.manifest['duration_s']:.1f} s"
+        ]
+        width = max((len(r.journey) for r in self.results), default=0)
+        for r in self.results:
+            if r.ok:
+                lines.append(f"  {r.journey:<{width}}  ok      {r.duration_s:6.1f} s  {r.html}")
+            else:
+                first, *rest = (r.reason or "unknown reason").splitlines()
+                kept = f" (executed notebook kept: {r.notebook})" if r.notebook else ""
+                cell = f" in cell [{r.failed_cell}]" if r.failed_cell is not None else ""
+                lines.append(
+                    f"  {r.journey:<{width}}  FAILED  {r.duration_s:6.1f} s  {r.outcome}{cell}: {first}{kept}"
+                )
+                lines.extend(f"  {'':<{width}}          {ln}" for ln in rest)
+        lines.extend(f"warning: {w}" for w in self.warnings)
+        lines.append(f"manifest: {self.manifest_path}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_output_dir(out_dir: Path, data_dir: Path, protected: Iterable[Path] = ()) -> None:
+    """Refuse an output directory that is the data directory or lies inside it, or that
+    holds a protected file under a name the batch writes."""
+    out, data = out_dir.resolve(), data_dir.resolve()
+    if out == data:
+        raise UsageError(
+            f"refusing to write reports into the data directory {data_dir}; choose another output directory (-o)"
+        )
+    if data in out.parents:
+        raise UsageError(
+            f"refusing to write reports inside the data directory {data_dir} ({out_dir}); "
+            "choose an output directory outside it (-o)"
+        )
+    for p in protected:
+        if p.resolve().parent == out:
+            raise UsageError(
+                f"refusing to write reports into {out_dir}: it holds the input {p}; choose another output directory (-o)"
+            )
+
+
+def _journey_problems(
+    ws: Any, journeys: list[str], lenient: bool
+) -> tuple[list[Problem], list[str]]:
+    """Rejected rows that stop every journey (customers) and warnings for rows of no journey."""
+    from cjwork.reports.overview import _rejected_for
+
+    stopping: list[Problem] = []
+    warnings: list[str] = []
+    rejected = ws.rejected or {}
+    if not lenient and "customers" in rejected and len(rejected["customers"]):
+        from cjwork.reports.notebook import rejected_problems
+
+        stopping = [p for p in rejected_problems(ws, journeys[0]) if p.file.startswith("customers")]
+    attributed = {t: 0 for t in rejected}
+    for j in ws.journeys.journey_ids:
+        for table, rows in _rejected_for(ws, j).items():
+            if table != "customers":
+                attributed[table] += len(rows)
+    for table, rows in sorted(rejected.items()):
+        if table != "customers" and rows is not None and len(rows) > attributed.get(table, 0):
+            warnings.append(
+                f"{len(rows) - attributed[table]} rejected row(s) of {table} belong to no journey of journeys.yml; "
+                "they are in no report"
+            )
+    return stopping, warnings
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _run_worker(spec: dict[str, Any], timeout: float, workdir: Path) -> dict[str, Any]:
+    """Run one journey in a worker process; stop it (and its kernel) after ``timeout`` s."""
+    spec_path = workdir / f"{spec['journey']}.attempt{spec['attempt']}.json"
+    spec = {**spec, "result": str(spec_path.with_suffix(".result.json"))}
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+    log = workdir / f"{spec['journey']}.attempt{spec['attempt']}.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cjwork.reports.worker", str(spec_path)],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+        )
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            return {
+                "outcome": TIMEOUT,
+                "reason": f"stopped after the time limit of {timeout:g} s{_running_cell(spec)}",
+            }
+    result_path = Path(spec["result"])
+    if result_path.exists():
+        return json.loads(result_path.read_text(encoding="utf-8"))
+    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+    return {
+        "outcome": WORKER_DIED,
+        "reason": f"the report process ended with code {proc.returncode}: " + " | ".join(tail),
+    }
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill the worker's process group; its kernel notices the parent is gone and exits."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _running_cell(spec: dict[str, Any]) -> str:
+    """Move a partly executed notebook into place and say which cell was running."""
+    tmp = Path(spec["tmp_notebook"])
+    if not tmp.exists():
+        return ""
+    try:
+        nb = json.loads(tmp.read_text(encoding="utf-8"))
+        os.replace(tmp, spec["out_notebook"])
+    except (OSError, ValueError):
+        return ""
+    for cell in nb.get("cells", []):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            return f" (in cell [{cell.get('execution_count')}])"
+    return ""
+
+
+def run_reports(
+    data_dir: str | Path,
+    journeys: Iterable[str] | None,
+    out_dir: str | Path,
+    jobs: int = 2,
+    params: dict[str, Any] | None = None,
+    timeout: float = 600.0,
+    *,
+    notebook: str | Path | None = None,
+    start_timeout: float = 120.0,
+    retries: int = 1,
+    progress: bool = True,
+    by_owner: bool = False,
+) -> BatchResult:
+    """Run the report notebook for each journey and write notebooks, HTML and the manifest.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The data directory (``journeys.yml`` plus tables).
+    journeys : iterable of str or None
+        Journey ids; ``None`` for every journey of ``journeys.yml``.
+    out_dir : str or Path
+        Where ``<journey>.ipynb``, ``<journey>.html`` and ``manifest.json`` go (created when
+        missing). Must not be the data directory or lie inside it.
+    jobs : int
+        Journeys run at the same time (each has its own kernel).
+    params : dict, optional
+        Further notebook parameters (``period``, ``language``, ``seed``, ...).
+    timeout : float
+        Seconds a journey's report may take before it is stopped.
+    notebook : str or Path, optional
+        The report notebook (``notebooks/journey_report.ipynb`` by default).
+    start_timeout : float
+        Seconds a kernel may take to start.
+    retries : int
+        Extra attempts for a journey whose kernel (or worker process) died.
+    progress : bool
+        Show a progress bar over journeys on stderr.
+    by_owner : bool
+        Also write one short report per touchpoint owner across all journeys
+        (``owners/<owner>.html``).
+
+    Returns
+    -------
+    BatchResult
+        With ``exit_code`` 0 when every report was written, else 1.
+
+    Raises
+    ------
+    UsageError
+        Bad parameters, unknown journeys, or an output directory that mixes with the inputs.
+    DataError
+        Data that cannot be loaded at all (checked once, before any kernel starts).
+    """
+    import cjwork
+    from cjwork.io.writing import check_not_input
+
+    started_at = datetime.now(UTC)
+    t0 = time.perf_counter()
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    notebook = Path(notebook) if notebook is not None else default_notebook()
+    params = dict(params or {})
+    if jobs < 1:
+        raise UsageError(f"jobs must be >= 1, got {jobs}")
+    if timeout <= 0:
+        raise UsageError(f"timeout must be > 0 seconds, got {timeout}")
+    if not notebook.is_file():
+        raise UsageError(f"report notebook not found: {notebook}")
+    if not data_dir.is_dir():
+        raise UsageError(f"data directory not found: {data_dir}")
+    for key in ("data_dir", "journey"):
+        params.pop(key, None)
+
+    # 1. the journeys and the parameters (usage errors, exit 2)
+    journey_map = cjwork.load_journey_map(data_dir / "journeys.yml")
+    known = journey_map.journey_ids
+    wanted = list(dict.fromkeys(journeys)) if journeys is not None else list(known)
+    if not wanted:
+        raise UsageError("no journeys to report on; give --journey ID or --all")
+    unknown = [j for j in wanted if j not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown journey id(s): {', '.join(unknown)}; known journeys: {', '.join(known)}"
+        )
+    checked = validate_params(data_dir=data_dir, journey=wanted[0], **params)
+    common = {k: v for k, v in checked.as_dict().items() if k not in ("data_dir", "journey")}
+
+    # 2. the data, once, before any kernel starts (bad input, exit 1)
+    ws = cjwork.load(data_dir, lenient=True)
+    stopping, warnings = _journey_problems(ws, wanted, checked.lenient)
+    if stopping:
+        raise DataError(
+            stopping,
+            summary=f"{len(stopping)} customer row(s) cannot be used; no report was started",
+        )
+    inputs = mf.input_files(data_dir, ws.files)
+    protected = [*inputs.values(), notebook]
+    check_output_dir(out_dir, data_dir, protected)
+    outputs = {j: (out_dir / f"{j}.ipynb", out_dir / f"{j}.html") for j in wanted}
+    for nb_path, html_path in outputs.values():
+        check_not_input(nb_path, protected)
+        check_not_input(html_path, protected)
+    check_not_input(out_dir / "manifest.json", protected)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    # 3. the journeys, in parallel worker processes
+    company = journey_map.company or data_dir.resolve().name
+    results: dict[str, JourneyResult] = {}
+
+    def spec_for(j: str, attempt: int) -> dict[str, Any]:
+        nb_path, html_path = outputs[j]
+        tmp = out_dir / f".{j}.attempt{attempt}.{os.getpid()}.tmp.ipynb"
+        name = journey_map.journey(j).name
+        de = checked.language == "de"
+        return {
+            "journey": j,
+            "attempt": attempt,
+            "notebook": str(notebook.resolve()),
+            "tmp_notebook": str(tmp),
+            "out_notebook": str(nb_path),
+            "out_html": str(html_path),
+            "parameters": {"data_dir": str(data_dir.resolve()), "journey": j, **common},
+            "start_timeout": start_timeout,
+            "title": f"{company} — {name}",
+            "kicker": f"{company} · {'Journey-Report' if de else 'Journey report'}",
+            "footer": f"cjwork {__version__} · {'Daten' if de else 'data'}: {data_dir.resolve().name} · "
+            f"{'Parameter' if de else 'parameters'}: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(common.items())),
+            "toc_title": "Inhalt" if de else "Contents",
+        }
+
+    def run_one(j: str) -> JourneyResult:
+        start = time.perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
+            raw = _run_worker(spec_for(j, attempt), timeout, workdir)
+            if raw["outcome"] in RETRY_ON and attempt <= retries:
+                continue
+            break
+        nb_path, html_path = outputs[j]
+        ok = raw["outcome"] == OK
+        if not ok and html_path.exists():
+            html_path.unlink()  # never leave an older report that looks current
+        return JourneyResult(
+            journey=j,
+            outcome=raw["outcome"],
+            reason=raw.get("reason"),
+            attempts=attempt,
+            duration_s=round(time.perf_counter() - start, 3),
+            execute_s=raw.get("execute_s"),
+            export_s=raw.get("export_s"),
+            failed_cell=raw.get("failed_cell"),
+            notebook=str(nb_path) if nb_path.exists() else None,
+            html=str(html_path) if ok else None,
+            records=raw.get("records") or {},
+        )
+
+    from tqdm.auto import tqdm
+
+    with tempfile.TemporaryDirectory(prefix="cjwork-report-") as tmp:
+        workdir = Path(tmp)
+        bar = tqdm(
+            total=len(wanted), desc="reports", unit="journey", disable=not progress, file=sys.stderr
+        )
+        with ThreadPoolExecutor(max_workers=min(jobs, len(wanted))) as pool:
+            futures = {pool.submit(run_one, j): j for j in wanted}
+            for fut in as_completed(futures):
+                res = fut.result()
+                results[res.journey] = res
+                bar.set_postfix_str(f"{res.journey}: {res.outcome}")
+                bar.update(1)
+        bar.close()
+
+    ordered = [results[j] for j in wanted]
+    finished_at = datetime.now(UTC)
+    manifest = {
+        "cjwork_version": __version__,
+        "command": "cjwork report",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": finished_at.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - t0, 3),
+        "data_dir": str(data_dir.resolve()),
+        "out_dir": str(out_dir.resolve()),
+        "notebook": {"path": str(notebook.resolve()), "sha256": mf.sha256_file(notebook)},
+        "company": journey_map.company,
+        "parameters": common,
+        "defaults": {k: v for k, v in DEFAULTS.items() if k not in ("data_dir", "journey")},
+        "jobs": jobs,
+        "timeout_s": timeout,
+        "inputs": mf.file_hashes(inputs),
+        "journeys_yml_sha256": mf.sha256_file(data_dir / "journeys.yml"),
+        "packages": mf.package_versions(),
+        "environment": mf.environment(),
+        "warnings": warnings,
+        "outcome": {"ok": sum(r.ok for r in ordered), "failed": sum(not r.ok for r in ordered)},
+        "journeys": {
+            r.journey: {k: v for k, v in asdict(r).items() if k != "journey"}
+            | {
+                "notebook": Path(r.notebook).name if r.notebook else None,
+                "html": Path(r.html).name if r.html else None,
+            }
+            for r in ordered
+        },
+    }
+    manifest_path = mf.write_manifest(manifest, out_dir / "manifest.json", inputs=protected)
+    return BatchResult(
+        out_dir=out_dir,
+        results=ordered,
+        manifest=manifest,
+        manifest_path=manifest_path,
+        warnings=warnings,
+    )
+
+
+__all__ = ["FAILED", "KERNEL_DIED", "OK", "TIMEOUT", "BatchResult", "JourneyResult", "run_reports"]
