@@ -506,3 +506,11 @@ def test_counts_match_frames(tmp_path: Path) -> None:
     report = validate_workspace(d)
     assert report.counts["events"] == len(ws.events)
     assert np.isclose(ws.events["wait_s"].sum(), 312.5)
+
+
+def test_cp1252_after_a_long_ascii_head_is_still_found(tmp_path: Path) -> None:
+    rows = "".join(f"C{i},x\n" for i in range(20_000))  # > 64 KiB of plain ASCII first
+    data = ("customer_id,city\n" + rows + "C_last,Köln\n").encode("cp1252")
+    ws = cjwork.load(make(tmp_path, {"customers.csv": data}))
+    assert ws.customers["city"].iloc[-1] == "Köln"
+    assert any("Windows-1252" in w.message for w in ws.warnings)

@@ -21,7 +21,7 @@ Python loop runs over rows.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,14 @@ import pyarrow.parquet as pq
 
 from cjwork.errors import DataError, JourneyMapError, Problem
 from cjwork.io import schemas
-from cjwork.io.sniff import Parsed, SniffError, parse_numbers, parse_timestamps, sniff_csv
+from cjwork.io.sniff import (
+    Parsed,
+    SniffError,
+    detect_encoding,
+    parse_numbers,
+    parse_timestamps,
+    sniff_csv,
+)
 from cjwork.io.workspace import TABLES, Workspace
 from cjwork.io.writing import protect_inputs, write_csv_atomic
 from cjwork.journeymap import JourneyMap, closest, load_journey_map
@@ -386,7 +393,7 @@ def _read(t: _Table) -> None:
 
 
 def _read_csv(t: _Table) -> None:
-    dialect = sniff_csv(t.path)
+    dialect = sniff_csv(t.path, full_check=False)
     names = dialect.header
     types: dict[str, pa_arrow.DataType] = {}
     for col in names:
@@ -429,7 +436,22 @@ def _read_csv(t: _Table) -> None:
             ),
         )
 
-    t.raw = read(use_threads=True)
+    try:
+        t.raw = read(use_threads=True)
+        # pyarrow infers invalid UTF-8 in untyped columns as binary instead of failing
+        if encoding == "utf8" and any(
+            pa_arrow.types.is_binary(f.type) or pa_arrow.types.is_large_binary(f.type)
+            for f in t.raw.schema
+        ):
+            raise pa_arrow.ArrowInvalid("invalid UTF8 data in an inferred column")
+    except pa_arrow.ArrowInvalid as exc:
+        if "UTF8" not in str(exc) or encoding != "utf8":
+            raise
+        # the head looked like UTF-8, the rest is not: check the whole file, then re-read
+        encoding = detect_encoding(t.path)
+        dialect = replace(dialect, encoding=encoding)
+        malformed.clear()
+        t.raw = read(use_threads=True)
     if malformed and any(r.number is None for r in malformed):
         malformed.clear()
         t.raw = read(use_threads=False)  # only this way pyarrow knows the line numbers
@@ -475,6 +497,20 @@ def _check_header(t: _Table, names: list[str]) -> None:
 # --------------------------------------------------------------------------- typing
 
 
+def _trim(col: pa_arrow.ChunkedArray) -> pa_arrow.ChunkedArray:
+    """Trim surrounding whitespace and turn empty strings into nulls (only when needed)."""
+    padded = False
+    for ws_char in (" ", "\t", "\r", "\n", "\u00a0"):
+        if pc.any(pc.or_(pc.starts_with(col, ws_char), pc.ends_with(col, ws_char))).as_py():
+            padded = True
+            break
+    if padded:
+        col = pc.utf8_trim(col, " \t\r\n\u00a0")
+    if pc.any(pc.equal(col, "")).as_py():
+        col = pc.if_else(pc.equal(col, ""), pa_arrow.scalar(None, col.type), col)
+    return col
+
+
 def _type_and_check(t: _Table, jmap: JourneyMap | None, tz: str) -> None:
     raw = t.raw
     assert raw is not None
@@ -489,8 +525,7 @@ def _type_and_check(t: _Table, jmap: JourneyMap | None, tz: str) -> None:
                 col.type
             ):
                 col = col.cast(pa_arrow.string())
-            col = pc.utf8_trim_whitespace(col)
-            col = pc.if_else(pc.equal(col, ""), pa_arrow.scalar(None, col.type), col)
+            col = _trim(col)
         arrays[name] = col
     df = pa_arrow.table(arrays).to_pandas()
     empty_rows = df.isna().all(axis=1).to_numpy()
@@ -592,7 +627,7 @@ def _pandera(t: _Table) -> None:
     assert df is not None
     schema = schemas.SCHEMAS[t.name]
     try:
-        schema.validate(df, lazy=True)
+        schema.validate(df, lazy=True, inplace=True)
         return
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
@@ -853,10 +888,12 @@ def _finalise(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """Final dtypes after bad rows are gone (nps → Int64) and a clean RangeIndex."""
     if "nps" in df.columns:
         df["nps"] = df["nps"].round().astype("Int64")
-    for column in ("channel",):
-        if column in df.columns and isinstance(df[column].dtype, pd.CategoricalDtype):
-            s = df[column]
-            df[column] = s.cat.remove_unused_categories().cat.reorder_categories(
-                sorted(s.cat.remove_unused_categories().cat.categories)
-            )
+    if "channel" in df.columns and isinstance(df["channel"].dtype, pd.CategoricalDtype):
+        # the channels seen in the kept rows, sorted (bincount: no sort over the rows)
+        s = df["channel"]
+        codes = s.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        keep = sorted(str(c) for c, u in zip(s.cat.categories, used, strict=True) if u)
+        if keep != list(s.cat.categories):
+            df["channel"] = s.cat.set_categories(pd.Index(keep, dtype="str"))
     return df.reset_index(drop=True)

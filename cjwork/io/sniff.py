@@ -74,6 +74,27 @@ class CsvDialect:
 # --------------------------------------------------------------------------- encoding
 
 
+def head_encoding(path: str | Path, size: int = 1 << 16) -> str:
+    """Like :func:`detect_encoding` but looking at the first ``size`` bytes only.
+
+    Cheap; the loader uses it first and lets pyarrow check UTF-8 while it reads the whole
+    file (it validates every text column anyway), falling back to :func:`detect_encoding`
+    only when that check fails. So a large UTF-8 file is not read twice.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(size)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=len(head) < size)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return detect_encoding(path)
+
+
 def detect_encoding(path: str | Path) -> str:
     """Return the encoding of a text file: ``utf-8-sig``, ``utf-16``, ``utf-8`` or ``cp1252``.
 
@@ -151,11 +172,13 @@ def _charset_hint(path: Path) -> str:
 # --------------------------------------------------------------------------- delimiter
 
 
-def sniff_csv(path: str | Path) -> CsvDialect:
+def sniff_csv(path: str | Path, full_check: bool = True) -> CsvDialect:
     """Find encoding, delimiter and header of a delimited text file.
 
-    The delimiter is the candidate (``,`` ``;`` tab ``|``) that splits the header into the
-    most columns and splits the first data lines into the same number of fields.
+    The delimiter is the candidate (``,`` ``;`` tab ``|``) that splits the first data lines
+    into as many fields as the header, preferring the one that gives more columns.
+    ``full_check=False`` decides the encoding from the head of the file only
+    (:func:`head_encoding`).
 
     Raises
     ------
@@ -163,7 +186,7 @@ def sniff_csv(path: str | Path) -> CsvDialect:
         Empty file, or a header that no delimiter splits consistently.
     """
     path = Path(path)
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(path) if full_check else head_encoding(path)
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
     text = head.decode(encoding, errors="replace")
@@ -257,9 +280,10 @@ def parse_numbers(values: pd.Series, *, what: str = "a number") -> Parsed:
         note = "decimal commas read as decimal points"
     else:
         cleaned = s
-    nums = pd.to_numeric(
-        cleaned.where(~pd.Series(missing | bad_ambiguous, index=s.index)), errors="coerce"
-    )
+    # only values shaped like numbers go to to_numeric (text would take its slow path)
+    shaped = cleaned.str.fullmatch(_DOT_NUMBER).fillna(False).to_numpy(dtype=bool)
+    skip = missing | bad_ambiguous | ~shaped
+    nums = pd.to_numeric(cleaned.where(~pd.Series(skip, index=s.index)), errors="coerce")
     nums = nums.astype("float64")
     not_number = np.isnan(nums.to_numpy()) & ~missing & ~bad_ambiguous
     bad = not_number | bad_ambiguous
