@@ -150,8 +150,12 @@ def funnel(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
         :data:`FUNNEL_COLUMNS`; stages without events have ``reached`` from later stages
         and ``visited`` 0. A journey without cases has zeros and empty shares.
     """
+    return _finish_funnel(prep, _depth_counts(prep, journey, None), journey)
+
+
+def _finish_funnel(prep: Prepared, counts: pd.DataFrame, journey: str | None) -> pd.DataFrame:
+    """The funnel table from case counts per depth (also fed by merged partials)."""
     stages = _stage_frame(prep, journey)
-    counts = _depth_counts(prep, journey, None)
     df = _funnel_from_counts(counts, stages, ["journey"])
     df = stages.merge(
         df.drop(columns=["stage_name"]), on=["journey", "stage", "stage_order"], how="left"
@@ -228,6 +232,18 @@ def funnel_by(
         raise UsageError(f"by must be one of {', '.join(GROUP_KINDS)}, got '{by}'")
     gsql, join = _group_sql(prep, by, groups, period)
     counts = _depth_counts(prep, journey, gsql, join)
+    return _finish_funnel_by(prep, counts, by, journey, level, alpha)
+
+
+def _finish_funnel_by(
+    prep: Prepared,
+    counts: pd.DataFrame,
+    by: str,
+    journey: str | None,
+    level: float = 0.95,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Funnel per group with intervals and tests from case counts (also fed by merged partials)."""
     stages = _stage_frame(prep, journey)
     df = _funnel_from_counts(counts, stages, ["journey", "grp"]).rename(columns={"grp": "group"})
     if df.empty:

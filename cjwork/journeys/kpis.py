@@ -49,12 +49,7 @@ def kpis(prep: Prepared, journey: str | None = None, period: str | None = None) 
         :data:`KPI_COLUMNS` (plus ``period``), sorted by journey, touchpoint (map order),
         metric (and period).
     """
-    targets = prep.jmap.kpis_frame()
-    jids = [journey] if journey else prep.journeys
-    targets = targets[targets["journey"].isin(jids)][
-        ["journey", "touchpoint", "metric", "target", "better"]
-    ]
-    tpm = _tpmap(prep)
+    targets = _kpi_targets(prep, journey)
     keys = ["journey", "touchpoint", "metric"] + (["period"] if period else [])
     if prep.metrics:
         prep.register(
@@ -82,6 +77,23 @@ def kpis(prep: Prepared, journey: str | None = None, period: str | None = None) 
         data = pd.DataFrame(
             columns=[*keys, "n", "median", "mean", "p90", "share_within_target", "binary"]
         )
+    return _finish_kpis(prep, data, targets, period)
+
+
+def _kpi_targets(prep: Prepared, journey: str | None) -> pd.DataFrame:
+    """KPI targets of the map for the selected journeys (journey, touchpoint, metric, target, better)."""
+    targets = prep.jmap.kpis_frame()
+    jids = [journey] if journey else prep.journeys
+    return targets[targets["journey"].isin(jids)][
+        ["journey", "touchpoint", "metric", "target", "better"]
+    ]
+
+
+def _finish_kpis(
+    prep: Prepared, data: pd.DataFrame, targets: pd.DataFrame, period: str | None
+) -> pd.DataFrame:
+    """Targets, on_target and order of the KPI statistics (also fed by merged partials)."""
+    tpm = _tpmap(prep)
     df = data.merge(targets, on=["journey", "touchpoint", "metric"], how="outer")
     df["n"] = df["n"].fillna(0).astype("int64")
     value = df["mean"].where(df["binary"].fillna(False).astype(bool), df["median"])

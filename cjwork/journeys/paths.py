@@ -97,6 +97,11 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
             FROM v""",
         params,
     )
+    return _finish_variants(prep, df, top)
+
+
+def _finish_variants(prep: Prepared, df: pd.DataFrame, top: int | None) -> pd.DataFrame:
+    """Names, order, rank and fold of the per-variant aggregate (also fed by merged partials)."""
     if df.empty:
         return pd.DataFrame(columns=VARIANT_COLUMNS)
     names = _names(prep)
@@ -159,6 +164,11 @@ def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
             FROM steps WHERE {cond} GROUP BY journey, tp_idx, next_tp_idx""",
         params,
     )
+    return _finish_transitions(prep, df)
+
+
+def _finish_transitions(prep: Prepared, df: pd.DataFrame) -> pd.DataFrame:
+    """Shares, names and order of the per-pair aggregate (also fed by merged partials)."""
     if df.empty:
         return pd.DataFrame(columns=TRANSITION_COLUMNS)
     df["share_of_source"] = df["count"] / df.groupby(["journey", "src"])["count"].transform("sum")
@@ -196,6 +206,11 @@ def loops(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
             FROM pc GROUP BY journey, tp_idx""",
         params,
     )
+    return _finish_loops(prep, df, journey)
+
+
+def _finish_loops(prep: Prepared, df: pd.DataFrame, journey: str | None) -> pd.DataFrame:
+    """Every touchpoint of the map with its loop counts (also fed by merged partials)."""
     tpm = _tpmap(prep)
     if journey:
         tpm = tpm[tpm["journey"] == journey]

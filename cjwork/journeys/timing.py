@@ -76,6 +76,27 @@ def timing(
         if wait_metrics is not None
         else [m for m in prep.metrics if WAIT_PATTERN.search(m)]
     )
+    wait_frames = [
+        prep.df(
+            f"""SELECT journey, 'wait' AS measure, tp_idx, '{m}' AS unit, {_STATS}
+                FROM (SELECT journey, tp_idx, "{m}" AS v FROM steps WHERE "{m}" IS NOT NULL {jw})
+                GROUP BY journey, tp_idx""",
+            params,
+        )
+        for m in waits
+        if m in prep.metrics
+    ]
+    return _finish_timing(prep, case_level, to_next, wait_frames, journey)
+
+
+def _finish_timing(
+    prep: Prepared,
+    case_level: pd.DataFrame,
+    to_next: pd.DataFrame,
+    wait_frames: list[pd.DataFrame],
+    journey: str | None,
+) -> pd.DataFrame:
+    """Names, missing rows and order of the timing statistics (also fed by merged partials)."""
     parts = [case_level]
     tpm = _tpmap(prep)
     names = tpm.set_index(["journey", "tp_idx"])["touchpoint"]
@@ -84,15 +105,7 @@ def timing(
             pd.MultiIndex.from_frame(to_next[["journey", "tp_idx"]])
         ).to_numpy()
         parts.append(to_next.drop(columns="tp_idx"))
-    for m in waits:
-        if m not in prep.metrics:
-            continue
-        w = prep.df(
-            f"""SELECT journey, 'wait' AS measure, tp_idx, '{m}' AS unit, {_STATS}
-                FROM (SELECT journey, tp_idx, "{m}" AS v FROM steps WHERE "{m}" IS NOT NULL {jw})
-                GROUP BY journey, tp_idx""",
-            params,
-        )
+    for w in wait_frames:
         if not w.empty:
             w["touchpoint"] = names.reindex(
                 pd.MultiIndex.from_frame(w[["journey", "tp_idx"]])
