@@ -49,8 +49,9 @@ factor; only a clearly larger asymmetry marks a basic factor or a delighter:
   small (both CIs within ± ``small_effect`` outcome standard deviations).
 
 **Moment of truth** — high importance and high volume: importance at or above the
-journey's ``importance_quantile`` (median) of touchpoint importances with its CI above zero,
-and volume (events when given, else feedback) in the journey's top tercile
+``importance_quantile`` (median) of the journey's touchpoint importances, its CI above
+zero, and at least ``2 · min_n`` customers with a negative or positive experience there
+(the evidence it rests on); and volume (events when given, else feedback) in the journey's top tercile
 (``volume_quantile`` = 2/3).
 
 **Quick win** — high importance (as above), low performance (below the journey's median
@@ -238,6 +239,7 @@ def penalty_reward(
         A = (XT @ sp.diags(w) @ Xp).toarray()
         b = XT @ (w * y)
         beta = np.linalg.lstsq(A, b, rcond=None)[0]
+        beta[np.diag(A) == 0] = np.nan  # a dummy absent from this resample: not identified
         full = np.full(1 + 2 * k, np.nan)
         full[present] = beta
         return full
@@ -496,9 +498,10 @@ def prioritize_touchpoints(
         res["events"].astype("Float64") if vol is not None else res["feedback"].astype("Float64")
     )
     res["volume"] = volume.to_numpy(dtype=float, na_value=np.nan)
-    imp = res["importance"]
+    supported = (res["n_negative"] + res["n_positive"]) >= 2 * min_n
+    imp = res["importance"].where(supported)
     imp_cut = imp.quantile(importance_quantile) if imp.notna().any() else np.nan
-    high_imp = (imp >= imp_cut) & (res["importance_lo"] > 0)
+    high_imp = (imp >= imp_cut) & (res["importance_lo"] > 0) & supported
     vpos = res["volume"][res["volume"] > 0]
     vol_cut = vpos.quantile(volume_quantile) if len(vpos) else np.inf
     high_vol = res["volume"] >= vol_cut

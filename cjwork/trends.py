@@ -321,12 +321,12 @@ def _feedback_stats(feedback, journey, period, tp_order) -> pd.DataFrame:
     tp = fb["touchpoint"].astype("string").fillna("")
     tp = tp.where(tp.isin(list(tp_order)), "")
     score = (
-        pd.to_numeric(fb["sentiment_score"], errors="coerce")
+        pd.to_numeric(fb["sentiment_score"], errors="coerce").astype(float)
         if "sentiment_score" in fb
         else pd.Series(np.nan, index=fb.index)
     )
     nps = (
-        pd.to_numeric(fb["nps"], errors="coerce")
+        pd.to_numeric(fb["nps"], errors="coerce").astype(float)
         if "nps" in fb
         else pd.Series(np.nan, index=fb.index)
     )

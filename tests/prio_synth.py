@@ -160,3 +160,34 @@ def make_events_and_feedback(
     )
     fb["customer_id"] = fb["customer_id"].astype("string")
     return ev, fb, change_at
+
+
+# --------------------------------------------------------------------------- the bundled sample
+
+SAMPLE_DIR = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def sample_workspace_and_feedback():
+    """The bundled sample workspace and its feedback scored and linked from the planted truth.
+
+    Stands in for ``cjwork.text.enrich_feedback(ws)``: ``journey``/``touchpoint`` and
+    ``sentiment_score``/``sentiment_label`` come from ``truth/feedback.csv``. Returns
+    ``(ws, feedback, effects)``.
+    """
+    import json
+
+    import cjwork
+
+    ws = cjwork.load(SAMPLE_DIR)
+    truth = pd.read_csv(SAMPLE_DIR / "truth" / "feedback.csv", dtype={"feedback_id": "string"})
+    truth = truth.rename(columns={"sentiment": "sentiment_score"})
+    fb = ws.feedback.drop(columns=["journey", "touchpoint"], errors="ignore").merge(
+        truth[["feedback_id", "journey", "touchpoint", "sentiment_score", "sentiment_label"]],
+        on="feedback_id",
+        how="left",
+        validate="one_to_one",
+    )
+    effects = json.loads((SAMPLE_DIR / "truth" / "effects.json").read_text(encoding="utf-8"))[
+        "effects"
+    ]
+    return ws, fb, effects

@@ -58,6 +58,7 @@ BAND_COLUMNS = [
     "worst",
     "target",
     "better",
+    "unit",
     "rule",
 ]
 
@@ -394,6 +395,7 @@ def sentiment_by_band(
                         "worst": (np.arange(nb) == worst) & (nb > 1),
                         "target": np.nan if target is None else float(target),
                         "better": better,
+                        "unit": unit,
                         "rule": rule,
                     }
                 )
@@ -439,6 +441,7 @@ def band_effects(
         "metric_name",
         "target",
         "better",
+        "unit",
         "rule",
         "reference_band",
         "worst_band",
@@ -492,6 +495,7 @@ def band_effects(
             "metric_name": both["metric_name_r"].to_numpy(),
             "target": both["target_r"].to_numpy(),
             "better": both["better_r"].to_numpy(),
+            "unit": both["unit_r"].to_numpy(),
             "rule": both["rule_r"].to_numpy(),
             "reference_band": both["band_r"].to_numpy(),
             "worst_band": both["band_w"].to_numpy(),
@@ -536,7 +540,10 @@ def describe_band_effect(row: dict) -> str:
     """
     tp = row.get("touchpoint_name") or row["touchpoint"]
     name = row.get("metric_name") or row["metric"]
+    if len(name) > 1 and not name[:2].isupper():
+        name = name[0].lower() + name[1:]  # "Waiting time" → "waiting time" mid-sentence
     metric = row["metric"]
+    unit = row.get("unit") if isinstance(row.get("unit"), str) else None
     ref, wst = row["reference_sentiment"], row["worst_sentiment"]
     if not (np.isfinite(ref) and np.isfinite(wst)):
         return f"Too little feedback matched to {name} at {tp} to compare bands."
@@ -546,18 +553,23 @@ def describe_band_effect(row: dict) -> str:
         cond = f"With {metric} = 0"
         base = f"{metric} = 1"
     elif row["better"] == "higher":
-        cond = f"Below {format_value(edge, metric)} {name}"
+        cond = f"Below {format_value(edge, metric, unit)} {name}"
         base = (
             "within target"
             if row["rule"] == "target"
             else f"the top band ({row['reference_band']})"
         )
     else:
-        cond = f"Above {format_value(edge, metric)} {name}"
+        cond = f"Above {format_value(edge, metric, unit)} {name}"
         base = (
-            f"within the {format_value(row['target'], metric)} target"
+            f"within the {format_value(row['target'], metric, unit)} target"
             if row["rule"] == "target"
             else f"the lowest band ({row['reference_band']})"
+        )
+    if not np.isfinite(row["p_adj"]):
+        return (
+            f"Too little feedback to judge {name} at {tp}: {ref:+.2f} ({base}) vs {wst:+.2f} "
+            f"({row['worst_band']}) with n = {row['reference_n']} vs {row['worst_n']}."
         )
     if not row["significant"]:
         return (
