@@ -278,13 +278,19 @@ def parse_journey_map(text: str, source: str = "journeys.yml") -> JourneyMap:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
+        message = f"not valid YAML: {reason}; check indentation and quoting near this line"
+        if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(reason):
+            message = (
+                f"{str(reason).split(' for ')[-1]} is not allowed: journeys.yml is read as "
+                "plain, safe YAML (no !!python/... or other tags); remove the tag"
+            )
         raise JourneyMapError(
             [
                 Problem(
                     source,
                     line,
                     None,
-                    f"not valid YAML: {reason}; check indentation and quoting near this line",
+                    message,
                 )
             ],
             summary=f"cannot parse {source}",
@@ -306,10 +312,14 @@ class _Builder:
             if key not in allowed:
                 near = closest(str(key), sorted(allowed), n=1)
                 hint = f"; did you mean '{near[0]}'?" if near else ""
+                if key == "touchpoints" and "stages" in allowed:
+                    hint = (
+                        "; touchpoints belong inside a stage (stages: - id: ... touchpoints: ...)"
+                    )
                 self.problem(
                     d.key_lines.get(key, d.line),
                     str(key),
-                    f"unknown key '{key}' in {where}{hint} Allowed: {', '.join(sorted(allowed))}",
+                    f"unknown key '{key}' in {where}{hint}; allowed: {', '.join(sorted(allowed))}",
                 )
 
     def _id(self, d: _LineDict, where: str) -> str | None:

@@ -85,8 +85,14 @@ class ValidationReport:
     def summary(self) -> str:
         """One line: ``DIR: OK — 4 journeys, ...`` or ``DIR: N problems``."""
         label = self.label or str(self.path)
+        singular = {
+            "journeys": "journey",
+            "touchpoints": "touchpoint",
+            "customers": "customer",
+            "events": "event",
+        }
         parts = [
-            f"{self.counts[k]:,} {k}"
+            f"{self.counts[k]:,} {singular.get(k, k) if self.counts[k] == 1 else k}"
             for k in ("journeys", "touchpoints", *TABLES)
             if k in self.counts
         ]
