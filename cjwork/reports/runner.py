@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,46 +162,83 @@ def _journey_problems(
 # --------------------------------------------------------------------------- running
 
 
-def _run_worker(spec: dict[str, Any], timeout: float, workdir: Path) -> dict[str, Any]:
-    """Run one journey in a worker process; stop it (and its kernel) after ``timeout`` s."""
-    spec_path = workdir / f"{spec['journey']}.attempt{spec['attempt']}.json"
-    spec = {**spec, "result": str(spec_path.with_suffix(".result.json"))}
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
-    log = workdir / f"{spec['journey']}.attempt{spec['attempt']}.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cjwork.reports.worker", str(spec_path)],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=env,
-        )
+class _Slot:
+    """One job slot: a long-lived worker process that runs journeys one after another."""
+
+    def __init__(self, workdir: Path, index: int) -> None:
+        self.workdir = workdir
+        self.index = index
+        self.proc: subprocess.Popen | None = None
+        self.log = workdir / f"worker{index}.log"
+
+    def _start(self) -> subprocess.Popen:
+        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+        with open(self.log, "ab") as fh:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cjwork.reports.worker", "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env,
+                text=True,
+            )
+        return self.proc
+
+    def run(self, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Run one journey; stop it (and its kernel) after ``timeout`` seconds."""
+        proc = self.proc if self.proc is not None and self.proc.poll() is None else self._start()
+        spec_path = self.workdir / f"{spec['journey']}.attempt{spec['attempt']}.json"
+        result_path = spec_path.with_suffix(".result.json")
+        spec = {**spec, "result": str(result_path)}
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
         try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-            return {
-                "outcome": TIMEOUT,
-                "reason": f"stopped after the time limit of {timeout:g} s{_running_cell(spec)}",
-            }
-    result_path = Path(spec["result"])
-    if result_path.exists():
+            assert proc.stdin is not None
+            proc.stdin.write(f"{spec_path}\n")
+            proc.stdin.flush()
+        except OSError:
+            pass  # the worker is gone; noticed below
+        deadline = time.monotonic() + timeout
+        while not result_path.exists():
+            if proc.poll() is not None:
+                self.proc = None
+                log = self.log.read_text(encoding="utf-8", errors="replace")
+                tail = " | ".join(log.strip().splitlines()[-3:])
+                return {
+                    "outcome": WORKER_DIED,
+                    "reason": f"the report process ended with code {proc.returncode}: {tail}",
+                }
+            if time.monotonic() > deadline:
+                self.kill()
+                return {
+                    "outcome": TIMEOUT,
+                    "reason": f"stopped after the time limit of {timeout:g} s{_running_cell(spec)}",
+                }
+            time.sleep(0.05)
         return json.loads(result_path.read_text(encoding="utf-8"))
-    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-    return {
-        "outcome": WORKER_DIED,
-        "reason": f"the report process ended with code {proc.returncode}: " + " | ".join(tail),
-    }
 
+    def kill(self) -> None:
+        """Kill the worker's process group; its kernel notices its parent is gone and exits."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            self.proc.kill()
+        self.proc.wait()
+        self.proc = None
 
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the worker's process group; its kernel notices the parent is gone and exits."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-    proc.wait()
+    def close(self) -> None:
+        """Let the worker finish (end of its stdin), or kill it when it does not."""
+        if self.proc is None:
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=15)
+            self.proc = None
+        except (subprocess.TimeoutExpired, OSError):
+            self.kill()
 
 
 def _running_cell(spec: dict[str, Any]) -> str:
@@ -351,12 +389,12 @@ def run_reports(
             "toc_title": "Inhalt" if de else "Contents",
         }
 
-    def run_one(j: str) -> JourneyResult:
+    def run_one(j: str, slot: _Slot) -> JourneyResult:
         start = time.perf_counter()
         attempt = 0
         while True:
             attempt += 1
-            raw = _run_worker(spec_for(j, attempt), timeout, workdir)
+            raw = slot.run(spec_for(j, attempt), timeout)
             if raw["outcome"] in RETRY_ON and attempt <= retries:
                 continue
             break
@@ -382,13 +420,37 @@ def run_reports(
 
     with tempfile.TemporaryDirectory(prefix="cjwork-report-") as tmp:
         workdir = Path(tmp)
+        todo: queue.Queue[str] = queue.Queue()
+        for j in wanted:
+            todo.put(j)
+        done: queue.Queue[JourneyResult] = queue.Queue()
+
+        def work(index: int) -> None:
+            slot = _Slot(workdir, index)
+            try:
+                while True:
+                    try:
+                        j = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    done.put(run_one(j, slot))
+            finally:
+                slot.close()
+
+        n_slots = min(jobs, len(wanted))
         bar = tqdm(
             total=len(wanted), desc="reports", unit="journey", disable=not progress, file=sys.stderr
         )
-        with ThreadPoolExecutor(max_workers=min(jobs, len(wanted))) as pool:
-            futures = {pool.submit(run_one, j): j for j in wanted}
-            for fut in as_completed(futures):
-                res = fut.result()
+        with ThreadPoolExecutor(max_workers=n_slots) as pool:
+            futures = [pool.submit(work, i) for i in range(n_slots)]
+            while len(results) < len(wanted):
+                try:
+                    res = done.get(timeout=0.2)
+                except queue.Empty:
+                    failed = [f for f in futures if f.done() and f.exception() is not None]
+                    if failed:
+                        failed[0].result()  # a bug in the runner itself: raise it
+                    continue
                 results[res.journey] = res
                 bar.set_postfix_str(f"{res.journey}: {res.outcome}")
                 bar.update(1)

@@ -1,8 +1,11 @@
-"""One journey's report in its own process: papermill, then the HTML export.
+"""Journey reports in a worker process: papermill, then the HTML export.
 
-The batch runner starts ``python -m cjwork.reports.worker SPEC.json`` per journey (so a
-journey can be stopped on its timeout without touching the others) and reads the result
-JSON the worker writes. :func:`execute_journey` is the same work as a plain function.
+The batch runner keeps one worker process per job slot (``python -m cjwork.reports.worker
+--serve``): it reads the path of a spec JSON per line on stdin, runs that journey and writes
+the result JSON named in the spec. Imports (papermill, nbconvert, pandas) are paid once per
+slot, not once per journey; a journey over its time limit is stopped by killing its worker
+(and with it its kernel), and the slot starts a fresh one. :func:`execute_journey` is the
+same work as a plain function.
 """
 
 from __future__ import annotations
@@ -22,6 +25,17 @@ def _first_lines(text: str, n: int = 6) -> str:
     lines = [ln for ln in str(text).strip().splitlines() if ln.strip()]
     more = len(lines) - n
     return "\n".join(lines[:n] + ([f"... and {more} more line(s)"] if more > 0 else []))
+
+
+def _stable_ids(path: Path) -> None:
+    """Give papermill's injected-parameters cell a fixed id (papermill draws a random one)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    nbformat.write(nb, str(path))
 
 
 def execute_journey(spec: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +77,7 @@ def execute_journey(spec: dict[str, Any]) -> dict[str, Any]:
             log_output=False,
             start_timeout=spec.get("start_timeout", 120),
             execution_timeout=spec.get("cell_timeout"),
+            shutdown_kernel="immediate",
             cwd=str(Path(spec["notebook"]).parent),
         )
     except PapermillExecutionError as exc:
@@ -81,6 +96,7 @@ def execute_journey(spec: dict[str, Any]) -> dict[str, Any]:
     result["execute_s"] = round(time.perf_counter() - t0, 3)
 
     if tmp_nb.exists():
+        _stable_ids(tmp_nb)
         os.replace(tmp_nb, spec["out_notebook"])
     if result["outcome"] != OK:
         return result
@@ -102,15 +118,34 @@ def execute_journey(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m cjwork.reports.worker SPEC.json``: run one journey, write ``spec['result']``."""
-    argv = sys.argv[1:] if argv is None else argv
-    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    result = execute_journey(spec)
-    out = Path(spec["result"])
+def _write_result(result: dict[str, Any], path: str | Path) -> None:
+    out = Path(path)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result), encoding="utf-8")
     os.replace(tmp, out)
+
+
+def serve(lines: Any = None) -> int:
+    """Run one journey per spec path read from ``lines`` (stdin by default) until EOF."""
+    import nbconvert  # noqa: F401 - warm the imports before the first journey arrives
+    import papermill  # noqa: F401
+
+    for line in lines if lines is not None else sys.stdin:
+        spec_path = line.strip()
+        if not spec_path:
+            continue
+        spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+        _write_result(execute_journey(spec), spec["result"])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cjwork.reports.worker (--serve | SPEC.json)``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--serve"]:
+        return serve()
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    _write_result(execute_journey(spec), spec["result"])
     return 0
 
 
