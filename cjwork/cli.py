@@ -115,6 +115,34 @@ def analyze(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journe
         sys.exit(1)
 
 
+# --------------------------------------------------------------------------- report
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@click.option("-o", "--out", "out_dir", type=OUT_PATH, required=True, help="Output directory for <journey>.ipynb, <journey>.html and manifest.json.")
+@click.option("--journey", "journeys", multiple=True, metavar="ID", help="A journey to report on (repeatable).")
+@click.option("--all", "all_journeys", is_flag=True, help="Report on every journey of journeys.yml.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Journeys run in parallel (one kernel each).")
+@click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE", help="A report parameter, e.g. -p language de -p period week (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True, help="Seconds one journey's report may take before it is stopped.")
+@click.option("--by-owner", is_flag=True, help="Also write one short report per touchpoint owner across the journeys.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar over journeys.")
+def report(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journeys: bool, jobs: int, parameters: tuple[tuple[str, str], ...], timeout: float, by_owner: bool, progress: bool) -> None:
+    """Run the report notebook for each journey of DATA_DIR with papermill and export HTML (no code)."""
+    from cjwork.errors import UsageError
+    from cjwork.reports.params import parse_cli_params
+    from cjwork.reports.runner import run_reports
+
+    if bool(journeys) == all_journeys:
+        raise UsageError("give either --journey ID (one or more) or --all")
+    params = parse_cli_params(parameters)
+    result = run_reports(data_dir, None if all_journeys else list(journeys), out_dir, jobs=jobs, params=params, timeout=timeout, progress=progress, by_owner=by_owner)
+    click.echo(result.summary())
+    if result.exit_code:
+        sys.exit(result.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning cjwork errors into messages and exit codes."""
     try:
