@@ -97,13 +97,13 @@ FEEDBACK = pa.DataFrameSchema(
         "rating": _col(
             "rating",
             required=False,
-            description="stars, 1 … 5",
+            description="stars",
             checks=[pa.Check.in_range(1, 5, error="must be between 1 and 5")],
         ),
         "nps": _col(
             "nps",
             required=False,
-            description="likelihood to recommend, a whole number 0 … 10",
+            description="likelihood to recommend",
             checks=[
                 pa.Check.in_range(0, 10, error="must be a whole number from 0 to 10"),
                 pa.Check(
@@ -117,7 +117,7 @@ FEEDBACK = pa.DataFrameSchema(
         "language": _col(
             "language",
             required=False,
-            description="de or en (empty: detected from the text)",
+            description="empty: detected from the text",
             checks=[pa.Check.isin(["de", "en"], error="must be 'de' or 'en' (or empty)")],
         ),
         "channel": _col("category", required=False, description="where the feedback came from"),
@@ -150,19 +150,36 @@ def known_columns(table: str) -> list[str]:
     return list(SCHEMAS[table].columns)
 
 
+DTYPES = {
+    "id": "`str`",
+    "text": "`str`",
+    "string": "`str`",
+    "language": "`str`",
+    "category": "`category`",
+    "timestamp": "`datetime64[us, UTC]`",
+    "metric": "`float64`",
+    "rating": "`Float64` (nullable)",
+    "nps": "`Int64` (nullable)",
+}
+
+
 def contract_markdown() -> str:
     """The data contract as a Markdown table (one row per declared column)."""
-    lines = ["| table | column | required | kind | rule |", "|---|---|---|---|---|"]
+    lines = [
+        "| table | column | required | dtype after loading | meaning and rules |",
+        "|---|---|---|---|---|",
+    ]
     for table, schema in SCHEMAS.items():
         for name, col in schema.columns.items():
-            rules = [c.error for c in col.checks if c.error]
-            if col.unique:
-                rules.insert(0, "unique")
+            rules = [col.description or ""]
             if not col.nullable:
-                rules.insert(0, "never empty")
-            rule = "; ".join(dict.fromkeys(rules)) or (col.description or "")
-            lines.append(
-                f"| {table} | `{name}` | {'yes' if col.required else 'no'} | {col.metadata['kind']} | {rule} |"
-            )
-        lines.append(f"| {table} | *others* | no | | {schema.description} |")
+                rules.append("never empty")
+            if col.unique:
+                rules.append("unique")
+            rules += [c.error for c in col.checks if c.error]
+            rule = "; ".join(dict.fromkeys(r for r in rules if r))
+            required = "yes" if col.required else "no"
+            dtype = DTYPES[col.metadata["kind"]]
+            lines.append(f"| {table} | `{name}` | {required} | {dtype} | {rule} |")
+        lines.append(f"| {table} | *others* | no | inferred | {schema.description} |")
     return "\n".join(lines)
