@@ -637,18 +637,24 @@ def _pandera(t: _Table) -> None:
         return
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-    already = {(i.column, int(p)) for i in t.issues for p in i.positions}
+    # rows already reported for a column while reading (e.g. an unreadable timestamp is
+    # also empty afterwards) are not reported twice
+    already: dict[str, np.ndarray] = {}
+    for i in t.issues:
+        if i.column is not None:
+            already[i.column] = np.concatenate(
+                [already.get(i.column, np.array([], np.int64)), i.positions]
+            )
     for (column, check, check_number), group in fc.groupby(
         ["column", "check", "check_number"], dropna=False, sort=False
     ):
-        idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(np.int64).to_numpy()
-        if already:
-            keep = np.array(
-                [(column, int(p)) not in already for p in idx[:100_000]]
-                + [True] * max(0, idx.size - 100_000),
-                dtype=bool,
-            )
-            idx = idx[keep]
+        index = pd.to_numeric(group["index"], errors="coerce")
+        present = index.notna().to_numpy()
+        idx = index.to_numpy()[present].astype(np.int64)
+        failure_values = group["failure_case"].to_numpy()[present]
+        if column in already:
+            fresh = ~np.isin(idx, already[column])
+            idx, failure_values = idx[fresh], failure_values[fresh]
         if idx.size == 0:
             continue
         if check == "not_nullable":
@@ -676,8 +682,7 @@ def _pandera(t: _Table) -> None:
                 error = col.checks[int(check_number)].error or str(check)
             except (TypeError, ValueError, IndexError):
                 error = f"breaks the rule {check}"
-            values = group["failure_case"].to_numpy()[: idx.size]
-            t.issue(column, idx, f"{error}", str(check), values)
+            t.issue(column, idx, f"{error}", str(check), failure_values)
 
 
 # --------------------------------------------------------------------------- cross-table
