@@ -514,3 +514,18 @@ def test_cp1252_after_a_long_ascii_head_is_still_found(tmp_path: Path) -> None:
     ws = cjwork.load(make(tmp_path, {"customers.csv": data}))
     assert ws.customers["city"].iloc[-1] == "Köln"
     assert any("Windows-1252" in w.message for w in ws.warnings)
+
+
+def test_lenient_sets_aside_malformed_lines_with_a_warning(tmp_path: Path) -> None:
+    d = make(tmp_path, {"customers.csv": "customer_id,age\nC1,3\nC2,4,5\n"})
+    ws = load_workspace(d, lenient=True)
+    assert list(ws.customers["customer_id"]) == ["C1"]
+    assert list(ws.rejected["customers"]["line"]) == [3]
+    assert any("1 row(s) set aside" in w.message for w in ws.warnings)
+
+
+def test_lenient_still_raises_for_csv_and_parquet_side_by_side(tmp_path: Path) -> None:
+    d = valid(tmp_path)
+    pd.DataFrame({"customer_id": ["C1"]}).to_parquet(d / "customers.parquet")
+    with pytest.raises(DataError, match="keep only one of them"):
+        load_workspace(d, lenient=True)

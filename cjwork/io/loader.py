@@ -334,7 +334,7 @@ def _load(
             report.counts[t.name] = len(t.df)
 
     row_problems = {name: _render(t) for name, t in tables.items()}
-    if not lenient or file_level or jmap is None:
+    if not lenient or problems or jmap is None:
         for name in TABLES:
             problems.extend(row_problems.get(name, []))
         report.warnings = warnings
@@ -347,7 +347,7 @@ def _load(
         df = t.df
         assert df is not None
         bad = _bad_positions(t)
-        if bad.size:
+        if bad.size or t.malformed:
             ws.rejected[name] = _rejected_frame(t, bad)
             df = df.drop(index=bad, errors="ignore")
             warnings.extend(
@@ -363,8 +363,6 @@ def _load(
                     "or write them out with cjwork.io.write_rejected(ws, DIR)",
                 )
             )
-        elif t.malformed:
-            ws.rejected[name] = _rejected_frame(t, bad)
         df = _finalise(name, df)
         setattr(ws, name, df)
         ws.files[name] = t.path
