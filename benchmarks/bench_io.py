@@ -43,8 +43,14 @@ def journeys_yml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(directory: Path, n_events: int, fmt: str, german: bool, seed: int = 0) -> None:
-    """Write journeys.yml, customers and events with ``n_events`` rows to ``directory``."""
+def generate(
+    directory: Path, n_events: int, fmt: str, german: bool, seed: int = 0, corrupt: float = 0.0
+) -> None:
+    """Write journeys.yml, customers and events with ``n_events`` rows to ``directory``.
+
+    ``corrupt`` > 0 misspells that share of the touchpoints and breaks that share of the
+    timestamps, to time validation when there is a lot to report.
+    """
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "journeys.yml").write_text(journeys_yml(), encoding="utf-8")
@@ -62,9 +68,10 @@ def generate(directory: Path, n_events: int, fmt: str, german: bool, seed: int =
     j = rng.integers(0, 4, n_events)
     k = rng.integers(0, 4, n_events)
     tp_table = np.array([JOURNEYS[name] for name in j_names])
-    ts = np.datetime64("2024-01-01T00:00:00") + rng.integers(0, 365 * 86400, n_events).astype(
-        "timedelta64[s]"
-    )
+    # office hours only: local times between 6:00 and 22:00 never fall into a DST change
+    days = rng.integers(0, 365, n_events).astype("timedelta64[D]")
+    secs = rng.integers(6 * 3600, 22 * 3600, n_events).astype("timedelta64[s]")
+    ts = np.datetime64("2024-01-01T00:00:00") + days + secs
     wait = np.round(rng.exponential(100, n_events), 1)
     events = {
         "customer_id": cust_ids[rng.integers(0, n_customers, n_events)],
@@ -102,6 +109,13 @@ def generate(directory: Path, n_events: int, fmt: str, german: bool, seed: int =
         return
     events["timestamp"] = np.char.add(np.datetime_as_string(ts, unit="s"), "Z")
     events["wait_s"] = wait
+    if corrupt > 0:
+        bad_tp = rng.random(n_events) < corrupt
+        events["touchpoint"] = np.where(
+            bad_tp, np.char.add(events["touchpoint"], "x"), events["touchpoint"]
+        )
+        bad_ts = rng.random(n_events) < corrupt
+        events["timestamp"] = np.where(bad_ts, "31.02.2024 10:00", events["timestamp"])
     table = pa.table(events)
     if fmt == "parquet":
         pq.write_table(table, directory / "events.parquet")
@@ -118,18 +132,23 @@ def main() -> None:
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--german", action="store_true")
     parser.add_argument("--what", choices=["load", "validate", "both"], default="both")
+    parser.add_argument(
+        "--corrupt", type=float, default=0.0, help="share of bad rows (validate only)"
+    )
     args = parser.parse_args()
     tag = f"{args.events // 1000}k_{'de' if args.german else args.format}"
+    if args.corrupt:
+        tag += f"_bad{args.corrupt:g}"
     directory = args.dir or Path("/tmp") / f"cjwork_bench_{tag}"
     if not (directory / "journeys.yml").exists():
         t0 = time.perf_counter()
-        generate(directory, args.events, args.format, args.german)
+        generate(directory, args.events, args.format, args.german, corrupt=args.corrupt)
         print(f"generated {directory} in {time.perf_counter() - t0:.1f} s")
 
     import cjwork
     from cjwork.io import validate_workspace
 
-    if args.what in ("load", "both"):
+    if args.what in ("load", "both") and not args.corrupt:
         t0 = time.perf_counter()
         ws = cjwork.load(directory)
         print(f"load:     {time.perf_counter() - t0:6.1f} s  {ws!r}")

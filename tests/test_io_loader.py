@@ -413,7 +413,7 @@ def test_many_bad_rows_are_summed_up(tmp_path: Path) -> None:
     got = problems_of(valid(tmp_path, events_csv=events))
     assert len(got) == 21
     assert got[-1].startswith(
-        "events.csv:-:timestamp: ... and 80 more row(s) with the same problem (line(s) 22, 23, 24, 25, 26, ...)"
+        "events.csv:-:timestamp: ... and 80 more row(s) with problems in this column (line(s) 22, 23, 24, 25, 26, ...)"
     )
 
 

@@ -849,7 +849,7 @@ def _render(t: _Table) -> list[Problem]:
             more_lines = t.lines(issue.positions[shown.size : shown.size + MAX_LINES_LISTED])
             listed = ", ".join(str(x) for x in more_lines)
             tail = ", ..." if rest > MAX_LINES_LISTED else ""
-            msg = f"... and {rest:,} more row(s) with the same problem (line(s) {listed}{tail})"
+            msg = f"... and {rest:,} more row(s) with problems in this column (line(s) {listed}{tail})"
             add(int(lines[-1]) + 0.5, Problem(t.file, None, issue.column, msg))
     keyed.sort(key=lambda item: (item[0], item[1]))
     return [p for _, _, p in keyed]
