@@ -26,7 +26,11 @@ TREND_START = np.datetime64("2026-08-01T00:00:00", "s")
 
 def journeys_yml_text() -> str:
     """The sample journey map as YAML text (the bundled resource)."""
-    return resources.files("cjwork").joinpath("resources/sample/journeys.yml").read_text(encoding="utf-8")
+    return (
+        resources.files("cjwork")
+        .joinpath("resources/sample/journeys.yml")
+        .read_text(encoding="utf-8")
+    )
 
 
 def journey_map() -> JourneyMap:
@@ -46,17 +50,42 @@ class Persona:
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona(0, "digital_urban", "Digital-first urban", 0.26,
-            "Young city dwellers, small households, online tariffs, app and chat first."),
-    Persona(1, "price_family", "Price-sensitive family", 0.24,
-            "Families in suburbs, large consumption, fixed-price tariffs, compare prices, call the hotline."),
-    Persona(2, "traditional_senior", "Traditional senior", 0.20,
-            "Older, long-standing customers in smaller towns, phone, letter and customer centre; "
-            "struggle with ordering."),
-    Persona(3, "small_business", "Small business", 0.15,
-            "Shops, trades and offices; business tariff, high consumption, e-mail and phone."),
-    Persona(4, "eco_premium", "Eco premium", 0.15,
-            "Green-tariff customers, often with solar panels, keen on smart meters, app and e-mail."),
+    Persona(
+        0,
+        "digital_urban",
+        "Digital-first urban",
+        0.26,
+        "Young city dwellers, small households, online tariffs, app and chat first.",
+    ),
+    Persona(
+        1,
+        "price_family",
+        "Price-sensitive family",
+        0.24,
+        "Families in suburbs, large consumption, fixed-price tariffs, compare prices, call the hotline.",
+    ),
+    Persona(
+        2,
+        "traditional_senior",
+        "Traditional senior",
+        0.20,
+        "Older, long-standing customers in smaller towns, phone, letter and customer centre; "
+        "struggle with ordering.",
+    ),
+    Persona(
+        3,
+        "small_business",
+        "Small business",
+        0.15,
+        "Shops, trades and offices; business tariff, high consumption, e-mail and phone.",
+    ),
+    Persona(
+        4,
+        "eco_premium",
+        "Eco premium",
+        0.15,
+        "Green-tariff customers, often with solar panels, keen on smart meters, app and e-mail.",
+    ),
 )
 N_PERSONAS = len(PERSONAS)
 SHARES = np.array([p.share for p in PERSONAS])
@@ -64,114 +93,149 @@ SENIOR = 2  # the persona that drops off at stage `order`
 
 # ----------------------------------------------------------------- customer attributes
 
-AGE_MEAN = np.array([28.0, 39.0, 72.0, 47.0, 54.0])
-AGE_SD = np.array([5.0, 6.0, 7.0, 9.0, 7.0])
+AGE_MEAN = np.array([28.0, 39.0, 73.0, 47.0, 56.0])
+AGE_SD = np.array([5.0, 6.0, 7.0, 9.0, 6.0])
 AGE_MIN = np.array([18, 24, 58, 22, 28])
 AGE_MAX = np.array([45, 62, 96, 80, 75])
 
 BUSINESS_P = np.array([0.02, 0.01, 0.0, 0.93, 0.03])
 
 REGIONS = (
-    "Berlin", "Hamburg", "Bayern", "Nordrhein-Westfalen", "Baden-Württemberg", "Hessen",
-    "Niedersachsen", "Sachsen", "Rheinland-Pfalz", "Thüringen", "Schleswig-Holstein",
+    "Berlin",
+    "Hamburg",
+    "Bayern",
+    "Nordrhein-Westfalen",
+    "Baden-Württemberg",
+    "Hessen",
+    "Niedersachsen",
+    "Sachsen",
+    "Rheinland-Pfalz",
+    "Thüringen",
+    "Schleswig-Holstein",
     "Brandenburg",
 )
-REGION_W = np.array([
-    # Ber  HH   BY   NRW  BW   HE   NI   SN   RP   TH   SH   BB
-    [0.22, 0.16, 0.10, 0.20, 0.10, 0.10, 0.04, 0.03, 0.02, 0.01, 0.01, 0.01],  # digital
-    [0.03, 0.03, 0.10, 0.30, 0.08, 0.13, 0.16, 0.04, 0.06, 0.02, 0.03, 0.02],  # family
-    [0.02, 0.02, 0.16, 0.14, 0.06, 0.04, 0.08, 0.12, 0.12, 0.12, 0.05, 0.07],  # senior
-    [0.07, 0.07, 0.15, 0.30, 0.15, 0.11, 0.06, 0.03, 0.03, 0.01, 0.01, 0.01],  # business
-    [0.10, 0.08, 0.18, 0.14, 0.30, 0.08, 0.04, 0.02, 0.03, 0.01, 0.01, 0.01],  # eco
-])
+REGION_W = np.array(
+    [
+        # Ber  HH   BY   NRW  BW   HE   NI   SN   RP   TH   SH   BB
+        [0.22, 0.16, 0.10, 0.20, 0.10, 0.10, 0.04, 0.03, 0.02, 0.01, 0.01, 0.01],  # digital
+        [0.03, 0.03, 0.10, 0.30, 0.08, 0.13, 0.16, 0.04, 0.06, 0.02, 0.03, 0.02],  # family
+        [0.02, 0.02, 0.16, 0.14, 0.06, 0.04, 0.08, 0.12, 0.12, 0.12, 0.05, 0.07],  # senior
+        [0.07, 0.07, 0.15, 0.30, 0.15, 0.11, 0.06, 0.03, 0.03, 0.01, 0.01, 0.01],  # business
+        [0.10, 0.08, 0.18, 0.14, 0.30, 0.08, 0.04, 0.02, 0.03, 0.01, 0.01, 0.01],  # eco
+    ]
+)
 
 AREAS = ("city", "suburb", "town", "rural")
-AREA_W = np.array([
-    [0.78, 0.15, 0.05, 0.02],
-    [0.12, 0.58, 0.22, 0.08],
-    [0.08, 0.14, 0.38, 0.40],
-    [0.45, 0.25, 0.22, 0.08],
-    [0.50, 0.30, 0.15, 0.05],
-])
+AREA_W = np.array(
+    [
+        [0.78, 0.15, 0.05, 0.02],
+        [0.12, 0.58, 0.22, 0.08],
+        [0.08, 0.14, 0.38, 0.40],
+        [0.45, 0.25, 0.22, 0.08],
+        [0.50, 0.30, 0.15, 0.05],
+    ]
+)
 
-TENURE_MEDIAN = np.array([14.0, 38.0, 170.0, 70.0, 44.0])
+TENURE_MEDIAN = np.array([14.0, 36.0, 170.0, 70.0, 66.0])
 TENURE_SIGMA = np.array([0.6, 0.55, 0.4, 0.5, 0.5])
 
 TARIFFS = (
-    "Flex Online", "Spar 24", "Grundversorgung", "Klassik", "Business Strom", "Öko Plus",
+    "Flex Online",
+    "Spar 24",
+    "Grundversorgung",
+    "Klassik",
+    "Business Strom",
+    "Öko Plus",
 )
-TARIFF_W = np.array([
-    [0.70, 0.12, 0.00, 0.06, 0.00, 0.12],
-    [0.10, 0.68, 0.03, 0.14, 0.00, 0.05],
-    [0.00, 0.05, 0.55, 0.38, 0.00, 0.02],
-    [0.02, 0.04, 0.00, 0.06, 0.84, 0.04],
-    [0.06, 0.03, 0.00, 0.05, 0.02, 0.84],
-])
+TARIFF_W = np.array(
+    [
+        [0.80, 0.08, 0.00, 0.04, 0.00, 0.08],
+        [0.06, 0.80, 0.02, 0.08, 0.00, 0.04],
+        [0.00, 0.05, 0.55, 0.38, 0.00, 0.02],
+        [0.02, 0.04, 0.00, 0.06, 0.84, 0.04],
+        [0.06, 0.03, 0.00, 0.05, 0.02, 0.84],
+    ]
+)
 
 CONTRACT_TYPES = ("monthly", "12_months", "24_months", "basic_supply")
-CONTRACT_W = np.array([
-    [0.72, 0.20, 0.08, 0.00],
-    [0.08, 0.24, 0.66, 0.02],
-    [0.02, 0.20, 0.10, 0.68],
-    [0.10, 0.45, 0.45, 0.00],
-    [0.20, 0.62, 0.18, 0.00],
-])
+CONTRACT_W = np.array(
+    [
+        [0.80, 0.14, 0.06, 0.00],
+        [0.06, 0.18, 0.74, 0.02],
+        [0.02, 0.20, 0.10, 0.68],
+        [0.10, 0.45, 0.45, 0.00],
+        [0.12, 0.76, 0.12, 0.00],
+    ]
+)
 
-HOUSEHOLD_MEAN = np.array([0.5, 2.8, 0.6, 1.0, 1.4])  # household_size = 1 + Poisson(mean)
+HOUSEHOLD_MIN = np.array([1, 2, 1, 1, 1])
+HOUSEHOLD_MEAN = np.array(
+    [0.5, 1.9, 0.6, 1.0, 1.2]
+)  # household_size = HOUSEHOLD_MIN + Poisson(mean)
 HOUSEHOLD_MAX = np.array([4, 8, 4, 6, 6])
 
-KWH_MEDIAN = np.array([1700.0, 4300.0, 2100.0, 16000.0, 2900.0])
+KWH_MEDIAN = np.array([1700.0, 4400.0, 2100.0, 16000.0, 2600.0])
 KWH_SIGMA = np.array([0.25, 0.22, 0.25, 0.45, 0.25])
 
 PAYMENT_METHODS = ("direct_debit", "bank_transfer", "invoice")
-PAYMENT_W = np.array([
-    [0.92, 0.08, 0.00],
-    [0.85, 0.15, 0.00],
-    [0.40, 0.60, 0.00],
-    [0.35, 0.15, 0.50],
-    [0.90, 0.10, 0.00],
-])
+PAYMENT_W = np.array(
+    [
+        [0.92, 0.08, 0.00],
+        [0.85, 0.15, 0.00],
+        [0.40, 0.60, 0.00],
+        [0.35, 0.15, 0.50],
+        [0.90, 0.10, 0.00],
+    ]
+)
 
 PAPERLESS_P = np.array([0.95, 0.55, 0.08, 0.70, 0.90])
-SOLAR_P = np.array([0.03, 0.12, 0.06, 0.18, 0.62])
-EV_P = np.array([0.06, 0.08, 0.02, 0.15, 0.58])
+SOLAR_P = np.array([0.03, 0.04, 0.04, 0.08, 0.80])
+EV_P = np.array([0.04, 0.04, 0.01, 0.08, 0.72])
 
 # ----------------------------------------------------------------- behaviour per persona
 
 #: probability of a purchase case (new contract or tariff change) in the window
-PURCHASE_P = np.array([0.55, 0.60, 0.45, 0.45, 0.55])
+PURCHASE_P = np.array([0.65, 0.60, 0.45, 0.40, 0.55])
 #: awareness: online_ad, comparison_portal, (none)
-AWARENESS_W = np.array([
-    [0.45, 0.25, 0.30],
-    [0.20, 0.60, 0.20],
-    [0.10, 0.05, 0.85],
-    [0.20, 0.30, 0.50],
-    [0.40, 0.20, 0.40],
-])
+AWARENESS_W = np.array(
+    [
+        [0.45, 0.25, 0.30],
+        [0.20, 0.60, 0.20],
+        [0.10, 0.05, 0.85],
+        [0.20, 0.30, 0.50],
+        [0.40, 0.20, 0.40],
+    ]
+)
 #: research: website_tariffs, tariff_calculator, shop_consultation, (none)
-RESEARCH_W = np.array([
-    [0.45, 0.40, 0.02, 0.13],
-    [0.30, 0.55, 0.05, 0.10],
-    [0.12, 0.03, 0.60, 0.25],
-    [0.45, 0.30, 0.05, 0.20],
-    [0.55, 0.30, 0.05, 0.10],
-])
+RESEARCH_W = np.array(
+    [
+        [0.45, 0.40, 0.02, 0.13],
+        [0.30, 0.55, 0.05, 0.10],
+        [0.12, 0.03, 0.60, 0.25],
+        [0.45, 0.30, 0.05, 0.20],
+        [0.55, 0.30, 0.05, 0.10],
+    ]
+)
 #: consultation: sales_hotline, sales_chat, (none)
-CONSULT_W = np.array([
-    [0.05, 0.35, 0.60],
-    [0.35, 0.10, 0.55],
-    [0.55, 0.01, 0.44],
-    [0.45, 0.10, 0.45],
-    [0.15, 0.30, 0.55],
-])
+CONSULT_W = np.array(
+    [
+        [0.05, 0.35, 0.60],
+        [0.35, 0.10, 0.55],
+        [0.55, 0.01, 0.44],
+        [0.45, 0.10, 0.45],
+        [0.15, 0.30, 0.55],
+    ]
+)
 #: order: online_order, phone_order, shop_order
-ORDER_W = np.array([
-    [0.92, 0.05, 0.03],
-    [0.75, 0.20, 0.05],
-    [0.30, 0.40, 0.30],
-    [0.55, 0.40, 0.05],
-    [0.88, 0.08, 0.04],
-])
+ORDER_W = np.array(
+    [
+        [0.92, 0.05, 0.03],
+        [0.75, 0.20, 0.05],
+        [0.30, 0.40, 0.30],
+        [0.55, 0.40, 0.05],
+        [0.88, 0.08, 0.04],
+    ]
+)
 #: dropping out before the order stage (after research / consultation)
 PRE_ORDER_DROP = np.array([0.10, 0.14, 0.12, 0.10, 0.08])
 #: planted: abandoning at stage `order` (the senior persona much more often)
@@ -180,13 +244,15 @@ ORDER_ABANDON = np.array([0.09, 0.12, 0.42, 0.10, 0.08])
 #: onboarding: welcome_email, welcome_letter
 WELCOME_W = np.array([[0.95, 0.05], [0.75, 0.25], [0.10, 0.90], [0.70, 0.30], [0.92, 0.08]])
 #: account: portal_registration, app_activation, (none)
-ACCOUNT_W = np.array([
-    [0.25, 0.70, 0.05],
-    [0.45, 0.35, 0.20],
-    [0.08, 0.02, 0.90],
-    [0.70, 0.10, 0.20],
-    [0.30, 0.65, 0.05],
-])
+ACCOUNT_W = np.array(
+    [
+        [0.25, 0.70, 0.05],
+        [0.45, 0.35, 0.20],
+        [0.08, 0.02, 0.90],
+        [0.70, 0.10, 0.20],
+        [0.30, 0.65, 0.05],
+    ]
+)
 SMART_METER_P = np.array([0.55, 0.40, 0.20, 0.45, 0.85])
 DIRECT_DEBIT_SETUP_P = np.array([0.85, 0.75, 0.35, 0.45, 0.85])
 FIRST_BILL_ERROR_P = 0.36  # planted: low performance at first_bill
@@ -194,26 +260,30 @@ SMART_METER_FAIL_P = 0.18
 ONBOARDING_SURVEY_P = 0.35
 
 #: service cases per customer over the window (Poisson mean)
-SERVICE_RATE = np.array([1.2, 1.9, 1.5, 2.1, 1.1])
+SERVICE_RATE = np.array([0.9, 2.2, 1.4, 3.0, 0.8])
 #: trigger: annual_bill, price_change_letter, (none)
 TRIGGER_W = np.array([0.28, 0.10, 0.62])
 #: self-service: faq, app_meter_reading, portal_self_service, (none)
-SELF_W = np.array([
-    [0.22, 0.40, 0.23, 0.15],
-    [0.30, 0.12, 0.20, 0.38],
-    [0.04, 0.01, 0.02, 0.93],
-    [0.25, 0.05, 0.35, 0.35],
-    [0.20, 0.38, 0.25, 0.17],
-])
+SELF_W = np.array(
+    [
+        [0.22, 0.40, 0.23, 0.15],
+        [0.30, 0.12, 0.20, 0.38],
+        [0.04, 0.01, 0.02, 0.93],
+        [0.25, 0.05, 0.35, 0.35],
+        [0.20, 0.38, 0.25, 0.17],
+    ]
+)
 SELF_SOLVED_P = 0.30
 #: contact: chatbot, live_chat, hotline, email_support, shop_service
-CONTACT_W = np.array([
-    [0.30, 0.28, 0.22, 0.17, 0.03],
-    [0.08, 0.14, 0.53, 0.22, 0.03],
-    [0.01, 0.02, 0.72, 0.05, 0.20],
-    [0.04, 0.08, 0.42, 0.44, 0.02],
-    [0.18, 0.24, 0.26, 0.29, 0.03],
-])
+CONTACT_W = np.array(
+    [
+        [0.32, 0.34, 0.18, 0.13, 0.03],
+        [0.08, 0.14, 0.53, 0.22, 0.03],
+        [0.01, 0.02, 0.72, 0.05, 0.20],
+        [0.04, 0.08, 0.42, 0.44, 0.02],
+        [0.08, 0.14, 0.26, 0.49, 0.03],
+    ]
+)
 CHATBOT_RESOLVED_P = 0.45
 HOTLINE_RESOLVED_P = 0.74
 CHAT_RESOLVED_P = 0.72
@@ -232,13 +302,15 @@ HOTLINE_WAIT_THRESHOLD = 300.0
 #: cancellation case in the window
 CANCEL_P = np.array([0.10, 0.13, 0.03, 0.06, 0.05])
 #: request: cancellation_form, cancellation_hotline, cancellation_letter
-CANCEL_REQ_W = np.array([
-    [0.80, 0.15, 0.05],
-    [0.55, 0.35, 0.10],
-    [0.05, 0.45, 0.50],
-    [0.40, 0.30, 0.30],
-    [0.70, 0.20, 0.10],
-])
+CANCEL_REQ_W = np.array(
+    [
+        [0.80, 0.15, 0.05],
+        [0.55, 0.35, 0.10],
+        [0.05, 0.45, 0.50],
+        [0.40, 0.30, 0.30],
+        [0.70, 0.20, 0.10],
+    ]
+)
 RETENTION_OFFER_P = 0.70
 RETENTION_ACCEPT_P = 0.30
 
@@ -248,16 +320,18 @@ RETENTION_ACCEPT_P = 0.30
 ENGLISH_P = np.array([0.33, 0.12, 0.04, 0.25, 0.20])
 #: channels a persona answers surveys on: email, app, web, phone, letter, shop
 FEEDBACK_CHANNELS = ("email", "app", "web", "phone", "letter", "shop")
-FEEDBACK_CHANNEL_W = np.array([
-    [0.35, 0.45, 0.15, 0.03, 0.00, 0.02],
-    [0.50, 0.20, 0.15, 0.10, 0.03, 0.02],
-    [0.10, 0.02, 0.03, 0.40, 0.30, 0.15],
-    [0.65, 0.05, 0.15, 0.12, 0.03, 0.00],
-    [0.40, 0.40, 0.15, 0.03, 0.00, 0.02],
-])
-FEEDBACK_PERSONA_F = np.array([1.0, 1.0, 0.8, 0.8, 1.2])
+FEEDBACK_CHANNEL_W = np.array(
+    [
+        [0.35, 0.45, 0.15, 0.03, 0.00, 0.02],
+        [0.50, 0.20, 0.15, 0.10, 0.03, 0.02],
+        [0.10, 0.02, 0.03, 0.40, 0.30, 0.15],
+        [0.65, 0.05, 0.15, 0.12, 0.03, 0.00],
+        [0.40, 0.40, 0.15, 0.03, 0.00, 0.02],
+    ]
+)
+FEEDBACK_PERSONA_F = np.array([1.1, 0.9, 0.6, 0.8, 1.5])
 #: relationship NPS baseline per persona (plus a per-customer N(0, 1))
-NPS_BASE = np.array([6.7, 6.0, 7.4, 6.3, 7.1])
+NPS_BASE = np.array([6.7, 5.7, 7.6, 6.2, 7.5])
 GENERAL_FEEDBACK_RATE = 0.07  # brand/price comments not tied to an event (per customer)
 EXPLICIT_LINK_P = 0.32  # feedback rows that carry an explicit touchpoint
 LANGUAGE_FILLED_P = 0.55

@@ -26,11 +26,27 @@ TP_CHANNEL = np.array([CHANNELS.index(_MAP.touchpoint(t).channel or "") for t in
 CASE_PREFIX = {"purchase": "P", "onboarding": "O", "service": "S", "cancellation": "X"}
 
 OUTCOMES = (
-    "ok", "completed", "abandoned", "error", "failed", "resolved", "unresolved",
-    "escalated", "accepted", "declined",
+    "ok",
+    "completed",
+    "abandoned",
+    "error",
+    "failed",
+    "resolved",
+    "unresolved",
+    "escalated",
+    "accepted",
+    "declined",
 )
 OC = {o: i for i, o in enumerate(OUTCOMES)}
-METRICS = ("wait_s", "handle_s", "resolved", "response_h", "lead_time_days", "duration_s", "on_time")
+METRICS = (
+    "wait_s",
+    "handle_s",
+    "resolved",
+    "response_h",
+    "lead_time_days",
+    "duration_s",
+    "on_time",
+)
 INT_METRICS = frozenset({"wait_s", "handle_s", "resolved", "duration_s", "on_time"})
 
 _DAY = 86_400
@@ -39,9 +55,7 @@ WINDOW_START_S = int(co.WINDOW_START.astype("int64"))
 WINDOW_END_S = int(co.WINDOW_END.astype("int64"))
 TREND_START_S = int(co.TREND_START.astype("int64"))
 # month starts of the window (for start-time sampling and monthly statistics)
-MONTHS = np.arange(
-    co.WINDOW_START.astype("datetime64[M]"), co.WINDOW_END.astype("datetime64[M]")
-)
+MONTHS = np.arange(co.WINDOW_START.astype("datetime64[M]"), co.WINDOW_END.astype("datetime64[M]"))
 MONTH_START_S = MONTHS.astype("datetime64[s]").astype("int64")
 MONTH_END_S = np.append(MONTH_START_S[1:], WINDOW_END_S)
 #: a slowly growing business: each month has 1.5 % more new cases than the one before
@@ -68,7 +82,9 @@ def choose(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     return (u[:, None] >= cum).sum(axis=1)
 
 
-def gap(rng: np.random.Generator, n: int, median_s: float, sigma: float, tie_p: float = 0.0) -> np.ndarray:
+def gap(
+    rng: np.random.Generator, n: int, median_s: float, sigma: float, tie_p: float = 0.0
+) -> np.ndarray:
     """Lognormal waiting times in whole seconds (≥ 1, or 0 for a planted tie)."""
     g = np.maximum(1, np.rint(median_s * np.exp(sigma * rng.standard_normal(n)))).astype(np.int64)
     if tie_p:
@@ -124,7 +140,9 @@ class Events:
         return {k: np.concatenate([p[k] for p in self.parts]) for k in keys}
 
 
-def _cases(cust: np.ndarray, t0: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cases(
+    cust: np.ndarray, t0: np.ndarray, base: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Order cases by customer and start time; number them from ``base``."""
     order = np.lexsort((t0, cust))
     cust, t0 = cust[order], t0[order]
@@ -134,7 +152,7 @@ def _cases(cust: np.ndarray, t0: np.ndarray, base: int) -> tuple[np.ndarray, np.
 # --------------------------------------------------------------------------- journeys
 
 
-def purchase(rng, persona, ev: Events, base: int, stats: dict):
+def purchase(rng, persona, ev: Events, base: int):
     """The purchase journey; returns (customers, end times, number of cases) of completed orders."""
     n = len(persona)
     cust = np.flatnonzero(rng.random(n) < co.PURCHASE_P[persona])
@@ -149,7 +167,13 @@ def purchase(rng, persona, ev: Events, base: int, stats: dict):
 
     k = choose(rng, co.RESEARCH_W[p])
     sel = k < 3
-    ev.add(cust[sel], case[sel], tp("website_tariffs", "tariff_calculator", "shop_consultation")[k[sel]], t[sel], 1)
+    ev.add(
+        cust[sel],
+        case[sel],
+        tp("website_tariffs", "tariff_calculator", "shop_consultation")[k[sel]],
+        t[sel],
+        1,
+    )
     t = t + np.where(sel, gap(rng, m, 40 * 60, 1.8, tie_p=0.01), 0)
     alive = rng.random(m) >= co.PRE_ORDER_DROP[p]
 
@@ -158,7 +182,15 @@ def purchase(rng, persona, ev: Events, base: int, stats: dict):
     n_sel = int(sel.sum())
     wait = np.where(k[sel] == 0, gap(rng, n_sel, 50, 0.8), gap(rng, n_sel, 25, 0.9))
     handle = gap(rng, n_sel, 480, 0.5)
-    ev.add(cust[sel], case[sel], tp("sales_hotline", "sales_chat")[k[sel]], t[sel], 2, wait_s=wait, handle_s=handle)
+    ev.add(
+        cust[sel],
+        case[sel],
+        tp("sales_hotline", "sales_chat")[k[sel]],
+        t[sel],
+        2,
+        wait_s=wait,
+        handle_s=handle,
+    )
     t = t + np.where(sel, gap(rng, m, 2 * _HOUR, 1.8), 0)
 
     k = choose(rng, co.ORDER_W[p])
@@ -167,17 +199,20 @@ def purchase(rng, persona, ev: Events, base: int, stats: dict):
     dur_med = np.array([240.0, 700.0, 1000.0])[k]
     dur = np.rint(dur_med * np.exp(0.45 * rng.standard_normal(m))) * np.where(abandoned, 1.4, 1.0)
     oc = np.where(abandoned, OC["abandoned"], OC["completed"])
-    ev.add(cust[sel], case[sel], tp("online_order", "phone_order", "shop_order")[k[sel]], t[sel], 3, oc[sel],
-           duration_s=np.rint(dur[sel]))
+    ev.add(
+        cust[sel],
+        case[sel],
+        tp("online_order", "phone_order", "shop_order")[k[sel]],
+        t[sel],
+        3,
+        oc[sel],
+        duration_s=np.rint(dur[sel]),
+    )
     t = t + np.where(sel, dur.astype(np.int64) + gap(rng, m, 90, 1.0, tie_p=0.03), 0)
 
     done = alive & ~abandoned
     ev.add(cust[done], case[done], tp("order_confirmation"), t[done], 4)
 
-    reached = np.bincount(p[alive], minlength=co.N_PERSONAS)
-    completed = np.bincount(p[done], minlength=co.N_PERSONAS)
-    stats["order_reached"] += reached
-    stats["order_completed"] += completed
     return cust[done], t[done], m
 
 
@@ -204,13 +239,28 @@ def onboarding(rng, persona, cust, t, ev: Events, base: int) -> int:
     meter = rng.random(m) < co.SMART_METER_P[p]
     n_me = int(meter.sum())
     appt_lead = np.round(np.exp(np.log(11.0) + 0.5 * rng.standard_normal(m)), 1)
-    ev.add(cust[meter], case[meter], tp("smart_meter_appointment"), t[meter], 3, lead_time_days=appt_lead[meter])
+    ev.add(
+        cust[meter],
+        case[meter],
+        tp("smart_meter_appointment"),
+        t[meter],
+        3,
+        lead_time_days=appt_lead[meter],
+    )
     t = t + np.where(meter, (appt_lead * _DAY).astype(np.int64), 0)
     failed = rng.random(m) < co.SMART_METER_FAIL_P
     on_time = np.where(failed, rng.random(m) < 0.25, rng.random(m) < 0.95).astype(float)
     dur = gap(rng, m, 2700, 0.35) * np.where(failed, 1.6, 1.0)
-    ev.add(cust[meter], case[meter], tp("smart_meter_installation"), t[meter], 4,
-           np.where(failed, OC["failed"], OC["ok"])[meter], duration_s=np.rint(dur[meter]), on_time=on_time[meter])
+    ev.add(
+        cust[meter],
+        case[meter],
+        tp("smart_meter_installation"),
+        t[meter],
+        4,
+        np.where(failed, OC["failed"], OC["ok"])[meter],
+        duration_s=np.rint(dur[meter]),
+        on_time=on_time[meter],
+    )
     t = t + np.where(meter, gap(rng, m, 1 * _DAY, 0.8), 0)
     del n_me
 
@@ -244,9 +294,17 @@ def _hotline(rng, cust, case, t, seq, ev: Events) -> np.ndarray:
         wait = _hotline_wait(rng, t[idx])
         handle = gap(rng, len(idx), 380, 0.55)
         solved = rng.random(len(idx)) < co.HOTLINE_RESOLVED_P + 0.05 * r
-        ev.add(cust[idx], case[idx], tp("hotline"), t[idx], seq + r,
-               np.where(solved, OC["resolved"], OC["unresolved"]),
-               wait_s=wait, handle_s=handle, resolved=solved.astype(float))
+        ev.add(
+            cust[idx],
+            case[idx],
+            tp("hotline"),
+            t[idx],
+            seq + r,
+            np.where(solved, OC["resolved"], OC["unresolved"]),
+            wait_s=wait,
+            handle_s=handle,
+            resolved=solved.astype(float),
+        )
         t[idx] += (wait + handle).astype(np.int64)
         again = ~solved & (rng.random(len(idx)) < 0.8)
         nxt = idx[again]
@@ -273,7 +331,13 @@ def service(rng, persona, ev: Events, base: int) -> int:
 
     k = choose(rng, co.SELF_W[p])
     sel = k < 3
-    ev.add(cust[sel], case[sel], tp("faq", "app_meter_reading", "portal_self_service")[k[sel]], t[sel], 1)
+    ev.add(
+        cust[sel],
+        case[sel],
+        tp("faq", "app_meter_reading", "portal_self_service")[k[sel]],
+        t[sel],
+        1,
+    )
     t = t + np.where(sel, gap(rng, m, 30 * 60, 1.5, tie_p=0.02), 0)
     alive = ~(sel & (rng.random(m) < co.SELF_SOLVED_P))
 
@@ -281,16 +345,32 @@ def service(rng, persona, ev: Events, base: int) -> int:
     # chatbot (maybe escalated to live chat)
     bot = alive & (k == 0)
     bot_ok = rng.random(m) < co.CHATBOT_RESOLVED_P
-    ev.add(cust[bot], case[bot], tp("chatbot"), t[bot], 2,
-           np.where(bot_ok, OC["resolved"], OC["escalated"])[bot], resolved=bot_ok[bot].astype(float))
+    ev.add(
+        cust[bot],
+        case[bot],
+        tp("chatbot"),
+        t[bot],
+        2,
+        np.where(bot_ok, OC["resolved"], OC["escalated"])[bot],
+        resolved=bot_ok[bot].astype(float),
+    )
     t = t + np.where(bot, gap(rng, m, 150, 0.6), 0)
     chat = alive & ((k == 1) | (bot & ~bot_ok & (rng.random(m) < 0.6)))
     n_chat = int(chat.sum())
     cwait = gap(rng, n_chat, 45, 0.9)
     chandle = gap(rng, n_chat, 420, 0.5)
     cok = rng.random(n_chat) < co.CHAT_RESOLVED_P
-    ev.add(cust[chat], case[chat], tp("live_chat"), t[chat], 3,
-           np.where(cok, OC["resolved"], OC["unresolved"]), wait_s=cwait, handle_s=chandle, resolved=cok.astype(float))
+    ev.add(
+        cust[chat],
+        case[chat],
+        tp("live_chat"),
+        t[chat],
+        3,
+        np.where(cok, OC["resolved"], OC["unresolved"]),
+        wait_s=cwait,
+        handle_s=chandle,
+        resolved=cok.astype(float),
+    )
     tc = t[chat] + cwait + chandle
     t[chat] = tc
     # e-mail (unresolved → a hotline call later)
@@ -298,8 +378,16 @@ def service(rng, persona, ev: Events, base: int) -> int:
     n_mail = int(mail.sum())
     resp = np.round(np.exp(np.log(16.0) + 0.75 * rng.standard_normal(n_mail)), 1)
     mok = rng.random(n_mail) < co.EMAIL_RESOLVED_P
-    ev.add(cust[mail], case[mail], tp("email_support"), t[mail], 4,
-           np.where(mok, OC["resolved"], OC["unresolved"]), response_h=resp, resolved=mok.astype(float))
+    ev.add(
+        cust[mail],
+        case[mail],
+        tp("email_support"),
+        t[mail],
+        4,
+        np.where(mok, OC["resolved"], OC["unresolved"]),
+        response_h=resp,
+        resolved=mok.astype(float),
+    )
     t[mail] = t[mail] + (resp * _HOUR).astype(np.int64)
     follow = np.zeros(m, dtype=bool)
     follow[np.flatnonzero(mail)[~mok & (rng.random(n_mail) < 0.5)]] = True
@@ -310,18 +398,36 @@ def service(rng, persona, ev: Events, base: int) -> int:
     # customer centre
     shop = alive & (k == 4)
     n_shop = int(shop.sum())
-    ev.add(cust[shop], case[shop], tp("shop_service"), t[shop], 5, wait_s=gap(rng, n_shop, 400, 0.7))
+    ev.add(
+        cust[shop], case[shop], tp("shop_service"), t[shop], 5, wait_s=gap(rng, n_shop, 400, 0.7)
+    )
     t = t + gap(rng, m, 1 * _DAY, 1.0)
 
     tech = alive & (rng.random(m) < co.TECHNICIAN_P)
     corr = alive & ~tech & (rng.random(m) < np.where(bill_trigger, 2.2, 0.8) * co.BILL_CORRECTION_P)
     lead_t = np.round(np.exp(np.log(5.5) + 0.55 * rng.standard_normal(m)), 1)
     lead_c = np.round(np.exp(np.log(8.0) + 0.5 * rng.standard_normal(m)), 1)
-    ev.add(cust[tech], case[tech], tp("technician_visit"), t[tech] + (lead_t[tech] * _DAY).astype(np.int64), 9,
-           lead_time_days=lead_t[tech])
-    ev.add(cust[corr], case[corr], tp("billing_correction"), t[corr] + (lead_c[corr] * _DAY).astype(np.int64), 9,
-           lead_time_days=lead_c[corr])
-    t = t + np.where(tech, (lead_t * _DAY).astype(np.int64), 0) + np.where(corr, (lead_c * _DAY).astype(np.int64), 0)
+    ev.add(
+        cust[tech],
+        case[tech],
+        tp("technician_visit"),
+        t[tech] + (lead_t[tech] * _DAY).astype(np.int64),
+        9,
+        lead_time_days=lead_t[tech],
+    )
+    ev.add(
+        cust[corr],
+        case[corr],
+        tp("billing_correction"),
+        t[corr] + (lead_c[corr] * _DAY).astype(np.int64),
+        9,
+        lead_time_days=lead_c[corr],
+    )
+    t = (
+        t
+        + np.where(tech, (lead_t * _DAY).astype(np.int64), 0)
+        + np.where(corr, (lead_c * _DAY).astype(np.int64), 0)
+    )
 
     sv = rng.random(m) < co.SATISFACTION_SURVEY_P
     t = t + gap(rng, m, 1 * _DAY, 0.6)
@@ -344,14 +450,26 @@ def cancellation(rng, persona, ev: Events, base: int) -> int:
     k = choose(rng, co.CANCEL_REQ_W[p])
     hot = k == 1
     wait = gap(rng, m, 100, 0.8)
-    ev.add(cust, case, tp("cancellation_form", "cancellation_hotline", "cancellation_letter")[k], t, 1,
-           wait_s=np.where(hot, wait, np.nan))
+    ev.add(
+        cust,
+        case,
+        tp("cancellation_form", "cancellation_hotline", "cancellation_letter")[k],
+        t,
+        1,
+        wait_s=np.where(hot, wait, np.nan),
+    )
     t = t + np.where(k == 2, 3 * _DAY, 0) + gap(rng, m, 1 * _DAY, 0.8)
 
     offer = rng.random(m) < co.RETENTION_OFFER_P
     accept = offer & (rng.random(m) < co.RETENTION_ACCEPT_P)
-    ev.add(cust[offer], case[offer], tp("retention_offer"), t[offer], 2,
-           np.where(accept, OC["accepted"], OC["declined"])[offer])
+    ev.add(
+        cust[offer],
+        case[offer],
+        tp("retention_offer"),
+        t[offer],
+        2,
+        np.where(accept, OC["accepted"], OC["declined"])[offer],
+    )
     t = t + gap(rng, m, 6 * _HOUR, 1.0)
 
     go = ~accept
@@ -376,10 +494,17 @@ def experience(rng, e: dict[str, np.ndarray], persona_of_event: np.ndarray) -> n
 
     h = at("hotline")
     long_wait = e["wait_s"] > co.HOTLINE_WAIT_THRESHOLD
-    s[h] = np.where(long_wait[h], co.HOTLINE_SENT_LONG, co.HOTLINE_SENT_SHORT) + 0.24 * z[h] \
+    s[h] = (
+        np.where(long_wait[h], co.HOTLINE_SENT_LONG, co.HOTLINE_SENT_SHORT)
+        + 0.24 * z[h]
         - np.where(e["resolved"][h] == 0, 0.06, -0.02)
+    )
     c = at("live_chat")
-    s[c] = np.where(e["wait_s"][c] > 180, -0.3, 0.35) + np.where(e["resolved"][c] == 0, -0.2, 0.0) + 0.25 * z[c]
+    s[c] = (
+        np.where(e["wait_s"][c] > 180, -0.3, 0.35)
+        + np.where(e["resolved"][c] == 0, -0.2, 0.0)
+        + 0.25 * z[c]
+    )
     b = at("chatbot")
     s[b] = np.where(e["resolved"][b] == 1, 0.3, -0.35) + 0.25 * z[b]
     m = at("email_support")
@@ -391,7 +516,9 @@ def experience(rng, e: dict[str, np.ndarray], persona_of_event: np.ndarray) -> n
     bad = e["outcome"] == OC["failed"]
     s[sm & bad] = co.SMART_METER_FAIL_SENT + 0.25 * z[sm & bad]
     order = np.isin(tpc, tp("online_order", "phone_order", "shop_order"))
-    s[order & (e["outcome"] == OC["abandoned"])] = co.ABANDON_SENT + 0.25 * z[order & (e["outcome"] == OC["abandoned"])]
+    s[order & (e["outcome"] == OC["abandoned"])] = (
+        co.ABANDON_SENT + 0.25 * z[order & (e["outcome"] == OC["abandoned"])]
+    )
     s[order & (persona_of_event == co.SENIOR)] += co.SENIOR_ORDER_SHIFT
     sw = at("supplier_switch")
     s[sw & (e["lead_time_days"] > 21)] -= 0.6
@@ -438,12 +565,28 @@ def persona_counts(n: int) -> np.ndarray:
 def customers(rng, persona: np.ndarray) -> dict[str, np.ndarray]:
     """Customer attributes drawn per persona, with realistic overlap."""
     n = len(persona)
-    age = np.clip(np.rint(co.AGE_MEAN[persona] + co.AGE_SD[persona] * rng.standard_normal(n)),
-                  co.AGE_MIN[persona], co.AGE_MAX[persona]).astype(np.int64)
+    age = np.clip(
+        np.rint(co.AGE_MEAN[persona] + co.AGE_SD[persona] * rng.standard_normal(n)),
+        co.AGE_MIN[persona],
+        co.AGE_MAX[persona],
+    ).astype(np.int64)
     business = rng.random(n) < co.BUSINESS_P[persona]
-    tenure = np.maximum(0, np.rint(co.TENURE_MEDIAN[persona] * np.exp(co.TENURE_SIGMA[persona] * rng.standard_normal(n))))
-    house = np.minimum(1 + rng.poisson(co.HOUSEHOLD_MEAN[persona]), co.HOUSEHOLD_MAX[persona])
-    kwh = np.rint(co.KWH_MEDIAN[persona] * np.exp(co.KWH_SIGMA[persona] * rng.standard_normal(n)) / 10) * 10
+    tenure = np.maximum(
+        0,
+        np.rint(
+            co.TENURE_MEDIAN[persona] * np.exp(co.TENURE_SIGMA[persona] * rng.standard_normal(n))
+        ),
+    )
+    house = np.minimum(
+        co.HOUSEHOLD_MIN[persona] + rng.poisson(co.HOUSEHOLD_MEAN[persona]),
+        co.HOUSEHOLD_MAX[persona],
+    )
+    kwh = (
+        np.rint(
+            co.KWH_MEDIAN[persona] * np.exp(co.KWH_SIGMA[persona] * rng.standard_normal(n)) / 10
+        )
+        * 10
+    )
     return {
         "age": age,
         "segment": np.where(business, 1, 0),
@@ -472,8 +615,7 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     cust_attr = customers(rng, persona)
 
     ev = Events()
-    stats = {"order_reached": np.zeros(co.N_PERSONAS, np.int64), "order_completed": np.zeros(co.N_PERSONAS, np.int64)}
-    done_c, done_t, m_p = purchase(rng, persona, ev, case_base["purchase"], stats)
+    done_c, done_t, m_p = purchase(rng, persona, ev, case_base["purchase"])
     m_o = onboarding(rng, persona, done_c, done_t, ev, case_base["onboarding"])
     m_s = service(rng, persona, ev, case_base["service"])
     m_x = cancellation(rng, persona, ev, case_base["cancellation"])
@@ -491,7 +633,6 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
 
     fb = feedback(rng, persona, e)
     chunk = Chunk(customers=cust_attr, persona=persona, events=e, feedback=fb, n_cases=n_cases)
-    chunk.feedback["stats"] = stats
     for j in n_cases:
         case_base[j] += n_cases[j]
     return chunk
@@ -514,7 +655,12 @@ def feedback(rng, persona: np.ndarray, e: dict[str, np.ndarray]) -> dict[str, ob
     ftp = np.concatenate([tpc[pick], np.full(len(gcust), -1)])
     delay = gap(rng, len(pick), 2 * _HOUR, 1.4) + 30
     t = np.concatenate([e["t"][pick] + delay, g_t])
-    s = np.concatenate([s_ev[pick] + 0.08 * rng.standard_normal(len(pick)), np.clip(-0.1 + 0.45 * rng.standard_normal(len(gcust)), -0.95, 0.95)])
+    s = np.concatenate(
+        [
+            s_ev[pick] + 0.08 * rng.standard_normal(len(pick)),
+            np.clip(-0.1 + 0.45 * rng.standard_normal(len(gcust)), -0.95, 0.95),
+        ]
+    )
     s = np.clip(s, -0.98, 0.98)
     wait = np.concatenate([e["wait_s"][pick], np.full(len(gcust), np.nan)])
     keep = t < WINDOW_END_S
@@ -529,7 +675,9 @@ def feedback(rng, persona: np.ndarray, e: dict[str, np.ndarray]) -> dict[str, ob
     base = co.NPS_BASE[persona] + rng.standard_normal(n_cust)
     pos = np.where(has_tp, EXP_POS[np.maximum(ftp, 0)], 1.2)
     neg = np.where(has_tp, EXP_NEG[np.maximum(ftp, 0)], 2.0)
-    nps_raw = base[cust] + pos * np.maximum(s, 0) + neg * np.minimum(s, 0) + 0.9 * rng.standard_normal(m)
+    nps_raw = (
+        base[cust] + pos * np.maximum(s, 0) + neg * np.minimum(s, 0) + 0.9 * rng.standard_normal(m)
+    )
     nps = np.clip(np.rint(nps_raw), 0, 10)
     rating = np.clip(np.rint(3 + 2.2 * s + 0.45 * rng.standard_normal(m)), 1, 5)
     nps[rng.random(m) < co.NPS_MISSING_P] = np.nan

@@ -42,24 +42,45 @@ class Observed:
     hot_fb_sent: np.ndarray = field(default_factory=lambda: np.zeros(2))
     first_bill_errors: int = 0
     smart_meter_failed: int = 0
-    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("feedback", "english", "language_filled", "explicit", "pii", "linkable", "general"), 0))
+    totals: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("feedback", "english", "language_filled", "explicit", "pii", "linkable", "general"), 0
+        )
+    )
 
     def add(self, chunk: gen.Chunk) -> None:
         """Add one chunk's counts."""
         self.persona += np.bincount(chunk.persona, minlength=co.N_PERSONAS)
-        st = chunk.feedback["stats"]
-        self.order_reached += st["order_reached"]
-        self.order_completed += st["order_completed"]
         e = chunk.events
+        # drop-off at stage order, counted on the written events (cases cut by the window included)
+        is_order = np.isin(e["tp"], gen.tp("online_order", "phone_order", "shop_order"))
+        is_conf = e["tp"] == gen.TPI["order_confirmation"]
+        pcases, inv = np.unique(e["case"][is_order | is_conf] + 0, return_inverse=True)
+        reached = np.zeros(len(pcases), bool)
+        confirmed = np.zeros(len(pcases), bool)
+        reached[inv[is_order[is_order | is_conf]]] = True
+        confirmed[inv[is_conf[is_order | is_conf]]] = True
+        owner = np.zeros(len(pcases), np.int64)
+        owner[inv] = chunk.persona[e["cust"][is_order | is_conf]]
+        self.order_reached += np.bincount(owner[reached], minlength=co.N_PERSONAS)
+        self.order_completed += np.bincount(owner[reached & confirmed], minlength=co.N_PERSONAS)
         self.events_tp += np.bincount(e["tp"], minlength=N_TP)
         h = e["tp"] == gen.TPI["hotline"]
         month = np.searchsorted(gen.MONTH_START_S, e["t"][h], side="right") - 1
         self.hot_n += np.bincount(month, minlength=N_M)
         self.hot_wait += np.bincount(month, weights=e["wait_s"][h], minlength=N_M)
-        self.hot_long += np.bincount(month, weights=e["wait_s"][h] > co.HOTLINE_WAIT_THRESHOLD, minlength=N_M).astype(np.int64)
-        self.first_bill_errors += int(((e["tp"] == gen.TPI["first_bill"]) & (e["outcome"] == gen.OC["error"])).sum())
-        self.smart_meter_failed += int(((e["tp"] == gen.TPI["smart_meter_installation"]) & (e["outcome"] == gen.OC["failed"])).sum())
+        self.hot_long += np.bincount(
+            month, weights=e["wait_s"][h] > co.HOTLINE_WAIT_THRESHOLD, minlength=N_M
+        ).astype(np.int64)
+        self.first_bill_errors += int(
+            ((e["tp"] == gen.TPI["first_bill"]) & (e["outcome"] == gen.OC["error"])).sum()
+        )
+        self.smart_meter_failed += int(
+            (
+                (e["tp"] == gen.TPI["smart_meter_installation"])
+                & (e["outcome"] == gen.OC["failed"])
+            ).sum()
+        )
 
         f = chunk.feedback
         slot = np.where(f["tp"] >= 0, f["tp"], N_TP)
@@ -68,7 +89,9 @@ class Observed:
         has = ~np.isnan(f["nps"])
         flat = slot[has] * 3 + f["label"][has]
         self.nps_n += np.bincount(flat, minlength=(N_TP + 1) * 3).reshape(N_TP + 1, 3)
-        self.nps_sum += np.bincount(flat, weights=f["nps"][has], minlength=(N_TP + 1) * 3).reshape(N_TP + 1, 3)
+        self.nps_sum += np.bincount(flat, weights=f["nps"][has], minlength=(N_TP + 1) * 3).reshape(
+            N_TP + 1, 3
+        )
         hf = f["tp"] == gen.TPI["hotline"]
         long_ = (f["wait"][hf] > co.HOTLINE_WAIT_THRESHOLD).astype(np.int64)
         self.hot_fb_n += np.bincount(long_, minlength=2)
@@ -112,8 +135,12 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
             "mean_sentiment": _r(obs.fb_sent[slot] / max(1, obs.fb_n[slot]), 3),
             "nps_mean_all_feedback": _r(nps_all, 3),
             "nps_mean_by_label": by,
-            "nps_drop_when_negative": _r(nps_all - by["negative"], 3) if by["negative"] is not None else None,
-            "nps_gain_when_positive": _r(by["positive"] - nps_all, 3) if by["positive"] is not None else None,
+            "nps_drop_when_negative": _r(nps_all - by["negative"], 3)
+            if by["negative"] is not None
+            else None,
+            "nps_gain_when_positive": _r(by["positive"] - nps_all, 3)
+            if by["positive"] is not None
+            else None,
         }
 
     trend_idx = int(np.searchsorted(gen.MONTH_START_S, gen.TREND_START_S))
@@ -167,12 +194,17 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                 "touchpoint": "hotline",
                 "metric": "wait_s",
                 "threshold": co.HOTLINE_WAIT_THRESHOLD,
-                "planted": {"sentiment_mean_above": co.HOTLINE_SENT_LONG, "sentiment_mean_at_or_below": co.HOTLINE_SENT_SHORT},
+                "planted": {
+                    "sentiment_mean_above": co.HOTLINE_SENT_LONG,
+                    "sentiment_mean_at_or_below": co.HOTLINE_SENT_SHORT,
+                },
                 "observed": {
                     "feedback_above": int(obs.hot_fb_n[1]),
                     "feedback_at_or_below": int(obs.hot_fb_n[0]),
                     "sentiment_mean_above": _r(obs.hot_fb_sent[1] / max(1, obs.hot_fb_n[1]), 3),
-                    "sentiment_mean_at_or_below": _r(obs.hot_fb_sent[0] / max(1, obs.hot_fb_n[0]), 3),
+                    "sentiment_mean_at_or_below": _r(
+                        obs.hot_fb_sent[0] / max(1, obs.hot_fb_n[0]), 3
+                    ),
                 },
             },
             "hotline_wait_trend": {
@@ -182,13 +214,20 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                 "metric": "wait_s",
                 "change_from": _month_label(trend_idx),
                 "direction": "worse",
-                "planted": {"median_wait_before_s": co.HOTLINE_WAIT_MEDIAN, "median_wait_after_s": co.HOTLINE_WAIT_MEDIAN_LATE},
+                "planted": {
+                    "median_wait_before_s": co.HOTLINE_WAIT_MEDIAN,
+                    "median_wait_after_s": co.HOTLINE_WAIT_MEDIAN_LATE,
+                },
                 "observed": {
                     "share_above_threshold_before": _r(share_before, 3),
                     "share_above_threshold_after": _r(share_after, 3),
                     "monthly": [
-                        {"period": _month_label(i), "calls": int(obs.hot_n[i]), "mean_wait_s": _r(mean_wait[i], 1),
-                         "share_above_threshold": _r(long_share[i], 3)}
+                        {
+                            "period": _month_label(i),
+                            "calls": int(obs.hot_n[i]),
+                            "mean_wait_s": _r(mean_wait[i], 1),
+                            "share_above_threshold": _r(long_share[i], 3),
+                        }
                         for i in range(N_M)
                     ],
                 },
@@ -205,8 +244,11 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                     "nps_pos_per_unit": co.EXPERIENCE["first_bill"].nps_pos,
                     "nps_neg_per_unit": co.EXPERIENCE["first_bill"].nps_neg,
                 },
-                "observed": {**kano_obs("first_bill"), "billing_errors": obs.first_bill_errors,
-                             "events": int(obs.events_tp[tpi["first_bill"]])},
+                "observed": {
+                    **kano_obs("first_bill"),
+                    "billing_errors": obs.first_bill_errors,
+                    "events": int(obs.events_tp[tpi["first_bill"]]),
+                },
             },
             "first_bill_quick_win": {
                 "type": "quick_win",
@@ -226,8 +268,11 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                     "nps_pos_per_unit": co.EXPERIENCE["smart_meter_installation"].nps_pos,
                     "nps_neg_per_unit": co.EXPERIENCE["smart_meter_installation"].nps_neg,
                 },
-                "observed": {**kano_obs("smart_meter_installation"), "failed": obs.smart_meter_failed,
-                             "events": int(obs.events_tp[tpi["smart_meter_installation"]])},
+                "observed": {
+                    **kano_obs("smart_meter_installation"),
+                    "failed": obs.smart_meter_failed,
+                    "events": int(obs.events_tp[tpi["smart_meter_installation"]]),
+                },
             },
             "persona_order_dropoff": {
                 "type": "persona_dropoff",
@@ -237,15 +282,22 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                 "persona_key": senior.key,
                 "persona_name": senior.name,
                 "definition": "cases that reach stage order (an order event) without an order_confirmation",
-                "planted": {"dropoff_rate": float(co.ORDER_ABANDON[co.SENIOR]),
-                            "dropoff_rate_others": _r(float(np.average(co.ORDER_ABANDON[others], weights=co.SHARES[others])), 3),
-                            "sentiment_shift_at_order": co.SENIOR_ORDER_SHIFT},
+                "planted": {
+                    "dropoff_rate": float(co.ORDER_ABANDON[co.SENIOR]),
+                    "dropoff_rate_others": _r(
+                        float(np.average(co.ORDER_ABANDON[others], weights=co.SHARES[others])), 3
+                    ),
+                    "sentiment_shift_at_order": co.SENIOR_ORDER_SHIFT,
+                },
                 "observed": {
                     "reached": int(reached[co.SENIOR]),
                     "dropoff_rate": _r(drop[co.SENIOR], 3),
                     "reached_others": int(reached[others].sum()),
                     "dropoff_rate_others": _r(drop_others, 3),
-                    "by_persona": {p.key: {"reached": int(reached[p.id]), "dropoff_rate": _r(drop[p.id], 3)} for p in co.PERSONAS},
+                    "by_persona": {
+                        p.key: {"reached": int(reached[p.id]), "dropoff_rate": _r(drop[p.id], 3)}
+                        for p in co.PERSONAS
+                    },
                 },
             },
             "hotline_moment_of_truth": {
@@ -254,8 +306,10 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                 "touchpoint": "hotline",
                 "owner": jm.touchpoint("hotline").owner,
                 "reason": "highest event volume of all service touchpoints and a strong NPS pull both ways",
-                "planted": {"nps_pos_per_unit": co.EXPERIENCE["hotline"].nps_pos,
-                            "nps_neg_per_unit": co.EXPERIENCE["hotline"].nps_neg},
+                "planted": {
+                    "nps_pos_per_unit": co.EXPERIENCE["hotline"].nps_pos,
+                    "nps_neg_per_unit": co.EXPERIENCE["hotline"].nps_neg,
+                },
                 "observed": {**kano_obs("hotline"), "events": int(obs.events_tp[tpi["hotline"]])},
             },
         },
@@ -267,10 +321,13 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
             "share_pii": _r(tot["pii"] / nfb, 3),
             "share_linkable": _r(tot["linkable"] / nfb, 3),
             "share_general": _r(tot["general"] / nfb, 3),
-            "sentiment_labels": {"negative": "sentiment < -0.25", "neutral": "-0.25 <= sentiment <= 0.25",
-                                 "positive": "sentiment > 0.25"},
+            "sentiment_labels": {
+                "negative": "sentiment < -0.25",
+                "neutral": "-0.25 <= sentiment <= 0.25",
+                "positive": "sentiment > 0.25",
+            },
             "linkable_rule": "text contains a keyword of the true touchpoint (either language) at a word start, "
-                             "case- and umlaut-insensitive (ä = ae), so compounds count",
+            "case- and umlaut-insensitive (ä = ae), so compounds count",
         },
         "touchpoints": tp_perf,
     }
@@ -294,7 +351,9 @@ def readme_text(doc: dict) -> str:
         "|---:|---|---:|---:|---|",
     ]
     for p in doc["personas"]:
-        lines.append(f"| {p['persona_id']} | {p['name']} (`{p['key']}`) | {p['n']:,} | {p['share']:.0%} | {p['description']} |")
+        lines.append(
+            f"| {p['persona_id']} | {p['name']} (`{p['key']}`) | {p['n']:,} | {p['share']:.0%} | {p['description']} |"
+        )
     h, tr = eff["hotline_wait_sentiment"], eff["hotline_wait_trend"]
     fb, sm = eff["first_bill_dissatisfier"], eff["smart_meter_delighter"]
     dr, mot = eff["persona_order_dropoff"], eff["hotline_moment_of_truth"]

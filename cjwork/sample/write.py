@@ -25,8 +25,20 @@ CHUNK = 25_000
 FORMATS = ("csv", "parquet")
 
 CUSTOMER_COLUMNS = (
-    "customer_id", "age", "segment", "region", "area", "tenure_months", "tariff", "contract_type",
-    "household_size", "annual_kwh", "payment_method", "paperless", "solar", "electric_vehicle",
+    "customer_id",
+    "age",
+    "segment",
+    "region",
+    "area",
+    "tenure_months",
+    "tariff",
+    "contract_type",
+    "household_size",
+    "annual_kwh",
+    "payment_method",
+    "paperless",
+    "solar",
+    "electric_vehicle",
 )
 _CUSTOMER_VOCAB = {
     "segment": ("private", "business"),
@@ -36,14 +48,38 @@ _CUSTOMER_VOCAB = {
     "contract_type": co.CONTRACT_TYPES,
     "payment_method": co.PAYMENT_METHODS,
 }
-EVENT_COLUMNS = ("customer_id", "timestamp", "journey", "touchpoint", "channel", "case_id", "outcome", *gen.METRICS)
+EVENT_COLUMNS = (
+    "customer_id",
+    "timestamp",
+    "journey",
+    "touchpoint",
+    "channel",
+    "case_id",
+    "outcome",
+    *gen.METRICS,
+)
 FEEDBACK_COLUMNS = (
-    "feedback_id", "customer_id", "timestamp", "channel", "language", "journey", "touchpoint",
-    "rating", "nps", "text",
+    "feedback_id",
+    "customer_id",
+    "timestamp",
+    "channel",
+    "language",
+    "journey",
+    "touchpoint",
+    "rating",
+    "nps",
+    "text",
 )
 TRUTH_FEEDBACK_COLUMNS = (
-    "feedback_id", "journey", "touchpoint", "sentiment", "sentiment_label", "linkable", "has_pii",
-    "language", "pii_kind",
+    "feedback_id",
+    "journey",
+    "touchpoint",
+    "sentiment",
+    "sentiment_label",
+    "linkable",
+    "has_pii",
+    "language",
+    "pii_kind",
 )
 TRUTH_CUSTOMER_COLUMNS = ("customer_id", "persona_id", "persona_name", "persona_key")
 
@@ -69,9 +105,15 @@ def _timestamps(t: np.ndarray, fmt: str) -> pa.Array:
 
 
 class _TableWriter:
-    """Appends chunks to one CSV or Parquet file with a fixed header."""
+    """Appends chunks to one CSV or Parquet file with a fixed header.
 
-    def __init__(self, path: Path, columns: tuple[str, ...], fmt: str) -> None:
+    ``quoting="none"`` is for tables whose strings come from fixed vocabularies (pyarrow
+    refuses to write a value that would need quotes); free text uses ``"needed"``.
+    """
+
+    def __init__(
+        self, path: Path, columns: tuple[str, ...], fmt: str, quoting: str = "none"
+    ) -> None:
         self.path = path
         self.columns = columns
         self.fmt = fmt
@@ -80,7 +122,7 @@ class _TableWriter:
         if fmt == "csv":
             self._fh = open(path, "wb")  # closed in close()
             self._fh.write((",".join(columns) + "\n").encode())
-            self._opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+            self._opts = pacsv.WriteOptions(include_header=False, quoting_style=quoting)
 
     def write(self, table: pa.Table) -> None:
         table = table.select(list(self.columns))
@@ -141,7 +183,11 @@ def write_sample(
     UsageError
         For bad parameters or an output directory that exists and is not empty.
     """
-    if isinstance(n_customers, bool) or not isinstance(n_customers, int | np.integer) or n_customers < 10:
+    if (
+        isinstance(n_customers, bool)
+        or not isinstance(n_customers, int | np.integer)
+        or n_customers < 10
+    ):
         raise UsageError(f"n_customers must be an int >= 10, got {n_customers!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise UsageError(f"seed must be an int >= 0, got {seed!r}")
@@ -150,7 +196,9 @@ def write_sample(
     out = Path(out_dir)
     if out.exists():
         if not out.is_dir():
-            raise UsageError(f"{out} exists and is not a directory; choose a new or empty directory")
+            raise UsageError(
+                f"{out} exists and is not a directory; choose a new or empty directory"
+            )
         if any(out.iterdir()):
             what = "a workspace (journeys.yml)" if (out / "journeys.yml").exists() else "files"
             raise UsageError(
@@ -187,7 +235,9 @@ def write_sample(
     )
 
 
-def _generate_into(tmp: Path, n_customers: int, seed: int, fmt: str, progress: bool) -> dict[str, int]:
+def _generate_into(
+    tmp: Path, n_customers: int, seed: int, fmt: str, progress: bool
+) -> dict[str, int]:
     from tqdm.auto import tqdm
 
     (tmp / "journeys.yml").write_text(co.journeys_yml_text(), encoding="utf-8")
@@ -196,17 +246,27 @@ def _generate_into(tmp: Path, n_customers: int, seed: int, fmt: str, progress: b
     writers = {
         "customers": _TableWriter(tmp / f"customers.{ext}", CUSTOMER_COLUMNS, fmt),
         "events": _TableWriter(tmp / f"events.{ext}", EVENT_COLUMNS, fmt),
-        "feedback": _TableWriter(tmp / f"feedback.{ext}", FEEDBACK_COLUMNS, fmt),
-        "truth_customers": _TableWriter(tmp / "truth" / "customers.csv", TRUTH_CUSTOMER_COLUMNS, "csv"),
-        "truth_feedback": _TableWriter(tmp / "truth" / "feedback.csv", TRUTH_FEEDBACK_COLUMNS, "csv"),
+        "feedback": _TableWriter(tmp / f"feedback.{ext}", FEEDBACK_COLUMNS, fmt, quoting="needed"),
+        "truth_customers": _TableWriter(
+            tmp / "truth" / "customers.csv", TRUTH_CUSTOMER_COLUMNS, "csv"
+        ),
+        "truth_feedback": _TableWriter(
+            tmp / "truth" / "feedback.csv", TRUTH_FEEDBACK_COLUMNS, "csv"
+        ),
     }
     width = _id_width(n_customers)
     case_base = dict.fromkeys(gen.JOURNEY_IDS, 1)
     observed = Observed()
     counts = {"customers": 0, "events": 0, "feedback": 0}
     n_feedback = 0
-    bar = tqdm(total=n_customers, unit=" customers", desc="cjwork sample", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=n_customers,
+        unit=" customers",
+        desc="cjwork sample",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     try:
         for k, first in enumerate(range(0, n_customers, CHUNK)):
             n = min(CHUNK, n_customers - first)
@@ -226,7 +286,9 @@ def _generate_into(tmp: Path, n_customers: int, seed: int, fmt: str, progress: b
         for w in writers.values():
             w.close()
     doc = effects_document(observed, n_customers=n_customers, seed=seed)
-    (tmp / "truth" / "effects.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp / "truth" / "effects.json").write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (tmp / "truth" / "README.md").write_text(readme_text(doc), encoding="utf-8")
     return counts
 
