@@ -36,12 +36,23 @@ def echo_err(message: str) -> None:
 
 @cli.command()
 @click.argument("out_dir", type=OUT_PATH)
-@click.option("--customers", "n_customers", type=click.IntRange(min=10), default=3000, show_default=True, help="Number of customers to generate.")
+@click.option("--customers", "n_customers", type=click.IntRange(min=10), default=3000, show_default=True, help="Number of customers to generate (about 8 events and 0.8 comments each).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed; the same seed gives the same bytes.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True, help="File format of the tables.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def sample(out_dir: Path, n_customers: int, seed: int, fmt: str, progress: bool) -> None:
-    """Write a complete sample workspace for a fictional German energy provider to OUT_DIR."""
+    """Write a complete sample workspace for a fictional German energy provider to OUT_DIR.
+
+    \b
+    Rheinstrom Energie AG: journeys.yml (purchase, onboarding, service, cancellation),
+    customers, events (18 months) and feedback (German and English) plus truth/ with
+    the planted answers: each customer's persona, each comment's sentiment and
+    touchpoint, and the planted effects (truth/effects.json, truth/README.md).
+
+    OUT_DIR must be new or empty: existing data is never overwritten. Files appear
+    only when complete. The same --customers and --seed give the same bytes; large
+    runs are streamed in chunks (1,000,000 customers fit in little memory).
+    """
     from cjwork.sample import write_sample
 
     summary = write_sample(out_dir, n_customers=n_customers, seed=seed, fmt=fmt, progress=progress)
