@@ -1,0 +1,223 @@
+"""Sentiment lexicons (German, English, emoji) and the word classes the scorer needs.
+
+Resources live in ``cjwork/resources/lexicons/`` (read with :mod:`importlib.resources`, so
+they work from an installed wheel):
+
+- ``de_sentiment.tsv`` — German, hand-written for cjwork (MIT) from general language and
+  customer-service knowledge; not derived from any evaluation data;
+- ``en_vader.tsv`` — English, the VADER lexicon (vaderSentiment 3.3.2, MIT, C.J. Hutto),
+  with ``en_service.tsv``, a hand-written customer-service supplement that overrides it;
+- ``emoji.tsv`` — emoji and emoticons, shared by both languages.
+
+Valences are on VADER's scale (−4 … 4). Lookups are on folded words (``ä→ae``), exact
+first, then by Snowball stem, then — for German — by compound analysis: the longest known
+head (``zugausfall`` → ``ausfall``, ``hotlinewartezeit`` → ``wartezeit``) plus a valenced
+modifier (``superfreundlich``, ``horrorrechnung``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from cjwork.text.normalize import fold, stem
+
+NEGATORS = frozenset(
+    """nicht nich net kein keine keinen keinem keiner keines nie niemals nichts ohne kaum weder
+    nirgends niemand not no never none nobody nothing neither nor without hardly cannot cant
+    dont doesnt didnt isnt wasnt arent werent wont wouldnt couldnt shouldnt havent hasnt""".split()
+)
+
+#: words that scale the next word's valence
+INTENSIFIERS: dict[str, float] = {
+    **dict.fromkeys(
+        "sehr total extrem aeusserst echt richtig wirklich absolut voellig komplett besonders "
+        "unglaublich enorm hoechst mega super ueberaus zutiefst unheimlich wahnsinnig".split(),
+        1.5,
+    ),
+    **dict.fromkeys("so ziemlich recht ganz voll".split(), 1.25),
+    **dict.fromkeys(
+        "very really extremely absolutely totally completely incredibly highly truly utterly "
+        "super so too quite".split(),
+        1.4,
+    ),
+    **dict.fromkeys("etwas bisschen leicht eher einigermassen halbwegs somewhat slightly rather fairly".split(), 0.6),
+}
+
+#: words after which the clause carries more weight ("freundlich, aber langsam")
+CONTRASTS = frozenset("aber jedoch allerdings trotzdem dennoch but however though although".split())
+
+#: words after which a valenced word is a formula, not an opinion ("Guten Morgen",
+#: "Mit freundlichen Grüßen", "Liebe Grüße", "best regards", "good morning")
+FORMULA_NEXT = frozenset(
+    """morgen tag abend nacht reise fahrt wochenende flug heimweg heimreise rutsch start appetit
+    gruesse gruss gruessen tage feiertage weihnachten ostern besserung urlaub woche
+    sonntag montag dienstag mittwoch donnerstag freitag samstag neujahr jahr
+    morning afternoon evening night day weekend regards wishes trip journey flight""".split()
+)
+
+#: compound modifiers with a valence of their own (``Superservice``, ``Horrorrechnung``)
+MODIFIERS: dict[str, float] = {
+    "super": 2.0, "mega": 1.5, "top": 1.8, "spitzen": 2.2, "traum": 2.0, "klasse": 1.8,
+    "wunsch": 0.8, "bilderbuch": 1.8, "vorzeige": 1.8,
+    "scheiss": -2.6, "mist": -2.2, "horror": -2.5, "katastrophen": -2.6, "chaos": -2.4,
+    "sau": -1.0, "drecks": -2.5, "schrott": -2.5, "kack": -2.5, "stress": -1.6,
+    "wucher": -2.5, "abzock": -2.8, "pannen": -2.0, "problem": -1.6, "aerger": -2.0,
+    "fehl": -1.5, "falsch": -1.8, "stoerungs": -1.8, "verspaetungs": -1.8, "ausfall": -1.8,
+}
+_MIN_HEAD = 6
+_PLURALS = ("en", "n", "s", "e")
+#: inflectional endings tried (longest first) when a word is not in the lexicon as written
+_SUFFIXES = {
+    "de": ("esten", "ester", "estes", "eren", "erer", "eres", "erem", "sten", "ster", "stes", "ste", "ere", "ern", "en", "er", "es", "em", "e", "n", "s", "t"),
+    "en": ("ing", "ed", "es", "ly", "s", "d"),
+}
+
+def _read_tsv(name: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    text = resources.files("cjwork").joinpath(f"resources/lexicons/{name}").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, value = line.partition("\t")
+        try:
+            out[fold(word.strip())] = float(value.split("\t")[0])
+        except ValueError:
+            continue
+    return out
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One language's lexicon: exact entries, stem index and emoji."""
+
+    language: str
+    words: dict[str, float]
+    stems: dict[str, float]
+
+    def lookup(self, token: str) -> float:
+        """Valence of one folded token (0.0 when unknown)."""
+        return _lookup(self, token)
+
+    def valences(self, vocab: np.ndarray) -> np.ndarray:
+        """Valence per distinct token, as a float array aligned with ``vocab``.
+
+        Known tokens are mapped in one vectorised step; only tokens never seen before go
+        through the (memoised) stem and compound analysis.
+        """
+        memo = _MEMO.setdefault(self.language, {}) if self is _LEXICONS.get(self.language) else {}
+        s = pd.Series(vocab, dtype=object)
+        out = s.map(memo).to_numpy(dtype=np.float64, na_value=np.nan, copy=True) if memo else np.full(len(s), np.nan)
+        miss = np.flatnonzero(np.isnan(out))
+        if len(miss):
+            new = np.fromiter((_uncached_lookup(self, t) for t in s.iloc[miss]), dtype=np.float64, count=len(miss))
+            out[miss] = new
+            if len(memo) < 2_000_000:
+                memo.update(zip(s.iloc[miss].tolist(), new.tolist(), strict=True))
+        return out
+
+    def __hash__(self) -> int:
+        return hash(self.language)
+
+
+@lru_cache(maxsize=1_000_000)
+def _lookup_cached(language: str, token: str) -> float:
+    lex = load_lexicon(language)
+    return _uncached_lookup(lex, token)
+
+
+def _lookup(lex: Lexicon, token: str) -> float:
+    if lex is _LEXICONS.get(lex.language):
+        return _lookup_cached(lex.language, token)
+    return _uncached_lookup(lex, token)
+
+
+def _uncached_lookup(lex: Lexicon, token: str) -> float:
+    words = lex.words
+    v = words.get(token)
+    if v is not None:
+        return v
+    if not token[:1].isalpha():
+        return 0.0
+    flat = token.replace("-", "").replace("'", "")
+    if flat != token and flat in words:
+        return words[flat]
+    lang = lex.language
+    for suffix in _SUFFIXES[lang]:
+        if flat.endswith(suffix) and len(flat) - len(suffix) >= 4:
+            v = words.get(flat[: -len(suffix)])
+            if v is not None:
+                return v
+    if "-" in token:  # hyphenated compound: the last part is the head
+        parts = [p for p in token.split("-") if p]
+        head = _uncached_lookup(lex, parts[-1]) if parts else 0.0
+        mod = sum(MODIFIERS.get(p, 0.0) for p in parts[:-1])
+        return float(np.clip(head + 0.6 * mod, -4, 4))
+    if lang == "de" and len(flat) >= _MIN_HEAD + 3:
+        return _compound(lex, flat)
+    return 0.0
+
+
+def _compound(lex: Lexicon, word: str) -> float:
+    head_v = 0.0
+    cut = None
+    for i in range(3, len(word) - _MIN_HEAD + 1):
+        head = word[i:]
+        v = lex.words.get(head)
+        if v is None:
+            for suffix in _PLURALS:
+                if head.endswith(suffix) and len(head) - len(suffix) >= _MIN_HEAD:
+                    v = lex.words.get(head[: -len(suffix)])
+                    if v is not None:
+                        break
+        if v is not None:
+            head_v, cut = v, i
+            break
+    prefix = word[:cut] if cut else word
+    mod = 0.0
+    for m, mv in MODIFIERS.items():
+        if prefix.startswith(m) and len(word) - len(m) >= 4:
+            mod = mv
+            break
+    if not mod and cut and prefix.startswith("un") and head_v > 0 and cut == 2:
+        return -0.8 * head_v
+    if head_v == 0.0 and mod == 0.0:
+        return 0.0
+    return float(np.clip(head_v + 0.6 * mod, -4, 4))
+
+
+_LEXICONS: dict[str, Lexicon] = {}
+_MEMO: dict[str, dict[str, float]] = {}
+
+
+def load_lexicon(language: str) -> Lexicon:
+    """The bundled lexicon for ``de`` or ``en`` (emoji included), loaded once."""
+    if language in _LEXICONS:
+        return _LEXICONS[language]
+    if language == "de":
+        words = _read_tsv("de_sentiment.tsv")
+    elif language == "en":
+        words = _read_tsv("en_vader.tsv")
+        words.update(_read_tsv("en_service.tsv"))
+        for w in list(words):  # VADER lists "don't" etc.; our tokens keep the apostrophe
+            if "'" in w:
+                words.setdefault(w.replace("'", ""), words[w])
+    else:
+        raise ValueError(f"language must be 'de' or 'en', got {language!r}")
+    words.update(_read_tsv("emoji.tsv"))
+    for w in NEGATORS | set(INTENSIFIERS) | CONTRASTS:
+        words.pop(w, None)
+    stems: dict[str, float] = {}
+    for w, v in words.items():
+        if w[:1].isalpha():
+            s = stem(w.replace("-", ""), language)
+            # keep the stronger entry when two words share a stem
+            if abs(v) > abs(stems.get(s, 0.0)):
+                stems[s] = v
+    lex = Lexicon(language, words, stems)
+    _LEXICONS[language] = lex
+    return lex

@@ -1,0 +1,527 @@
+"""Sentiment of German and English feedback: a lexicon scorer that needs no training, and a
+learned model (TF-IDF word + character n-grams and lexicon features, logistic regression)
+that it switches to only when cross-validation says the learned model is clearly better.
+
+The lexicon scorer is vectorised over the corpus (see :mod:`cjwork.text.normalize`):
+
+1. every distinct token gets a valence from the lexicon of its text's language;
+2. negation flips (``nicht gut`` → negative, ``kein Problem`` → mildly positive) a valenced
+   word up to three tokens after a negator in the same clause, or — German word order —
+   the valenced word just before a clause-final negator (``funktioniert nicht``);
+3. intensifiers (``sehr``, ``total``, ``very``) and downtoners (``etwas``) scale the next word;
+4. after a contrast (``aber``, ``but``) words count 1.5×, before it 0.5×;
+5. the sum (negative words weighted ``NEG_WEIGHT``×, the negativity bias of complaints),
+   damped for long texts, is squashed into −1 … 1 as ``s / sqrt(s² + alpha)``;
+6. labels come from two thresholds.
+
+Parameters were set on the GermEval 2017 dev split (the allowed development data): only
+the global numbers (thresholds, negation factors, length damping) — no word was taken from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.utils import check_random_state
+
+from cjwork.errors import ModelError, UsageError
+from cjwork.text.language import apply_override, languages_from_stream
+from cjwork.text.lexicon import CONTRASTS, FORMULA_NEXT, INTENSIFIERS, NEGATORS, load_lexicon
+from cjwork.text.normalize import (
+    MAX_CHARS,
+    CleanReport,
+    TokenStream,
+    clean_texts,
+    fold,
+    tokenize_corpus,
+)
+
+LABELS = ("negative", "neutral", "positive")
+LEARN_FROM = ("auto", "rating", "nps", "none")
+
+# tuned on GermEval 2017 dev (global numbers only; see module docstring and README)
+NEG_THRESHOLD = -0.35
+POS_THRESHOLD = 0.53
+ALPHA = 4.0
+LENGTH_PIVOT = 10
+LENGTH_POWER = 1.0
+NEG_WEIGHT = 2.0
+NEGATED_POSITIVE = -0.75
+NEGATED_NEGATIVE = -0.35
+
+
+@dataclass
+class LexiconResult:
+    """Per-document results of the lexicon scorer."""
+
+    score: np.ndarray
+    raw: np.ndarray
+    positive: np.ndarray
+    negative: np.ndarray
+    negated: np.ndarray
+    n_tokens: np.ndarray
+    language: np.ndarray
+    report: CleanReport
+
+
+def _word_classes(vocab: np.ndarray, sep_id: int) -> tuple[np.ndarray, ...]:
+    v = pd.Series(vocab, dtype=object)
+    is_bound = v.str.match(r"[.!?;,]").to_numpy(dtype=bool, copy=True)
+    if sep_id >= 0:
+        is_bound[sep_id] = True
+    is_neg = (v.isin(NEGATORS) | v.str.endswith("n't")).to_numpy(dtype=bool)
+    mult = v.map(INTENSIFIERS).fillna(1.0).to_numpy(dtype=np.float64)
+    is_but = v.isin(CONTRASTS).to_numpy(dtype=bool)
+    is_excl = v.str.startswith("!").to_numpy(dtype=bool) & is_bound
+    is_formula = v.isin(FORMULA_NEXT).to_numpy(dtype=bool)
+    return is_bound, is_neg, mult, is_but, is_excl, is_formula
+
+
+def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPHA) -> dict[str, np.ndarray]:
+    n = stream.n_docs
+    ids, doc = stream.ids, stream.doc
+    zeros = np.zeros(n)
+    if len(ids) == 0:
+        return {"raw": zeros, "pos": zeros, "neg": zeros, "negated": zeros, "n_tokens": zeros}
+    vocab = stream.vocab
+    v_de = load_lexicon("de").valences(vocab)
+    v_en = load_lexicon("en").valences(vocab)
+    is_bound, is_neg, mult, is_but, is_excl, is_formula = _word_classes(vocab, stream.sep_id)
+
+    tok_lang = lang_doc[doc]
+    vd, ve = v_de[ids], v_en[ids]
+    val = np.where(tok_lang == "de", vd, np.where(tok_lang == "en", ve, np.where(vd != 0, vd, ve)))
+    bound = is_bound[ids]
+    neg = is_neg[ids]
+    val[neg] = 0.0
+    # formulas: "Guten Morgen", "Mit freundlichen Grüßen", "best regards"
+    formula_next = np.concatenate((is_formula[ids][1:], [False]))
+    val[formula_next] = 0.0
+    N = len(ids)
+    idx = np.arange(N)
+
+    # negation before the word, within three tokens, same clause
+    last_neg = np.maximum.accumulate(np.where(neg, idx, -1))
+    last_bound = np.maximum.accumulate(np.where(bound, idx, -1))
+    prev_neg = np.concatenate(([-1], last_neg[:-1]))
+    prev_bound = np.concatenate(([-1], last_bound[:-1]))
+    valenced = val != 0
+    neg_before = valenced & (prev_neg > prev_bound) & (idx - prev_neg <= 3)
+    # clause-final negation after the word (German V2: "funktioniert nicht", "gefällt mir nicht")
+    big = N + 10
+    next_neg = np.minimum.accumulate(np.where(neg, idx, big)[::-1])[::-1]
+    next_bound = np.minimum.accumulate(np.where(bound, idx, big)[::-1])[::-1]
+    next_val = np.minimum.accumulate(np.where(valenced, idx, big)[::-1])[::-1]
+    nn = np.concatenate((next_neg[1:], [big]))
+    nb = np.concatenate((next_bound[1:], [big]))
+    # the negator must not have a valenced word of its own ahead of it in the clause
+    nv_after_neg = np.full(N, big)
+    nv_after_neg[:-1] = next_val[1:]
+    nb_after_neg = np.full(N, big)
+    nb_after_neg[:-1] = next_bound[1:]
+    free_neg = neg & ~((nv_after_neg < nb_after_neg) & (nv_after_neg - idx <= 3))
+    nn_c = np.clip(nn, 0, N - 1)
+    neg_after = valenced & ~neg_before & (nn < nb) & (nn - idx <= 2) & (nn < big) & free_neg[nn_c]
+    negated = neg_before | neg_after
+    val = np.where(negated, np.where(val > 0, val * NEGATED_POSITIVE, val * NEGATED_NEGATIVE), val)
+
+    # intensifiers scale the next word
+    m = mult[ids]
+    prev_m = np.concatenate(([1.0], m[:-1]))
+    val = val * prev_m
+
+    # contrast: the clause after "aber"/"but" dominates
+    but = is_but[ids].astype(np.int64)
+    but_cum = np.cumsum(but)
+    but_total = np.bincount(doc, weights=but, minlength=n)[:n]
+    doc_start = np.searchsorted(doc, np.arange(n))
+    before_start = np.where(doc_start > 0, but_cum[np.maximum(doc_start - 1, 0)], 0)
+    but_before = but_cum - before_start[doc]
+    has_but = but_total[doc] > 0
+    val = val * np.where(has_but, np.where(but_before > 0, 1.5, 0.5), 1.0)
+
+    words = ~bound
+    n_tokens = np.bincount(doc, weights=words.astype(float), minlength=n)[:n]
+    raw = np.bincount(doc, weights=val, minlength=n)[:n]
+    pos = np.bincount(doc, weights=np.clip(val, 0, None), minlength=n)[:n]
+    negs = np.bincount(doc, weights=np.clip(val, None, 0), minlength=n)[:n]
+    n_negated = np.bincount(doc, weights=negated.astype(float), minlength=n)[:n]
+    excl = np.bincount(doc, weights=is_excl[ids].astype(float), minlength=n)[:n]
+    raw = (pos + NEG_WEIGHT * negs) * (1.0 + 0.1 * np.minimum(excl, 3))
+    return {"raw": raw, "pos": pos, "neg": negs, "negated": n_negated, "n_tokens": n_tokens}
+
+
+def _squash(raw: np.ndarray, n_tokens: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    damp = np.maximum(n_tokens / LENGTH_PIVOT, 1.0) ** LENGTH_POWER
+    s = raw / damp
+    return s / np.sqrt(s * s + alpha)
+
+
+def lexicon_scores(texts, languages=None, max_chars: int = MAX_CHARS) -> LexiconResult:
+    """Score texts with the bundled lexicons — no training, no network.
+
+    Parameters
+    ----------
+    texts : sequence
+        Anything :func:`~cjwork.text.normalize.clean_texts` accepts.
+    languages : str or sequence, optional
+        ``"auto"``/``None`` to detect, ``"de"``/``"en"`` for all, or one value per text
+        (invalid values fall back to detection).
+    max_chars : int
+        Longer texts are cut (and counted in ``report``).
+    """
+    clean, report = clean_texts(texts, max_chars=max_chars)
+    stream = tokenize_corpus(clean)
+    detected = languages_from_stream(clean, stream)
+    if languages is None or (isinstance(languages, str) and languages == "auto"):
+        lang = detected
+    elif isinstance(languages, str):
+        if languages not in ("de", "en"):
+            raise UsageError(f"language must be 'auto', 'de' or 'en', got {languages!r}")
+        lang = np.full(len(clean), languages, dtype=object)
+    else:
+        lang = apply_override(detected, languages)
+    parts = _score_stream(stream, lang)
+    score = _squash(parts["raw"], parts["n_tokens"])
+    return LexiconResult(
+        score=score,
+        raw=parts["raw"],
+        positive=parts["pos"],
+        negative=parts["neg"],
+        negated=parts["negated"],
+        n_tokens=parts["n_tokens"],
+        language=lang,
+        report=report,
+    )
+
+
+def label_scores(score: np.ndarray, neg_threshold: float = NEG_THRESHOLD, pos_threshold: float = POS_THRESHOLD) -> np.ndarray:
+    """Map scores in −1 … 1 to ``negative`` / ``neutral`` / ``positive``."""
+    score = np.asarray(score, dtype=float)
+    out = np.full(len(score), "neutral", dtype=object)
+    out[score <= neg_threshold] = "negative"
+    out[score >= pos_threshold] = "positive"
+    return out
+
+
+def weak_labels(ratings=None, nps=None) -> np.ndarray:
+    """Weak sentiment labels from stars (1–2 / 3 / 4–5) or NPS (0–6 / 7–8 / 9–10).
+
+    Ratings win where both exist; rows with neither get ``None``.
+    """
+    out = None
+    if nps is not None:
+        x = pd.to_numeric(pd.Series(nps).reset_index(drop=True), errors="coerce").to_numpy(dtype=float)
+        out = np.full(len(x), None, dtype=object)
+        out[x <= 6] = "negative"
+        out[(x >= 7) & (x <= 8)] = "neutral"
+        out[x >= 9] = "positive"
+        out[(x < 0) | (x > 10)] = None
+    if ratings is not None:
+        r = pd.to_numeric(pd.Series(ratings).reset_index(drop=True), errors="coerce").to_numpy(dtype=float)
+        lab = np.full(len(r), None, dtype=object)
+        lab[r <= 2] = "negative"
+        lab[(r > 2) & (r < 4)] = "neutral"
+        lab[r >= 4] = "positive"
+        lab[(r < 1) | (r > 5)] = None
+        if out is None:
+            out = lab
+        else:
+            has = np.array([v is not None for v in lab])
+            out[has] = lab[has]
+    if out is None:
+        raise UsageError("weak_labels needs ratings or nps")
+    return out
+
+
+class LexiconFeatures(TransformerMixin, BaseEstimator):
+    """Lexicon scorer outputs as dense features for a learned model."""
+
+    def fit(self, X, y=None):
+        """Nothing to learn; returns self."""
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X):
+        """Score, positive and negative sums, negations and log length per text."""
+        r = lexicon_scores(list(X))
+        return np.column_stack(
+            [r.score, np.tanh(r.positive / 4), np.tanh(-r.negative / 4), np.minimum(r.negated, 3) / 3, np.log1p(r.n_tokens) / 5]
+        )
+
+
+def _times_three(a):
+    return a * 3.0
+
+
+def _fold_all(texts):
+    return [fold(t) for t in texts]
+
+
+def build_learned_pipeline(C: float = 4.0, class_weight="balanced", random_state=None):
+    """The learned model: TF-IDF word (1–2) + char_wb (2–5) n-grams + lexicon features → logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    features = FeatureUnion(
+        [
+            ("words", Pipeline([("fold", FunctionTransformer(_fold_all)), ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True))])),
+            ("chars", Pipeline([("fold", FunctionTransformer(_fold_all)), ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=200_000))])),
+            ("lexicon", Pipeline([("lex", LexiconFeatures()), ("scale", FunctionTransformer(_times_three))])),
+        ]
+    )
+    clf = LogisticRegression(C=C, class_weight=class_weight, max_iter=3000, random_state=random_state)
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+def evaluate_labels(y_true, y_pred) -> dict:
+    """Accuracy, macro-F1 and the confusion matrix (rows true, columns predicted)."""
+    y_true = np.asarray(y_true, dtype=object)
+    y_pred = np.asarray(y_pred, dtype=object)
+    cm = confusion_matrix(y_true, y_pred, labels=list(LABELS))
+    return {
+        "n": int(len(y_true)),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=[lab for lab in LABELS if lab in set(y_true)], average="macro", zero_division=0)),
+        "confusion": pd.DataFrame(cm, index=pd.Index(LABELS, name="true"), columns=pd.Index(LABELS, name="predicted")),
+    }
+
+
+class SentimentScorer(BaseEstimator):
+    """Sentiment in −1 … 1 and a label for German and English feedback.
+
+    Works unfitted (the bundled lexicons, offline). :meth:`fit` learns from ratings, NPS or
+    labels; the learned model is then used only if its cross-validated macro-F1 beats the
+    lexicon scorer's on the same folds by at least ``min_gain`` (``use="auto"``).
+
+    Parameters
+    ----------
+    language : {"auto", "de", "en"}
+        Language of the texts; ``auto`` detects per text.
+    neg_threshold, pos_threshold : float
+        Score thresholds for the labels of the lexicon scorer.
+    use : {"auto", "lexicon", "learned"}
+        Which scorer :meth:`score` uses once fitted.
+    min_gain : float
+        Macro-F1 margin the learned model must win by under ``use="auto"``.
+    cv : int
+        Folds for the cross-validation in :meth:`fit`.
+    C : float
+        Inverse regularisation of the logistic regression.
+    class_weight : "balanced" or None
+        Class weights of the logistic regression.
+    min_per_class : int
+        Fewer labelled texts per class than this and :meth:`fit` refuses to learn.
+    max_chars : int
+        Texts are cut to this many characters.
+    random_state : int or None
+        Seed for the fold split and the solver.
+
+    Attributes
+    ----------
+    cv_scores_ : dict
+        ``{"learned": {...}, "lexicon": {...}}`` with mean ``accuracy``/``macro_f1`` and
+        per-fold lists, computed on the same folds.
+    use_learned_ : bool
+        Whether :meth:`score` uses the learned model.
+    model_ : sklearn.pipeline.Pipeline
+        The learned model fitted on all labelled texts.
+    classes_ : numpy.ndarray
+    n_train_ : int
+    """
+
+    def __init__(
+        self,
+        language: str = "auto",
+        neg_threshold: float = NEG_THRESHOLD,
+        pos_threshold: float = POS_THRESHOLD,
+        use: str = "auto",
+        min_gain: float = 0.02,
+        cv: int = 5,
+        C: float = 4.0,
+        class_weight: str | None = "balanced",
+        min_per_class: int = 5,
+        max_chars: int = MAX_CHARS,
+        random_state: int | None = 0,
+    ) -> None:
+        self.language = language
+        self.neg_threshold = neg_threshold
+        self.pos_threshold = pos_threshold
+        self.use = use
+        self.min_gain = min_gain
+        self.cv = cv
+        self.C = C
+        self.class_weight = class_weight
+        self.min_per_class = min_per_class
+        self.max_chars = max_chars
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        if self.language not in ("auto", "de", "en"):
+            raise UsageError(f"language must be 'auto', 'de' or 'en', got {self.language!r}")
+        if self.use not in ("auto", "lexicon", "learned"):
+            raise UsageError(f"use must be 'auto', 'lexicon' or 'learned', got {self.use!r}")
+        if not -1 <= self.neg_threshold < self.pos_threshold <= 1:
+            raise UsageError(f"need -1 <= neg_threshold < pos_threshold <= 1, got {self.neg_threshold} and {self.pos_threshold}")
+        if not isinstance(self.cv, int) or self.cv < 2:
+            raise UsageError(f"cv must be an int >= 2, got {self.cv!r}")
+
+    def _is_fitted(self) -> bool:
+        return hasattr(self, "model_")
+
+    # ------------------------------------------------------------------ lexicon
+    def _lexicon(self, texts, languages=None) -> LexiconResult:
+        langs = languages if languages is not None else (None if self.language == "auto" else self.language)
+        return lexicon_scores(texts, langs, max_chars=self.max_chars)
+
+    # ------------------------------------------------------------------ public
+    def score(self, texts, languages=None, use: str | None = None) -> pd.DataFrame:
+        """Score texts: a DataFrame with ``language``, ``sentiment_score``, ``sentiment_label``.
+
+        Parameters
+        ----------
+        texts : sequence
+            Texts (missing, empty, non-text, long and mis-encoded values are handled; empty
+            texts score 0 and are ``neutral``).
+        languages : sequence, optional
+            A ``language`` column whose ``de``/``en`` values override detection.
+        use : {"auto", "lexicon", "learned"}, optional
+            Overrides the ``use`` parameter for this call.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per text in order; ``attrs["clean_report"]`` holds the
+            :class:`~cjwork.text.normalize.CleanReport`.
+        """
+        self._check_params()
+        use = use or self.use
+        res = self._lexicon(texts, languages)
+        score = res.score
+        label = label_scores(score, self.neg_threshold, self.pos_threshold)
+        learned = use == "learned" or (use == "auto" and self._is_fitted() and self.use_learned_)
+        if learned:
+            if not self._is_fitted():
+                raise NotFittedError(
+                    "This SentimentScorer has not learned from data yet; call fit(texts, ratings=...) "
+                    "or fit(texts, labels=...) first, or score with use='lexicon'."
+                )
+            clean, _ = clean_texts(texts, max_chars=self.max_chars)
+            proba = self.model_.predict_proba(clean)
+            classes = list(self.model_.classes_)
+            p_pos = proba[:, classes.index("positive")] if "positive" in classes else 0.0
+            p_neg = proba[:, classes.index("negative")] if "negative" in classes else 0.0
+            score = np.asarray(p_pos - p_neg, dtype=float)
+            label = np.asarray(self.model_.classes_[proba.argmax(axis=1)], dtype=object)
+            empty = np.array([not t.strip() for t in clean])
+            score[empty] = 0.0
+            label[empty] = "neutral"
+        out = pd.DataFrame({"language": res.language, "sentiment_score": np.round(score, 4), "sentiment_label": label})
+        out.attrs["clean_report"] = res.report
+        out.attrs["scorer"] = "learned" if learned else "lexicon"
+        return out
+
+    def predict(self, texts, languages=None) -> np.ndarray:
+        """Labels (``negative``/``neutral``/``positive``) per text."""
+        return self.score(texts, languages)["sentiment_label"].to_numpy(dtype=object)
+
+    def evaluate(self, texts, labels, languages=None) -> dict:
+        """Accuracy, macro-F1 and a confusion matrix of this scorer against ``labels``."""
+        labels = np.asarray(pd.Series(labels).astype(str).str.lower(), dtype=object)
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise UsageError(f"labels must be negative, neutral or positive, got {unknown[:5]}")
+        return evaluate_labels(labels, self.predict(texts, languages))
+
+    def fit(self, texts, ratings=None, nps=None, labels=None):
+        """Learn from labelled feedback and decide (by CV) whether to use what was learned.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        ratings : sequence, optional
+            Stars 1–5: 1–2 negative, 3 neutral, 4–5 positive.
+        nps : sequence, optional
+            0–10: detractor (0–6) negative, passive (7–8) neutral, promoter (9–10) positive.
+        labels : sequence, optional
+            ``negative``/``neutral``/``positive`` directly (wins over ratings/NPS).
+
+        Returns
+        -------
+        self
+        """
+        from sklearn.base import clone
+        from sklearn.model_selection import StratifiedKFold
+
+        self._check_params()
+        clean, _ = clean_texts(texts, max_chars=self.max_chars)
+        if labels is not None:
+            y = pd.Series(labels, dtype=object).reset_index(drop=True)
+            y = y.where(y.isna(), y.astype(str).str.lower()).to_numpy(dtype=object)
+            y = np.array([v if v in LABELS else None for v in y], dtype=object)
+        elif ratings is not None or nps is not None:
+            y = weak_labels(ratings, nps)
+        else:
+            raise UsageError("fit needs ratings=, nps= or labels= (one value per text)")
+        if len(y) != len(clean):
+            raise UsageError(f"got {len(clean)} texts but {len(y)} labels/ratings")
+        keep = np.array([v is not None for v in y]) & np.array([bool(t.strip()) for t in clean])
+        X = [t for t, k in zip(clean, keep, strict=True) if k]
+        y = y[keep]
+        counts = pd.Series(y).value_counts()
+        if len(counts) < 2 or counts.min() < max(self.min_per_class, self.cv):
+            raise ModelError(
+                f"cannot learn sentiment from {len(y)} labelled texts with class counts {counts.to_dict()}; "
+                f"need at least two classes with >= {max(self.min_per_class, self.cv)} texts each "
+                "(use the lexicon scorer instead)"
+            )
+        rs = check_random_state(self.random_state)
+        seed = int(rs.randint(0, 2**31 - 1))
+        folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=seed)
+        base = build_learned_pipeline(self.C, self.class_weight, seed)
+        lex_pred = label_scores(lexicon_scores(X, None if self.language == "auto" else self.language).score, self.neg_threshold, self.pos_threshold)
+        per = {"learned": {"accuracy": [], "macro_f1": []}, "lexicon": {"accuracy": [], "macro_f1": []}}
+        Xa = np.asarray(X, dtype=object)
+        for train, test in folds.split(Xa, y):
+            model = clone(base).fit(list(Xa[train]), y[train])
+            m = evaluate_labels(y[test], model.predict(list(Xa[test])))
+            lx = evaluate_labels(y[test], lex_pred[test])
+            per["learned"]["accuracy"].append(m["accuracy"])
+            per["learned"]["macro_f1"].append(m["macro_f1"])
+            per["lexicon"]["accuracy"].append(lx["accuracy"])
+            per["lexicon"]["macro_f1"].append(lx["macro_f1"])
+        self.cv_scores_ = {
+            name: {
+                "accuracy": float(np.mean(v["accuracy"])),
+                "macro_f1": float(np.mean(v["macro_f1"])),
+                "folds": {"accuracy": v["accuracy"], "macro_f1": v["macro_f1"]},
+            }
+            for name, v in per.items()
+        }
+        gain = self.cv_scores_["learned"]["macro_f1"] - self.cv_scores_["lexicon"]["macro_f1"]
+        self.use_learned_ = bool(self.use == "learned" or (self.use == "auto" and gain >= self.min_gain))
+        self.model_ = clone(base).fit(X, y)
+        self.classes_ = np.asarray(self.model_.classes_)
+        self.n_train_ = len(y)
+        self.label_counts_ = counts.to_dict()
+        return self
+
+    def summary(self) -> str:
+        """One paragraph on which scorer is used and why (the rule, with the CV figures)."""
+        if not self._is_fitted():
+            return "lexicon scorer (not fitted: no ratings, NPS or labels were learned from)"
+        lc, lx = self.cv_scores_["learned"], self.cv_scores_["lexicon"]
+        which = "learned model" if self.use_learned_ else "lexicon scorer"
+        return (
+            f"{which}: on {self.n_train_} labelled texts, {self.cv}-fold CV macro-F1 learned "
+            f"{lc['macro_f1']:.3f} (accuracy {lc['accuracy']:.3f}) vs lexicon {lx['macro_f1']:.3f} "
+            f"(accuracy {lx['accuracy']:.3f}); the learned model is used when it wins by >= {self.min_gain}"
+        )
