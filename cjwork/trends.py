@@ -20,6 +20,12 @@ kpi_<metric>   mean of each process metric the journey     Welch t              
                map sets a KPI target for at the touchpoint                       previous mean
 =============  ==========================================  ====================  ==============
 
+Censoring at the edges of an event log is not a change: the whole-journey volume (cases
+started) and completion are not compared against the log's first period (cases already
+under way when the log starts look like new ones), and completion is not tested for a
+period that ends less than the 90th percentile of time-to-completion before the log's
+last event (its cases have not had time to complete; ``completion_mature`` is False).
+
 A change is flagged when (1) both periods hold at least ``min_n`` observations of the
 metric (events, feedback rows or cases; default 30), (2) its p-value, corrected for
 multiple testing over *every* test in the table (Holm–Bonferroni by default, so the chance
@@ -39,6 +45,7 @@ cases and completion here are the same as in the funnel and variants tables.
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -206,6 +213,11 @@ def kpi_trends(
         wide[c] = wide[c].astype(object).where(wide[c].notna(), "").astype(str)
     wide["journey"] = journey
     wide["period_label"] = period_label(wide["period"], period)
+    wide["completion_mature"] = (
+        (_period_end(wide["period"], period) <= window["hi"] - window["maturity"]).to_numpy()
+        if window is not None
+        else False
+    )
     wide["_ord"] = wide["touchpoint"].map(tp_order)
     wide = wide.sort_values(["period", "_ord"], kind="stable").drop(columns="_ord")
     for c in ("volume", "feedback", "cases"):
@@ -217,6 +229,7 @@ def kpi_trends(
         "period_label",
         "feedback",
         "cases",
+        "completion_mature",
         *kpi_cols,
         "changed_metrics",
         "change_detail",
@@ -259,7 +272,21 @@ def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at):
     lo, hi = prep.con.execute(
         "SELECT min(ts), max(ts) FROM steps WHERE journey = ?", [journey]
     ).fetchone()
-    window = (pd.Timestamp(lo), pd.Timestamp(hi)) if lo is not None else None
+    maturity = 0.0
+    try:  # how long completing cases take: later start periods have not had that time yet
+        q = prep.con.execute(
+            """SELECT quantile_cont(epoch(complete_ts) - epoch(start_ts), 0.9)
+               FROM cases WHERE journey = ? AND complete""",
+            [journey],
+        ).fetchone()[0]
+        maturity = float(q) if q is not None else 0.0
+    except duckdb.Error:  # pragma: no cover - an engine without complete_ts
+        maturity = 0.0
+    window = (
+        {"lo": pd.Timestamp(lo), "hi": pd.Timestamp(hi), "maturity": pd.Timedelta(seconds=maturity)}
+        if lo is not None
+        else None
+    )
     rows = []
     for frame in (per_j, per_tp):
         if not len(frame):
@@ -402,15 +429,25 @@ def _test_changes(long, period, window, alpha, correction, min_n, eff, level) ->
     )
     long.loc[m, "change"] = w["diff"].to_numpy()
     long.loc[m, "p"] = w["p"].to_numpy()
+    # censoring at the edges of the log (only with events): cases under way when the log
+    # starts look like new ones, and recent cases have not had time to complete
+    first_cmp = pd.Series(False, index=long.index)
+    immature = pd.Series(False, index=long.index)
+    if window is not None:
+        first = pd.Timestamp(window["lo"]).to_period(_FREQ[period]).start_time
+        first_cmp = prev["period"] <= first
+        immature = _period_end(long["period"], period) > window["hi"] - window["maturity"]
+    case_based = (long["kind"] == "prop") | ((long["kind"] == "rate") & (long["touchpoint"] == ""))
+    skip = case_based & (first_cmp | ((long["kind"] == "prop") & immature))
     # proportions (completion): two-proportion z
-    m = (long["kind"] == "prop") & has_prev & (long["b"] >= min_n) & (prev["b"] >= min_n)
+    m = (long["kind"] == "prop") & has_prev & (long["b"] >= min_n) & (prev["b"] >= min_n) & ~skip
     z = two_proportion_test(
         prev.loc[m, "a"], prev.loc[m, "b"], long.loc[m, "a"], long.loc[m, "b"], level
     )
     long.loc[m, "change"] = z["diff"].to_numpy()
     long.loc[m, "p"] = z["p"].to_numpy()
     # volume: Poisson rate per day of the period covered by the data
-    m = (long["kind"] == "rate") & has_prev & (long["a"] >= min_n) & (prev["a"] >= min_n)
+    m = (long["kind"] == "rate") & has_prev & (long["a"] >= min_n) & (prev["a"] >= min_n) & ~skip
     if m.any() and window is not None:
         e2 = _exposure_days(long.loc[m, "period"], period, window)
         e1 = _exposure_days(prev.loc[m, "period"], period, window)
@@ -433,7 +470,7 @@ def _test_changes(long, period, window, alpha, correction, min_n, eff, level) ->
 def _exposure_days(start: pd.Series, period: str, window) -> np.ndarray:
     s = pd.to_datetime(start)
     e = _period_end(s, period)
-    lo, hi = window
+    lo, hi = window["lo"], window["hi"]
     a = s.where(s > lo, lo)
     b = e.where(e < hi, hi)
     return ((b - a).dt.total_seconds() / 86400).clip(lower=0).to_numpy()

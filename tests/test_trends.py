@@ -125,3 +125,17 @@ def test_statistics_against_scipy():
     assert np.allclose(holm[[0, 2, 1, 4]], [0.04, 0.09, 0.09, 0.2]) and np.isnan(holm[3])
     bh = adjust_pvalues(p, "bh")
     assert np.allclose(bh[[0, 2, 1, 4]], [0.04, 0.16 / 3, 0.16 / 3, 0.2])
+
+
+def test_censoring_at_the_log_edges_is_not_a_change():
+    # the export stops on 5 December: cases started in the last days could not complete yet
+    ev, fb, _ = make_events_and_feedback(n_customers=6000, seed=21, wait_shift=0.0)
+    cut = ev[ev["timestamp"] < pd.Timestamp("2025-12-05", tz="UTC")]
+    t = kpi_trends(cut, fb, journey_map(), "onboarding", "month")
+    whole = t[t["touchpoint"] == ""].set_index("period")
+    assert (
+        whole["completion"].iloc[-1] < whole["completion"].iloc[:-2].min() - 0.1
+    )  # the drop is there
+    assert not whole["completion_mature"].iloc[-1]  # ... but marked as not yet mature
+    assert whole["completion_mature"].iloc[:10].all()
+    assert not t["changed_metrics"].str.contains("completion").any()

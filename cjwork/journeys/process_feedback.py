@@ -128,45 +128,53 @@ def attach_process_metrics(
         fmask &= feedback["touchpoint"].astype("string").isin(touchpoints).fillna(False)
         emask &= events["touchpoint"].astype("string").isin(touchpoints).fillna(False)
     fb = feedback[fmask.to_numpy()].copy()
-    fb["_pos"] = np.arange(len(fb))
-    ev = events.loc[emask.to_numpy(), ["customer_id", "timestamp", "touchpoint", *metrics]].copy()
-    left = pd.DataFrame(
-        {
-            "_pos": fb["_pos"].to_numpy(),
-            "customer_id": fb["customer_id"].astype("string").to_numpy(dtype=object, na_value=None),
-            "touchpoint": fb["touchpoint"].astype("string").to_numpy(dtype=object, na_value=None),
-            "_ts": pd.to_datetime(fb["timestamp"], utc=True, errors="coerce").to_numpy(),
-        }
+    # only events of customers who gave feedback can match: cut the (large) event table first
+    f_cust = fb["customer_id"].astype("string")
+    emask &= events["customer_id"].astype("string").isin(f_cust.dropna().unique()).fillna(False)
+    ev = events.loc[emask.to_numpy(), ["customer_id", "timestamp", "touchpoint", *metrics]]
+    # one integer key per (customer, touchpoint), shared by both sides: a fast merge_asof "by"
+    c_codes, _ = pd.factorize(
+        pd.concat([f_cust, ev["customer_id"].astype("string")], ignore_index=True),
+        use_na_sentinel=True,
     )
-    ok = left["customer_id"].notna() & left["touchpoint"].notna() & left["_ts"].notna()
+    t_codes, t_uni = pd.factorize(
+        pd.concat(
+            [fb["touchpoint"].astype("string"), ev["touchpoint"].astype("string")],
+            ignore_index=True,
+        ),
+        use_na_sentinel=True,
+    )
+    key = c_codes.astype(np.int64) * (len(t_uni) + 1) + t_codes
+    key[(c_codes < 0) | (t_codes < 0)] = -1
+    n_l = len(fb)
+    # naive UTC datetime64 (a tz-aware .to_numpy() would box every value into an object)
+    l_ts = pd.to_datetime(fb["timestamp"], utc=True, errors="coerce").dt.tz_convert(None)
+    r_ts = pd.to_datetime(ev["timestamp"], utc=True).dt.tz_convert(None)
+    left = pd.DataFrame({"_pos": np.arange(n_l), "_key": key[:n_l], "_ts": l_ts.to_numpy()})
+    left = left[(left["_key"] >= 0).to_numpy() & l_ts.notna().to_numpy()]
     right = pd.DataFrame(
         {
-            "customer_id": ev["customer_id"].astype("string").to_numpy(dtype=object, na_value=None),
-            "touchpoint": ev["touchpoint"].astype("string").to_numpy(dtype=object, na_value=None),
-            "_ts": pd.to_datetime(ev["timestamp"], utc=True).to_numpy(),
-            "event_timestamp": pd.to_datetime(ev["timestamp"], utc=True).to_numpy(),
+            "_key": key[n_l:],
+            "_ts": r_ts.to_numpy(),
+            "event_timestamp": r_ts.to_numpy(),
             **{m: pd.to_numeric(ev[m], errors="coerce").astype(float).to_numpy() for m in metrics},
         }
-    ).dropna(subset=["customer_id", "touchpoint", "_ts"])
-    l_ok = left[ok.to_numpy()].sort_values("_ts", kind="stable")
+    )
+    right = right[(right["_key"] >= 0).to_numpy() & right["_ts"].notna().to_numpy()]
+    left = left.sort_values("_ts", kind="stable")
     right = right.sort_values("_ts", kind="stable")
-    if len(l_ok) and len(right):
+    if len(left) and len(right):
         merged = pd.merge_asof(
-            l_ok,
-            right,
-            on="_ts",
-            by=["customer_id", "touchpoint"],
-            direction="backward",
-            tolerance=tol,
+            left, right, on="_ts", by="_key", direction="backward", tolerance=tol
         )
     else:
-        merged = l_ok.assign(event_timestamp=pd.NaT, **{m: np.nan for m in metrics})
-    merged = merged.set_index("_pos").reindex(np.arange(len(fb)))
+        merged = left.assign(event_timestamp=pd.NaT, **{m: np.nan for m in metrics})
+    merged = merged.set_index("_pos").reindex(np.arange(n_l))
     for m in metrics:
         fb[m] = merged[m].to_numpy(dtype=float)
-    fb["event_timestamp"] = pd.to_datetime(merged["event_timestamp"].to_numpy(), utc=True)
+    fb["event_timestamp"] = pd.to_datetime(merged["event_timestamp"].to_numpy()).tz_localize("UTC")
     fb["matched"] = merged["event_timestamp"].notna().to_numpy()
-    return fb.drop(columns="_pos")
+    return fb
 
 
 def _nice(x: float) -> float:
