@@ -175,3 +175,10 @@ def write_tiny_workspace(path: Path) -> Path:
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny data directory on disk (session-scoped; do not modify it, copy it)."""
     return write_tiny_workspace(tmp_path_factory.mktemp("tiny") / "data")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark nbval's notebook cells ``slow`` (``-m "not slow"`` skips the notebooks)."""
+    for item in items:
+        if type(item).__name__ == "IPyNbCell":
+            item.add_marker(pytest.mark.slow)
