@@ -119,24 +119,32 @@ def attach_process_metrics(
         metrics = [
             c for c in events.columns if c not in skip and pd.api.types.is_numeric_dtype(events[c])
         ]
-    fmask = pd.Series(True, index=feedback.index)
-    emask = pd.Series(True, index=events.index)
+    # masks compare on the columns as they are (categorical codes, no string copies of 10M rows)
+    fmask = np.ones(len(feedback), dtype=bool)
+    emask = np.ones(len(events), dtype=bool)
     if journey is not None:
-        fmask &= (feedback["journey"].astype("string") == journey).fillna(False)
-        emask &= (events["journey"].astype("string") == journey).fillna(False)
+        fmask &= (feedback["journey"] == journey).fillna(False).to_numpy(dtype=bool)
+        emask &= (events["journey"] == journey).fillna(False).to_numpy(dtype=bool)
     if touchpoints is not None:
-        fmask &= feedback["touchpoint"].astype("string").isin(touchpoints).fillna(False)
-        emask &= events["touchpoint"].astype("string").isin(touchpoints).fillna(False)
-    fb = feedback[fmask.to_numpy()].copy()
-    # only events of customers who gave feedback can match: cut the (large) event table first
-    f_cust = fb["customer_id"].astype("string")
-    emask &= events["customer_id"].astype("string").isin(f_cust.dropna().unique()).fillna(False)
-    ev = events.loc[emask.to_numpy(), ["customer_id", "timestamp", "touchpoint", *metrics]]
-    # one integer key per (customer, touchpoint), shared by both sides: a fast merge_asof "by"
-    c_codes, _ = pd.factorize(
-        pd.concat([f_cust, ev["customer_id"].astype("string")], ignore_index=True),
+        fmask &= feedback["touchpoint"].isin(touchpoints).fillna(False).to_numpy(dtype=bool)
+        emask &= events["touchpoint"].isin(touchpoints).fillna(False).to_numpy(dtype=bool)
+    fb = feedback[fmask].copy()
+    ev = events.loc[emask, ["customer_id", "timestamp", "touchpoint", *metrics]]
+    # one integer code per customer on both sides; only events of customers who gave
+    # feedback can match, so the event table is cut to those before anything else
+    n_l = len(fb)
+    c_all, _ = pd.factorize(
+        pd.concat(
+            [fb["customer_id"].astype("string"), ev["customer_id"].astype("string")],
+            ignore_index=True,
+        ),
         use_na_sentinel=True,
     )
+    l_c, r_c = c_all[:n_l], c_all[n_l:]
+    keep = np.isin(r_c, np.unique(l_c[l_c >= 0]))
+    ev, r_c = ev[keep], r_c[keep]
+    c_codes = np.concatenate([l_c, r_c])
+    # one integer key per (customer, touchpoint), shared by both sides: a fast merge_asof "by"
     t_codes, t_uni = pd.factorize(
         pd.concat(
             [fb["touchpoint"].astype("string"), ev["touchpoint"].astype("string")],
@@ -146,7 +154,6 @@ def attach_process_metrics(
     )
     key = c_codes.astype(np.int64) * (len(t_uni) + 1) + t_codes
     key[(c_codes < 0) | (t_codes < 0)] = -1
-    n_l = len(fb)
     # naive UTC datetime64 (a tz-aware .to_numpy() would box every value into an object)
     l_ts = pd.to_datetime(fb["timestamp"], utc=True, errors="coerce").dt.tz_convert(None)
     r_ts = pd.to_datetime(ev["timestamp"], utc=True).dt.tz_convert(None)
