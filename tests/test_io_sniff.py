@@ -183,3 +183,22 @@ def test_parse_timestamps_reasons() -> None:
 def test_parse_timestamps_numbers_are_not_timestamps() -> None:
     got = parse_timestamps(pd.Series([20240101, None]), "UTC")
     assert list(got.bad) == [True, False] and "number" in got.reasons.iloc[0]
+
+
+def test_parse_timestamps_fast_paths_for_uniform_iso_columns() -> None:
+    aware = parse_timestamps(
+        pd.Series(["2024-03-05T14:30:00+01:00", "2024-03-05T14:30:00Z", ""], dtype="str"),
+        "Europe/Berlin",
+    )
+    assert not aware.bad.any()
+    assert list(aware.values[:2]) == [
+        pd.Timestamp("2024-03-05T13:30Z"),
+        pd.Timestamp("2024-03-05T14:30Z"),
+    ]
+    assert pd.isna(aware.values.iloc[2])
+    naive = parse_timestamps(
+        pd.Series(["2024-07-01 12:00", "2024-10-27 02:30", None], dtype="str"), "Europe/Berlin"
+    )
+    assert list(naive.bad) == [False, True, False]
+    assert naive.values.iloc[0] == pd.Timestamp("2024-07-01T10:00Z")
+    assert "ambiguous in Europe/Berlin" in naive.reasons.iloc[1]

@@ -380,7 +380,10 @@ def _read(t: _Table) -> None:
         if t.is_csv:
             _read_csv(t)
         else:
-            t.raw = pq.read_table(t.path)
+            names = pq.read_schema(t.path).names
+            categories = [c for c in names if schemas.kind_of(t.name, c.strip()) == "category"]
+            # dictionary-encoded while decoding: no hashing of 10M strings in pandas later
+            t.raw = pq.read_table(t.path, read_dictionary=categories or None)
     except SniffError as exc:
         t.problem(str(exc), row=exc.line)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowException, OSError, UnicodeDecodeError) as exc:

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CHUNK = 1 << 23  # 8 MiB
 DELIMITERS = (",", ";", "\t", "|")
@@ -223,6 +225,39 @@ def _split(line: str, delimiter: str) -> list[str]:
         return [line]
 
 
+# --------------------------------------------------------------------------- helpers
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    """The values of a string Series as a pyarrow string array (zero-copy when possible)."""
+    if s.dtype != "str":
+        s = s.astype("str")
+    arr = pa.array(s.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
+    """Boolean mask: which values match ``pattern`` entirely (pyarrow RE2; nulls → False).
+
+    Calls pyarrow directly, so pandas never falls back to Python's ``re`` row by row.
+    """
+    if len(s) == 0:
+        return np.zeros(0, dtype=bool)
+    hit = pc.match_substring_regex(_arrow(s), f"^(?:{pattern})$")
+    return hit.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _contains(s: pd.Series, text: str) -> np.ndarray:
+    if len(s) == 0:
+        return np.zeros(0, dtype=bool)
+    hit = pc.match_substring(_arrow(s), text)
+    return hit.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
 # --------------------------------------------------------------------------- numbers
 
 _DOT_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -263,17 +298,14 @@ def parse_numbers(values: pd.Series, *, what: str = "a number") -> Parsed:
         return Parsed(values.astype("float64"), np.zeros(n, dtype=bool))
     s = values.astype("str").str.strip()
     missing = (s.isna() | (s == "")).to_numpy()
-    comma = s.str.fullmatch(_COMMA_NUMBER).fillna(False).to_numpy(dtype=bool)
-    grouped = s.str.fullmatch(_GROUPED_COMMA).fillna(False).to_numpy(dtype=bool)
+    comma = fullmatch(s, _COMMA_NUMBER)
+    grouped = fullmatch(s, _GROUPED_COMMA)
     reasons = None
     note = None
     bad_ambiguous = np.zeros(n, dtype=bool)
-    if (
-        comma.any()
-        or (grouped & s.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)).any()
-    ):
+    if comma.any() or (grouped & _contains(s, ",")).any():
         # the column uses decimal commas: '.' can only be a thousands separator
-        dotted = s.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+        dotted = _contains(s, ".")
         bad_ambiguous = dotted & ~grouped
         cleaned = s.where(~grouped, s.str.replace(".", "", regex=False))
         cleaned = cleaned.str.replace(",", ".", regex=False)
@@ -281,7 +313,7 @@ def parse_numbers(values: pd.Series, *, what: str = "a number") -> Parsed:
     else:
         cleaned = s
     # only values shaped like numbers go to to_numeric (text would take its slow path)
-    shaped = cleaned.str.fullmatch(_DOT_NUMBER).fillna(False).to_numpy(dtype=bool)
+    shaped = fullmatch(cleaned, _DOT_NUMBER)
     skip = missing | bad_ambiguous | ~shaped
     nums = pd.to_numeric(cleaned.where(~pd.Series(skip, index=s.index)), errors="coerce")
     nums = nums.astype("float64")
@@ -316,7 +348,7 @@ def numeric_share(values: pd.Series) -> float:
 
 _ISO_NAIVE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
 _ISO_AWARE = (
-    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s?(?:Z|[+-]\d{2}(?::?\d{2})?)"
+    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)? ?(?:Z|[+-]\d{2}(?::?\d{2})?)"
 )
 _DE_FORMATS = (
     (r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}", "%d.%m.%Y %H:%M:%S"),
@@ -364,13 +396,16 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
     s = values.astype("str").str.strip()
     missing = (s.isna() | (s == "")).to_numpy()
     index = values.index
+    fast = _cast_whole_column(s, missing, tz)
+    if fast is not None:
+        return fast
     out_naive = pd.Series(pd.NaT, index=index, dtype=f"datetime64[{TIMESTAMP_UNIT}]")
     out_aware = pd.Series(pd.NaT, index=index, dtype=UTC_DTYPE)
     matched = missing.copy()
     aware_mask = np.zeros(n, dtype=bool)
 
     def fm(pattern: str) -> np.ndarray:
-        return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & ~matched
+        return fullmatch(s, pattern) & ~matched
 
     m = fm(_ISO_NAIVE)
     if m.any():
@@ -398,8 +433,8 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
     reasons = pd.Series(pd.NA, index=index, dtype="object")
     unreadable = ~matched
     if unreadable.any():
-        slashed = s.str.fullmatch(_SLASHED).fillna(False).to_numpy(dtype=bool) & unreadable
-        two_digit = s.str.fullmatch(_TWO_DIGIT_YEAR).fillna(False).to_numpy(dtype=bool) & unreadable
+        slashed = fullmatch(s, _SLASHED) & unreadable
+        two_digit = fullmatch(s, _TWO_DIGIT_YEAR) & unreadable
         reasons[unreadable] = "cannot be read as a timestamp; " + TIMESTAMP_HELP
         reasons[slashed] = (
             "is ambiguous: with slashes the order of day and month is unknown; " + TIMESTAMP_HELP
@@ -419,6 +454,30 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
     lost = local.bad & ~(bad | aware_mask)
     result = local.values.where(~aware_mask, out_aware)
     return Parsed(result.astype(UTC_DTYPE), bad | lost, local.reasons)
+
+
+def _cast_whole_column(s: pd.Series, missing: np.ndarray, tz: str) -> Parsed | None:
+    """Fast path: a column that is entirely ISO 8601 with offsets, or entirely without.
+
+    pyarrow's string → timestamp cast parses it in C++; it fails (and the caller takes the
+    general path) as soon as one value has another shape.
+    """
+    arr = _arrow(s)
+    if missing.any():
+        arr = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), arr)
+    n = len(s)
+    try:
+        aware = pc.cast(arr, pa.timestamp(TIMESTAMP_UNIT, "UTC"))
+        values = aware.to_pandas().set_axis(s.index).astype(UTC_DTYPE)
+        return Parsed(values, np.zeros(n, dtype=bool))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        naive = pc.cast(arr, pa.timestamp(TIMESTAMP_UNIT))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    naive_values = naive.to_pandas().set_axis(s.index)
+    return _localize(naive_values, tz, np.zeros(n, dtype=bool), None)
 
 
 def _all_dates(values: pd.Series) -> bool:
