@@ -111,6 +111,9 @@ def analyze(
     random_state: int = 0,
     threads: int | None = None,
     prepared: Prepared | None = None,
+    engine: str = "duckdb",
+    scheduler=None,
+    npartitions: int | None = None,
 ) -> Analysis:
     """Run the journey analytics for the selected journeys of a workspace.
 
@@ -141,6 +144,15 @@ def analyze(
         DuckDB threads.
     prepared : Prepared, optional
         A prepared engine to reuse (must hold the selected journeys).
+    engine : {"duckdb", "dask"}
+        ``"duckdb"`` (default): one process. ``"dask"``: the same event-level computations
+        per customer partition on a Dask cluster, merged exactly
+        (:mod:`cjwork.scale.dask_engine`).
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: the scheduler address (``tcp://host:8786``); ``None``
+        starts a local cluster of 2 worker processes.
+    npartitions : int, optional
+        With ``engine="dask"``: customer partitions (default: 2 per worker thread).
 
     Returns
     -------
@@ -187,6 +199,16 @@ def analyze(
             summary=f"{events_file} is empty",
         )
     selected = _resolve(ws, journeys)
+    if engine not in ("duckdb", "dask"):
+        raise UsageError(f"engine must be 'duckdb' or 'dask', got '{engine}'")
+    if engine == "dask":
+        from cjwork.scale.dask_engine import analyze_workspace
+
+        return analyze_workspace(
+            ws, selected, period, feedback, personas, max_variants=max_variants,
+            case_gap=case_gap, dedupe=dedupe, random_state=random_state,
+            scheduler=scheduler, npartitions=npartitions, source=events_file,
+        )  # fmt: skip
     out = Analysis()
     out.journeys = list(selected)
     prep = prepared or prepare(

@@ -1,0 +1,738 @@
+"""The journey analytics on a Dask cluster: the same DuckDB code per customer partition.
+
+One implementation, two engines. Journeys are per customer (a case never spans
+customers, see :mod:`cjwork.journeys.engine`), so the event log is split by
+``hash(customer_id) % n`` into partitions that are analysed independently:
+
+1. **On the workers**, each partition runs the existing engine
+   (:func:`cjwork.journeys.engine.prepare` builds ``steps`` and ``cases`` with the very same
+   SQL) and returns *partial aggregates* (:func:`event_partials`) that merge exactly:
+   counts and sums (cases per variant, completed cases, transition counts, cases per funnel
+   depth, loop counts, events) and value histograms ``(key, value) -> n`` for every median
+   and p90 (case durations, time to complete, seconds to the next touchpoint, process
+   metrics).
+2. **On the client**, :func:`merge_partials` sums the partials and feeds them to the same
+   ``_finish_*`` steps the DuckDB engine uses (names, shares, order, folding, tests), so
+   the tables are the same tables — exactly equal on integer-valued data (see
+   :mod:`cjwork.scale.merge` for the one caveat about means of fractional values).
+
+Tasks are pure functions of their input (a frame embedded in the task, or a list of
+Parquet files), so when a worker dies Dask simply runs the task again elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cjwork.errors import DataError, Problem, UsageError
+from cjwork.journeymap import JourneyMap
+from cjwork.journeys import funnel as _funnel
+from cjwork.journeys import kpis as _kpis
+from cjwork.journeys import paths as _paths
+from cjwork.journeys import timing as _timing
+from cjwork.journeys.engine import (
+    DEFAULT_CASE_GAP,
+    Prepared,
+    connect,
+    map_frame,
+    period_expr,
+    prepare,
+    resolve_journeys,
+)
+from cjwork.scale.merge import hist_stats
+
+ENGINES = ("duckdb", "dask")
+#: Parts of a partial; each is a DataFrame, concatenated over partitions before merging.
+PARTS = ("seen", "variants", "vdur", "ttc", "trans", "loops", "depth", "metric")
+
+
+# --------------------------------------------------------------------------- the cluster
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator:
+    """A ``distributed.Client``: to ``scheduler`` when given, else to a new ``LocalCluster``.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``), or an existing
+        ``distributed.Client`` to reuse. ``None`` starts a ``LocalCluster`` of
+        ``n_workers`` worker processes (one thread each) for the duration of the block.
+    n_workers : int
+        Workers of the local cluster.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise UsageError(
+            "engine 'dask' needs dask.distributed: pip install 'cjwork[scale]'"
+        ) from None
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler  # an existing Client
+        return
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as exc:
+            raise UsageError(
+                f"could not reach the Dask scheduler at {scheduler} ({exc}); check the address "
+                "(e.g. tcp://host:8786) or leave --scheduler out to start a local cluster"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+# --------------------------------------------------------------------------- partitioning
+
+
+def customer_bucket(customer_id: pd.Series, n: int) -> np.ndarray:
+    """The partition of each event: a stable hash of ``customer_id`` modulo ``n``."""
+    h = pd.util.hash_pandas_object(customer_id.astype("string"), index=False).to_numpy()
+    return (h % np.uint64(n)).astype(np.int64)
+
+
+def split_by_customer(events: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """Split an event frame into ``n`` customer partitions, keeping the row order in each."""
+    if n < 1:
+        raise UsageError(f"npartitions must be >= 1, got {n}")
+    b = customer_bucket(events["customer_id"], n)
+    return [events.iloc[np.flatnonzero(b == i)] for i in range(n)]
+
+
+# --------------------------------------------------------------------------- partials
+
+
+def event_partials(
+    events,
+    jmap: JourneyMap,
+    journeys: Sequence[str],
+    *,
+    period: str = "month",
+    case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+    dedupe: bool = True,
+    groups: pd.DataFrame | None = None,
+    channel_groups: bool = True,
+    threads: int | None = 1,
+    memory_limit: str | None = None,
+) -> dict:
+    """Partial aggregates of one customer partition (runs on a worker).
+
+    Parameters
+    ----------
+    events : DataFrame, pyarrow.Table or Parquet path(s)
+        The events of a set of customers (every event of each of them).
+    jmap : JourneyMap
+    journeys : list of str
+    period : str
+        Period of the KPI periods and the funnel by period.
+    case_gap, dedupe
+        As :func:`cjwork.journeys.engine.prepare`.
+    groups : DataFrame, optional
+        ``customer_id`` and ``persona_id``: adds the funnel counts by persona.
+    channel_groups : bool
+        Add the funnel counts by channel (when the events have a channel).
+    threads, memory_limit : optional
+        DuckDB settings on the worker.
+
+    Returns
+    -------
+    dict
+        DataFrames named in :data:`PARTS` plus ``events``, ``duplicates``, ``foreign``,
+        ``metrics`` and ``has_channel``; an empty partition gives empty frames.
+    """
+    try:
+        prep = prepare(
+            events,
+            jmap,
+            list(journeys),
+            case_gap=case_gap,
+            dedupe=dedupe,
+            threads=threads,
+            memory_limit=memory_limit,
+        )
+    except DataError:
+        # No rows, or no events for the selected journeys in this partition: nothing to add.
+        return {"events": 0, "duplicates": 0, "foreign": 0, "metrics": [], "has_channel": False}
+    try:
+        return _partials(prep, period, groups, channel_groups)
+    finally:
+        prep.close()
+
+
+def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict:
+    out: dict = {
+        "events": prep.counts["events"],
+        "duplicates": prep.counts["duplicates"],
+        "foreign": prep.counts["foreign"],
+        "metrics": list(prep.metrics),
+        "has_channel": prep.has_channel,
+    }
+    out["seen"] = prep.df("SELECT journey, count(*) AS cases FROM cases GROUP BY journey")
+    # One row per case with its variant key: the touchpoint ids joined by " > " (the
+    # engine's own variant expression) or, for an engine that keeps variants as lists of
+    # touchpoint positions, those positions joined by ",".
+    case_cols = set(prep.df("DESCRIBE cases")["column_name"])
+    if "variant" in case_cols:
+        out["variant_style"] = "idx"
+        vkey, length, src = "array_to_string(c.variant, ',')", "len(c.variant)", "cases c"
+    else:
+        from cjwork.journeys.cases import variant_sql
+
+        out["variant_style"] = "name"
+        vkey, length = variant_sql(prep.con, "c"), "c.n_events"
+        src = """cases c JOIN (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names
+                               FROM tpmap GROUP BY journey) nm USING (journey)"""
+    prep.con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _cv AS
+            SELECT c.journey, {vkey} AS vkey, {length} AS length, c.complete,
+                   epoch(c.end_ts) - epoch(c.start_ts) AS v
+            FROM {src}"""
+    )
+    out["variants"] = prep.df(
+        """SELECT journey, vkey, count(*) AS cases, count(*) FILTER (WHERE complete) AS completed,
+                  any_value(length) AS length
+           FROM _cv GROUP BY journey, vkey"""
+    )
+    out["vdur"] = prep.df("SELECT journey, vkey, v, count(*) AS n FROM _cv GROUP BY ALL")
+    out["ttc"] = prep.df(
+        """SELECT journey, epoch(complete_ts) - epoch(start_ts) AS v, count(*) AS n
+           FROM cases WHERE complete GROUP BY ALL"""
+    )
+    out["trans"] = prep.df(
+        """SELECT journey, tp_idx AS src, next_tp_idx AS dst, dt_next_s AS v, count(*) AS n
+           FROM steps WHERE next_tp_idx IS NOT NULL GROUP BY ALL"""
+    )
+    # The per-(journey, touchpoint) loop counts: every column sums, max_per_case is a max.
+    out["loops"] = prep.df(
+        """WITH pc AS (
+               SELECT journey, case_key, tp_idx, count(*) AS n,
+                      count(*) FILTER (WHERE next_tp_idx = tp_idx) AS selfl
+               FROM steps GROUP BY journey, case_key, tp_idx)
+           SELECT journey, tp_idx, sum(n) AS events, count(*) AS cases,
+                  count(*) FILTER (WHERE n >= 2) AS repeat_cases,
+                  count(*) FILTER (WHERE n >= 3) AS cases_3plus,
+                  max(n) AS max_per_case, sum(selfl) AS self_loops, sum(n - 1 - selfl) AS returns
+           FROM pc GROUP BY journey, tp_idx"""
+    )
+    depth = [_funnel._depth_counts(prep, None, None).assign(by="")]
+    for by, g in (("period", None), ("channel", None), ("persona", groups)):
+        if by == "channel" and not (channel_groups and prep.has_channel):
+            continue
+        if by == "persona" and g is None:
+            continue
+        gsql, join = _funnel._group_sql(prep, by, g, period)
+        depth.append(_funnel._depth_counts(prep, None, gsql, join).assign(by=by))
+    out["depth"] = pd.concat(depth, ignore_index=True)
+    if prep.metrics:
+        cols = ", ".join(f'"{m}"' for m in prep.metrics)
+        out["metric"] = prep.df(
+            f"""WITH u AS (
+                    UNPIVOT (SELECT journey, touchpoint, tp_idx,
+                                    CAST({period_expr(period, "ts")} AS VARCHAR) AS period, {cols}
+                             FROM steps)
+                    ON {cols} INTO NAME metric VALUE v)
+                SELECT journey, touchpoint, tp_idx, metric, period, v, count(*) AS n
+                FROM u GROUP BY ALL"""
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- merge
+
+
+@dataclass
+class EventTables:
+    """The merged event-level tables of the selected journeys.
+
+    Attributes
+    ----------
+    tables : dict
+        ``variants``, ``transitions``, ``funnel``, ``loops``, ``kpis``, ``timing``,
+        ``kpi_periods`` and ``funnel_groups`` — the frames the DuckDB engine returns.
+    journeys : list of str
+        Journeys with at least one case (map order).
+    notes : list of str
+        The same notes as the DuckDB engine (duplicates, foreign touchpoints).
+    counts : dict
+        ``events`` kept, ``duplicates``, ``foreign`` over all partitions.
+    partitions : int
+    """
+
+    tables: dict[str, pd.DataFrame]
+    journeys: list[str]
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    partitions: int = 0
+
+
+def _concat(parts: list[dict], name: str) -> pd.DataFrame | None:
+    frames = [p[name] for p in parts if name in p and len(p[name])]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def merge_partials(
+    parts: list[dict],
+    jmap: JourneyMap,
+    journeys: Sequence[str],
+    *,
+    period: str = "month",
+    max_variants: int | None = 500,
+    source: str = "events",
+    threads: int | None = None,
+) -> EventTables:
+    """Merge the partials of all partitions into the analysis tables (on the client).
+
+    Parameters
+    ----------
+    parts : list of dict
+        :func:`event_partials` of every partition.
+    jmap : JourneyMap
+    journeys : list of str
+        The selected journeys, as given to :func:`event_partials`.
+    period : str
+    max_variants : int or None
+        Variants kept per journey (the rest folded), as :func:`cjwork.analysis.analyze`.
+    source : str
+        File name for error messages.
+    threads : int, optional
+        DuckDB threads for the merge.
+
+    Returns
+    -------
+    EventTables
+
+    Raises
+    ------
+    DataError
+        No events for any selected journey in any partition.
+    """
+    selected = list(journeys)
+    metrics = sorted({m for p in parts for m in p.get("metrics", [])})
+    has_channel = any(p.get("has_channel") for p in parts)
+    con = connect(threads=threads)
+    con.register("tpmap_src", map_frame(jmap, selected))
+    con.execute("CREATE OR REPLACE TEMP TABLE tpmap AS SELECT * FROM tpmap_src")
+    prep = Prepared(con=con, journeys=selected, jmap=jmap, metrics=metrics, has_channel=has_channel)
+    try:
+        return _merge(parts, prep, period, max_variants, source)
+    finally:
+        con.close()
+
+
+def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
+    selected = prep.journeys
+    con = prep.con
+    seen = _concat(parts, "seen")
+    have = set(seen["journey"]) if seen is not None else set()
+    if not have:
+        raise DataError(
+            [
+                Problem(
+                    source,
+                    None,
+                    "journey",
+                    f"no events for journey '{j}'; check the journey column or choose another journey",
+                )
+                for j in selected
+            ],
+            summary=f"no events for the selected journey(s) in {source}",
+        )
+    counts = {k: int(sum(p.get(k, 0) for p in parts)) for k in ("events", "duplicates", "foreign")}
+    notes = []
+    if counts["foreign"]:
+        notes.append(
+            f"{counts['foreign']:,} event(s) name a touchpoint that does not belong to their journey and were left out"
+        )
+    if counts["duplicates"]:
+        notes.append(
+            f"{counts['duplicates']:,} duplicate event(s) (same case, touchpoint and timestamp as the previous event) were not counted"
+        )
+    t: dict[str, pd.DataFrame] = {}
+
+    # variants: sums per variant, medians from the duration histograms
+    var = (
+        _concat(parts, "variants")
+        .groupby(["journey", "vkey"], as_index=False, sort=False)
+        .agg(cases=("cases", "sum"), completed=("completed", "sum"), length=("length", "first"))
+    )
+    con.register("_vdur", _concat(parts, "vdur"))
+    med = hist_stats(con, "_vdur", ["journey", "vkey"], quantiles={"median": 0.5}, mean=False)
+    con.unregister("_vdur")
+    var = var.merge(med[["journey", "vkey", "median"]], on=["journey", "vkey"], how="left")
+    raw = pd.DataFrame(
+        {
+            "journey": var["journey"],
+            "variant": [[int(x) for x in k.split(",")] for k in var["vkey"]]
+            if any(p.get("variant_style") == "idx" for p in parts)
+            else var["vkey"].astype(object),
+            "cases": var["cases"].astype("int64"),
+            "completion_rate": var["completed"] / var["cases"],
+            "length": var["length"].astype("int64"),
+            "median_duration_s": var["median"].astype("float64"),
+        }
+    )
+    raw["share"] = raw["cases"] / raw.groupby("journey")["cases"].transform("sum")
+    t["variants"] = _paths._finish_variants(prep, raw, max_variants)
+
+    # transitions and the seconds to the next touchpoint: one histogram
+    trans = _concat(parts, "trans")
+    if trans is not None:
+        con.register("_trans", trans)
+        tr = hist_stats(con, "_trans", ["journey", "src", "dst"])
+        to_next = hist_stats(con, "_trans", ["journey", "src"])
+        con.unregister("_trans")
+    else:
+        tr = pd.DataFrame(columns=["journey", "src", "dst", "n", "median", "p90", "mean"])
+        to_next = pd.DataFrame(columns=["journey", "src", "n", "median", "p90", "mean"])
+    t["transitions"] = _paths._finish_transitions(
+        prep,
+        tr.rename(columns={"n": "count", "median": "median_s", "p90": "p90_s"}).drop(
+            columns="mean"
+        ),
+    )
+
+    # funnel and funnel by group: case counts per depth and stage mask
+    depth = (
+        _concat(parts, "depth")
+        .assign(grp=lambda d: d["grp"].astype(object).where(d["grp"].notna(), None))
+        .groupby(["by", "journey", "grp", "depth", "stage_mask"], dropna=False, as_index=False)["n"]
+        .sum()
+    )
+    base = depth[depth["by"] == ""].drop(columns="by")
+    t["funnel"] = _funnel._finish_funnel(prep, base, None)
+    groups = []
+    for by in ("period", "channel", "persona"):
+        d = depth[depth["by"] == by].drop(columns="by")
+        if len(d):
+            groups.append(_funnel._finish_funnel_by(prep, d.reset_index(drop=True), by, None))
+    t["funnel_groups"] = (
+        pd.concat([g for g in groups if len(g)], ignore_index=True)
+        if any(len(g) for g in groups)
+        else pd.DataFrame(columns=_funnel.GROUP_COLUMNS)
+    )
+
+    # loops: sums, and the largest count per case
+    loops = _concat(parts, "loops")
+    if loops is not None:
+        agg = {c: "sum" for c in loops.columns if c not in ("journey", "tp_idx")}
+        agg["max_per_case"] = "max"
+        loops = loops.groupby(["journey", "tp_idx"], as_index=False).agg(agg)
+    else:
+        loops = pd.DataFrame(columns=["journey", "tp_idx"])
+    t["loops"] = _paths._finish_loops(prep, loops, None)
+
+    # process metrics: one histogram per touchpoint, metric and period
+    metric = _concat(parts, "metric")
+    targets = _kpis._kpi_targets(prep, None)
+    kpi_data = {}
+    wait_frames = []
+    if metric is not None and prep.metrics:
+        con.register("_metric", metric)
+        con.register(
+            "kpi_targets_src",
+            targets.astype({"journey": "string", "touchpoint": "string", "metric": "string"}),
+        )
+        for per in (None, period):
+            keys = ["journey", "touchpoint", "metric"] + (["period"] if per else [])
+            st = hist_stats(con, "_metric", keys)
+            k = ", ".join(f"h.{c}" for c in keys)
+            extra = con.execute(
+                f"""SELECT {k},
+                        CAST(sum(h.n) FILTER (WHERE (t.better = 'lower' AND h.v <= t.target)
+                             OR (t.better = 'higher' AND h.v >= t.target)) AS DOUBLE) AS within,
+                        any_value(t.better) AS better, bool_and(h.v IN (0, 1)) AS binary
+                    FROM _metric h LEFT JOIN kpi_targets_src t USING (journey, touchpoint, metric)
+                    GROUP BY ALL"""
+            ).df()
+            st = st.merge(extra, on=keys, how="left")
+            has_target = st["better"].isin(["lower", "higher"])
+            st["share_within_target"] = (st["within"].fillna(0) / st["n"]).where(has_target)
+            kpi_data[per] = st[
+                [*keys, "n", "median", "mean", "p90", "share_within_target", "binary"]
+            ]
+        waits = [m for m in prep.metrics if _timing.WAIT_PATTERN.search(m)]
+        for m in waits:
+            w = hist_stats(
+                con, f"(SELECT * FROM _metric WHERE metric = '{m}')", ["journey", "tp_idx"]
+            )
+            if len(w):
+                wait_frames.append(
+                    w.assign(measure="wait", unit=m)[
+                        ["journey", "measure", "tp_idx", "unit", "n", "median", "p90", "mean"]
+                    ]
+                )
+        con.unregister("_metric")
+    empty_kpi = pd.DataFrame(
+        columns=[
+            "journey",
+            "touchpoint",
+            "metric",
+            "n",
+            "median",
+            "mean",
+            "p90",
+            "share_within_target",
+            "binary",
+        ]
+    )
+    t["kpis"] = _kpis._finish_kpis(prep, kpi_data.get(None, empty_kpi), targets, None)
+    t["kpi_periods"] = _kpis._finish_kpis(
+        prep,
+        kpi_data.get(period, empty_kpi.assign(period=pd.Series(dtype=object))),
+        targets,
+        period,
+    )
+
+    # timing: time to complete, case duration, seconds to next, waits
+    case_level = []
+    ttc = _concat(parts, "ttc")
+    if ttc is not None:
+        con.register("_ttc", ttc)
+        case_level.append(hist_stats(con, "_ttc", ["journey"]).assign(measure="time_to_complete"))
+        con.unregister("_ttc")
+    con.register("_vdur", _concat(parts, "vdur"))
+    case_level.append(hist_stats(con, "_vdur", ["journey"]).assign(measure="case_duration"))
+    con.unregister("_vdur")
+    cl = pd.concat(case_level, ignore_index=True).assign(touchpoint="", unit="s")
+    cl = cl[["journey", "measure", "touchpoint", "unit", "n", "median", "p90", "mean"]]
+    tn = to_next.rename(columns={"src": "tp_idx"}).assign(measure="to_next", unit="s")[
+        ["journey", "measure", "tp_idx", "unit", "n", "median", "p90", "mean"]
+    ]
+    t["timing"] = _timing._finish_timing(prep, cl, tn, wait_frames, None)
+
+    ok = [j for j in selected if j in have]
+    from cjwork.analysis import CONTRACT, _contract_first
+
+    for name, cols in CONTRACT.items():
+        if name in t:
+            t[name] = _contract_first(t[name], cols)
+    return EventTables(
+        tables={k: _keep(v, ok) for k, v in t.items()},
+        journeys=ok,
+        notes=notes,
+        counts=counts,
+        partitions=len(parts),
+    )
+
+
+def _keep(df: pd.DataFrame, journeys: list[str]) -> pd.DataFrame:
+    if "journey" not in df.columns or df.empty:
+        return df.reset_index(drop=True)
+    return df[df["journey"].isin(journeys)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def default_partitions(client, n_events: int | None = None) -> int:
+    """Partitions for an in-memory event table: 2 per worker thread, at least 1M events each."""
+    try:
+        threads = sum(client.nthreads().values())
+    except Exception:  # pragma: no cover - a client without workers yet
+        threads = 2
+    n = 2 * max(threads, 1)
+    if n_events is not None:
+        n = max(1, min(n, -(-n_events // 1_000_000) * max(threads, 1)))
+    return n
+
+
+def analyze_events(
+    events,
+    jmap: JourneyMap,
+    journeys: str | Sequence[str] | None = None,
+    *,
+    scheduler=None,
+    npartitions: int | None = None,
+    period: str = "month",
+    case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+    dedupe: bool = True,
+    groups: pd.DataFrame | None = None,
+    max_variants: int | None = 500,
+    memory_limit: str | None = None,
+    retries: int = 3,
+    source: str = "events.csv",
+) -> EventTables:
+    """The event-level journey analytics on a Dask cluster.
+
+    Parameters
+    ----------
+    events : DataFrame, :class:`cjwork.scale.lake.Lake`, or list of partitions
+        A pandas event table (split by customer here), a data lake
+        (:func:`cjwork.scale.lake.open_lake`; each partition is read on its worker), or a
+        list whose items are event frames / Parquet file lists, one per customer partition.
+    jmap : JourneyMap
+    journeys : str or list of str, optional
+        Journey ids (default: all).
+    scheduler : str or distributed.Client, optional
+        Scheduler address or a client; ``None`` starts a ``LocalCluster`` of 2 workers.
+    npartitions : int, optional
+        Customer partitions for a pandas table (default: 2 per worker thread).
+    period, case_gap, dedupe, max_variants
+        As :func:`cjwork.analysis.analyze`.
+    groups : DataFrame, optional
+        ``customer_id`` and ``persona_id`` for the funnel by persona.
+    memory_limit : str, optional
+        DuckDB memory limit per task (it spills to disk beyond it), e.g. ``"2GB"``.
+    retries : int
+        Extra attempts of a task whose worker failed.
+    source : str
+        File name for error messages.
+
+    Returns
+    -------
+    EventTables
+    """
+    from cjwork.scale.lake import Lake
+
+    selected = resolve_journeys(jmap, journeys)
+    with dask_client(scheduler) as client:
+        if isinstance(events, pd.DataFrame):
+            n = npartitions or default_partitions(client, len(events))
+            pieces = split_by_customer(events, n)
+        elif isinstance(events, Lake):
+            pieces = events.customer_partitions(npartitions)
+        else:
+            pieces = list(events)
+        groups_f = client.scatter(groups, broadcast=True) if groups is not None else None
+        futures = [
+            client.submit(
+                _partition_task,
+                piece,
+                jmap,
+                selected,
+                period=period,
+                case_gap=case_gap,
+                dedupe=dedupe,
+                groups=groups_f,
+                memory_limit=memory_limit,
+                key=f"cjwork-partial-{i}-{os.getpid()}-{id(pieces)}",
+                retries=retries,
+                pure=False,
+            )
+            for i, piece in enumerate(pieces)
+        ]
+        parts = client.gather(futures)
+    return merge_partials(
+        parts, jmap, selected, period=period, max_variants=max_variants, source=source
+    )
+
+
+def _partition_task(piece, jmap, selected, **kw) -> dict:
+    from cjwork.scale.lake import read_partition
+
+    events = read_partition(piece) if isinstance(piece, dict) else piece
+    return event_partials(events, jmap, selected, **kw)
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def analyze_workspace(
+    ws,
+    selected: list[str],
+    period: str = "month",
+    feedback: pd.DataFrame | None = None,
+    personas: pd.DataFrame | None = None,
+    *,
+    max_variants: int | None = 500,
+    case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+    dedupe: bool = True,
+    random_state: int = 0,
+    scheduler=None,
+    npartitions: int | None = None,
+    source: str = "events.csv",
+):
+    """:func:`cjwork.analysis.analyze` with ``engine="dask"`` (called from there).
+
+    The event-level tables come from :func:`analyze_events` (per customer partition on the
+    workers, merged here); feedback enrichment, personas, prioritisation and trends use
+    the same functions as the DuckDB engine. Trends need the event log per period; with
+    this engine they get the feedback-based columns and the note in ``skipped`` says so.
+    """
+    from cjwork import analysis as _an
+
+    out = _an.Analysis()
+    pers = personas if personas is not None else _an._personas(ws, out, random_state)
+    groups = None
+    if pers is not None and len(pers):
+        groups = pd.DataFrame(
+            {
+                "customer_id": pers["customer_id"].astype("string"),
+                "persona_id": pers["persona_id"].astype("string"),
+            }
+        )
+    ev = analyze_events(
+        ws.events,
+        ws.journeys,
+        selected,
+        scheduler=scheduler,
+        npartitions=npartitions,
+        period=period,
+        case_gap=case_gap,
+        dedupe=dedupe,
+        groups=groups,
+        max_variants=max_variants,
+        source=source,
+    )
+    for jid in selected:
+        if jid not in ev.journeys:
+            out.failed[jid] = f"no events for journey '{jid}' in {source}"
+    out.journeys = ok = list(ev.journeys)
+    out.notes.extend(ev.notes)
+    for name in ("variants", "transitions", "funnel", "kpis", "timing", "loops", "kpi_periods"):
+        out[name] = ev.tables[name]
+    out["funnel_groups"] = ev.tables["funnel_groups"]
+    fb = feedback
+    if fb is None and ws.feedback is not None and len(ws.feedback):
+        fb = _an._enrich(ws, out)
+    elif fb is None:
+        out.skipped.append(
+            "prioritisation (feedback, performance, importance, category, moment_of_truth, quick_win in "
+            "touchpoints.csv) and sentiment/NPS in trends.csv: the workspace has no feedback"
+        )
+    out["touchpoints"] = _an._touchpoints(ws, fb, ok, random_state, out)
+    out["trends"] = _feedback_trends(ws, fb, ok, period, out)
+    for name, cols in _an.CONTRACT.items():
+        out[name] = _an._contract_first(out[name], cols)
+    return out
+
+
+def _feedback_trends(ws, fb, journeys, period, out) -> pd.DataFrame:
+    from cjwork import analysis as _an
+
+    try:
+        from cjwork.trends import kpi_trends
+    except ImportError:
+        out.skipped.append("trends.csv: cjwork.trends is not available in this installation")
+        return pd.DataFrame(columns=_an.CONTRACT["trends"])
+    out.skipped.append(
+        "event-based columns of trends.csv (volume, completion, KPI means per period): computed by "
+        "the duckdb engine only; with --engine dask trends.csv has the feedback-based columns"
+    )
+    frames = [kpi_trends(None, fb, ws.journeys, jid, period) for jid in journeys]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=_an.CONTRACT["trends"])
+    df = pd.concat(frames, ignore_index=True)
+    if "period" in df.columns and pd.api.types.is_datetime64_any_dtype(df["period"]):
+        df["period"] = df["period"].dt.strftime("%Y-%m-%d")
+    return df
