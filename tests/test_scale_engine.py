@@ -14,12 +14,12 @@ import pytest
 
 pytest.importorskip("distributed")
 
-import cjwork  # noqa: E402
-from cjwork.analysis import analyze  # noqa: E402
-from cjwork.errors import UsageError  # noqa: E402
-from cjwork.scale.dask_engine import analyze_events, split_by_customer  # noqa: E402
-from cjwork.scale.lake import open_lake, write_lake  # noqa: E402
-from cjwork.scale.merge import hist_stats  # noqa: E402
+import cjwork
+from cjwork.analysis import analyze
+from cjwork.errors import UsageError
+from cjwork.scale.dask_engine import analyze_events, split_by_customer
+from cjwork.scale.lake import open_lake, write_lake
+from cjwork.scale.merge import hist_stats
 
 pytestmark = pytest.mark.xdist_group("dask")
 
@@ -46,7 +46,9 @@ def ws():
 def reference(ws):
     """The DuckDB engine's event tables (no feedback or personas needed for these)."""
     no_personas = pd.DataFrame({"customer_id": [], "persona_id": []})
-    return analyze(ws, feedback=ws.feedback.iloc[:0].assign(sentiment_score=[]), personas=no_personas)
+    return analyze(
+        ws, feedback=ws.feedback.iloc[:0].assign(sentiment_score=[]), personas=no_personas
+    )
 
 
 def assert_same(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
