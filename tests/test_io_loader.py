@@ -529,3 +529,15 @@ def test_lenient_still_raises_for_csv_and_parquet_side_by_side(tmp_path: Path) -
     pd.DataFrame({"customer_id": ["C1"]}).to_parquet(d / "customers.parquet")
     with pytest.raises(DataError, match="keep only one of them"):
         load_workspace(d, lenient=True)
+
+
+def test_other_date_columns_become_utc_too(tmp_path: Path) -> None:
+    d = make(
+        tmp_path,
+        {"customers.csv": "customer_id,contract_start\nC1,2024-07-01 12:00\nC2,2024-01-01 12:00\n"},
+    )
+    ws = cjwork.load(d)
+    assert list(ws.customers["contract_start"]) == [
+        pd.Timestamp("2024-07-01T10:00Z"),
+        pd.Timestamp("2024-01-01T11:00Z"),
+    ]

@@ -578,7 +578,7 @@ def _type_and_check(t: _Table, jmap: JourneyMap | None, tz: str) -> None:
             if s.dtype != "str":
                 df[name] = s.astype("str")
         elif kind is None:
-            _open_column(t, df, name, kpi_metrics)
+            _open_column(t, df, name, kpi_metrics, tz)
     t.df = df
     _pandera(t)
 
@@ -600,7 +600,7 @@ def _apply(t: _Table, df: pd.DataFrame, name: str, parsed: Parsed, rule: str) ->
         t.warn(parsed.note, column=name)
 
 
-def _open_column(t: _Table, df: pd.DataFrame, name: str, kpi_metrics: set[str]) -> None:
+def _open_column(t: _Table, df: pd.DataFrame, name: str, kpi_metrics: set[str], tz: str) -> None:
     """A column the contract leaves open: numeric when (almost) all its values are numbers."""
     s = df[name]
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
@@ -608,6 +608,8 @@ def _open_column(t: _Table, df: pd.DataFrame, name: str, kpi_metrics: set[str]) 
             df[name] = s.astype("float64")
         return
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+        # another date column (e.g. contract_start): to UTC like `timestamp`
+        _apply(t, df, name, parse_timestamps(s, tz), "timestamp")
         return
     parsed = parse_numbers(s)
     present = s.notna().to_numpy() & (s.astype("str").str.strip() != "").fillna(False).to_numpy(
