@@ -295,9 +295,7 @@ def test_contract_columns_ids_and_order(tables: dict[str, pd.DataFrame]) -> None
     assert (tps.loc[ev.touchpoint, "channel"].to_numpy() == ev.channel.to_numpy()).all()
     ts = pd.to_datetime(ev.timestamp, utc=True)
     # file order: per customer by time; within a case time never goes backwards
-    assert (
-        ev.groupby("case_id", sort=False).apply(lambda g: ts[g.index].is_monotonic_increasing)
-    ).all()
+    assert ts.groupby(ev.case_id).diff().dropna().dt.total_seconds().min() >= 0
     assert ev.customer_id.is_monotonic_increasing
     assert ts.min() >= pd.Timestamp("2025-05-01", tz="UTC") and ts.max() < pd.Timestamp(
         "2026-11-01", tz="UTC"
@@ -376,7 +374,7 @@ def test_personas_are_recoverable_but_not_by_one_column(tables: dict[str, pd.Dat
     Z = ColumnTransformer(
         [("n", StandardScaler(), numeric), ("c", OneHotEncoder(), categorical)]
     ).fit_transform(X)
-    labels = KMeans(5, n_init=10, random_state=0).fit_predict(Z)
+    labels = KMeans(5, n_init=4, random_state=0).fit_predict(Z)
     assert adjusted_rand_score(truth.persona_id, labels) >= 0.9
     # realistic overlap: no single column reproduces the personas
     for col in categorical:
