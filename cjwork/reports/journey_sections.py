@@ -1,0 +1,387 @@
+"""Report sections on the journey map, process × feedback, priorities and trends.
+
+The report notebook calls one function per cell (cells tagged ``section-map``,
+``section-process``, ``section-priorities``, ``section-trends``)::
+
+    tables = sections.report_tables(ws, params)
+    sections.show_journey_map(tables, params)
+    sections.show_process_feedback(tables, params)
+    sections.show_priorities(tables, params)
+    sections.show_trends(tables, params)
+
+:func:`report_tables` runs :func:`cjwork.analysis.analyze` for the report's journey — the
+same computation ``cjwork analyze`` writes — plus the process × feedback bands from
+:mod:`cjwork.journeys.process_feedback`, so the report and the CSV files show the same
+numbers. Every ``show_*`` function displays its output under IPython and returns what it
+showed (figures as SVG, tables as HTML), so it is testable without Jupyter; the key
+figures are recorded for the batch runner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from cjwork.reports import display as d
+from cjwork.reports import notebook as nb
+
+TEXT = {
+    "map": {"en": "Journey map", "de": "Journey Map"},
+    "process": {"en": "Process × feedback", "de": "Prozess × Feedback"},
+    "priorities": {
+        "en": "Priorities and owners' actions",
+        "de": "Prioritäten und Maßnahmen der Verantwortlichen",
+    },
+    "trends": {"en": "Trends", "de": "Entwicklung"},
+    "matrix": {"en": "Importance × performance", "de": "Wichtigkeit × Leistung"},
+    "quick_wins": {"en": "Quick wins by owner", "de": "Quick Wins nach Verantwortlichen"},
+    "touchpoints": {"en": "All touchpoints", "de": "Alle Touchpoints"},
+    "changes": {
+        "en": "Statistically meaningful changes",
+        "de": "Statistisch belastbare Veränderungen",
+    },
+    "no_feedback": {
+        "en": "No scored feedback is linked to this journey, so sentiment, importance and categories are empty.",
+        "de": "Zu dieser Journey gibt es kein bewertetes, verknüpftes Feedback; Stimmung, Wichtigkeit und Kategorien bleiben leer.",
+    },
+    "no_process": {
+        "en": "No process metric at a touchpoint of this journey could be matched to feedback.",
+        "de": "Für keine Prozesskennzahl dieser Journey ließ sich Feedback zuordnen.",
+    },
+    "no_link": {
+        "en": "No process metric is clearly linked to sentiment in this journey.",
+        "de": "Keine Prozesskennzahl hängt in dieser Journey deutlich mit der Stimmung zusammen.",
+    },
+    "no_quick_wins": {
+        "en": "No quick win: no touchpoint is both important and performing below the journey's median.",
+        "de": "Kein Quick Win: kein Touchpoint ist zugleich wichtig und unter dem Median der Journey.",
+    },
+    "no_changes": {
+        "en": "No statistically meaningful change against the previous {period}.",
+        "de": "Keine statistisch belastbare Veränderung gegenüber der Vorperiode ({period}).",
+    },
+    "method_priorities": {
+        "en": (
+            "Performance = mean sentiment of the feedback at a touchpoint. Importance = how many {outcome} points "
+            "separate customers with a bad from those with a good experience there (penalty + reward from one "
+            "regression over all touchpoints, bootstrap CI). Dissatisfier: a bad experience costs at least three "
+            "times what a good one gains; delighter: the reverse; unclear: too few voices. Moments of truth are "
+            "important and among the busiest third; quick wins are important, below the median and have an owner."
+        ),
+        "de": (
+            "Leistung = mittlere Stimmung des Feedbacks am Touchpoint. Wichtigkeit = wie viele {outcome}-Punkte "
+            "Kunden mit schlechter von Kunden mit guter Erfahrung dort trennen (Penalty + Reward aus einer "
+            "Regression über alle Touchpoints, Bootstrap-KI). Enttäuschung: eine schlechte Erfahrung kostet mindestens "
+            "dreimal so viel, wie eine gute bringt; Begeisterung: umgekehrt; unklar: zu wenige Stimmen. Moments of "
+            "Truth sind wichtig und im meistgenutzten Drittel; Quick Wins sind wichtig, unter dem Median und haben "
+            "einen Verantwortlichen."
+        ),
+    },
+    "method_trends": {
+        "en": (
+            "A change against the previous period is flagged only when both periods hold at least 30 observations, "
+            "the Holm-corrected p-value (Welch t for means, two-proportion z for completion, Poisson rate test for "
+            "volume) is below 0.05 and the change is practically relevant."
+        ),
+        "de": (
+            "Eine Veränderung zur Vorperiode wird nur markiert, wenn beide Perioden mindestens 30 Beobachtungen haben, "
+            "der Holm-korrigierte p-Wert (Welch-t für Mittelwerte, Zwei-Anteile-z für Abschluss, Poisson-Test für "
+            "Volumen) unter 0,05 liegt und die Änderung praktisch relevant ist."
+        ),
+    },
+}
+
+CATEGORY_TEXT = {
+    "de": {
+        "dissatisfier": "Enttäuschung",
+        "ok": "OK-Faktor",
+        "delighter": "Begeisterung",
+        "unclear": "unklar",
+    },
+    "en": {
+        "dissatisfier": "dissatisfier",
+        "ok": "OK factor",
+        "delighter": "delighter",
+        "unclear": "unclear",
+    },
+}
+
+
+def _t(key: str, language: str, **kw: Any) -> str:
+    entry = TEXT[key]
+    return entry.get(language, entry["en"]).format(**kw)
+
+
+@dataclass
+class ReportTables:
+    """What the four sections show, computed once per report."""
+
+    journey: str
+    touchpoints: pd.DataFrame
+    trends: pd.DataFrame
+    bands: pd.DataFrame
+    effects: pd.DataFrame
+    has_feedback: bool
+    skipped: list[str] = field(default_factory=list)
+
+
+def enriched_feedback(ws) -> pd.DataFrame | None:
+    """``cjwork.text.enrich_feedback(ws)`` when feedback and the text engine are available, else None."""
+    if ws.feedback is None or len(ws.feedback) == 0:
+        return None
+    try:
+        from cjwork.text import enrich_feedback
+    except ImportError:
+        return None
+    return enrich_feedback(ws)
+
+
+def report_tables(
+    ws, params, feedback: pd.DataFrame | None = None, analysis: dict | None = None
+) -> ReportTables:
+    """Compute the sections' tables for ``params.journey``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    params : ReportParams
+        Uses ``journey``, ``period`` and ``seed``.
+    feedback : DataFrame, optional
+        Enriched feedback (default: :func:`enriched_feedback`).
+    analysis : dict, optional
+        A ready :func:`cjwork.analysis.analyze` result for this journey and period (so a
+        notebook that already ran it does not run it twice).
+    """
+    from cjwork.analysis import analyze
+    from cjwork.journeys.process_feedback import process_feedback_effects
+
+    fb = feedback if feedback is not None else enriched_feedback(ws)
+    an = analysis
+    if an is None:
+        # personas only feed the funnel by persona, which these sections do not show
+        no_personas = pd.DataFrame(
+            {"customer_id": pd.Series(dtype="string"), "persona_id": pd.Series(dtype="int64")}
+        )
+        an = analyze(
+            ws,
+            [params.journey],
+            period=params.period,
+            feedback=fb,
+            personas=no_personas,
+            random_state=params.seed,
+        )
+    tp = an["touchpoints"]
+    tp = tp[tp["journey"] == params.journey].reset_index(drop=True)
+    tr = an["trends"]
+    tr = tr[tr["journey"] == params.journey].reset_index(drop=True)
+    if len(tr):
+        tr = tr.assign(period=pd.to_datetime(tr["period"]))
+    has_fb = fb is not None and "sentiment_score" in fb and len(fb) > 0
+    if has_fb and ws.events is not None:
+        bands, effects = process_feedback_effects(fb, ws.events, ws.journeys, params.journey)
+    else:
+        bands, effects = pd.DataFrame(), pd.DataFrame()
+    return ReportTables(
+        journey=params.journey,
+        touchpoints=tp,
+        trends=tr,
+        bands=bands,
+        effects=effects,
+        has_feedback=bool(has_fb) and tp["feedback"].fillna(0).sum() > 0,
+        skipped=list(getattr(an, "skipped", [])),
+    )
+
+
+def _md(text: str) -> Any:
+    """Display Markdown under IPython and return it."""
+    md = nb.Markdown(text)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return md
+    if get_ipython() is not None:
+        display(md)
+    return md
+
+
+def _fmt(v: Any, spec: str) -> str:
+    return "–" if v is None or pd.isna(v) else format(v, spec)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def show_journey_map(tables: ReportTables, params) -> Any:
+    """The journey map figure (cards by sentiment and volume, owners, emotion curve)."""
+    from cjwork.plots.journey_map import plot_journey_map, stage_emotion
+
+    nb.show_heading(TEXT["map"], params)
+    tp = tables.touchpoints
+    svg = nb.show_figure(plot_journey_map(tp))
+    emo = stage_emotion(tp).dropna(subset=["sentiment"])
+    lines = []
+    if not tables.has_feedback:
+        lines.append(_t("no_feedback", params.language))
+    elif len(emo):
+        low = emo.loc[emo["sentiment"].idxmin()]
+        high = emo.loc[emo["sentiment"].idxmax()]
+        if params.language == "de":
+            lines.append(
+                f"Die Stimmung ist in der Phase **{low['stage_label']}** am tiefsten ({low['sentiment']:+.2f}) "
+                f"und in **{high['stage_label']}** am höchsten ({high['sentiment']:+.2f})."
+            )
+        else:
+            lines.append(
+                f"Sentiment is lowest in the **{low['stage_label']}** stage ({low['sentiment']:+.2f}) "
+                f"and highest in **{high['stage_label']}** ({high['sentiment']:+.2f})."
+            )
+    if lines:
+        _md("\n\n".join(lines))
+    nb.record(
+        "stage_emotion",
+        emo[["stage", "sentiment", "feedback"]].round(4) if len(emo) else [],
+    )
+    return svg
+
+
+def show_process_feedback(tables: ReportTables, params) -> Any:
+    """Process metrics × sentiment: the sentences, the band chart of the strongest link, the table."""
+    from cjwork.plots.trends import plot_metric_bands
+
+    nb.show_heading(TEXT["process"], params)
+    eff = tables.effects
+    if eff is None or len(eff) == 0 or tables.bands is None or (tables.bands["n"].sum() == 0):
+        return _md(_t("no_process", params.language))
+    sig = eff[eff["significant"].astype(bool)]
+    if len(sig):
+        lines = [
+            f"- {s}" for s in sig.sort_values("cohens_d", key=abs, ascending=False)["sentence"]
+        ]
+        _md("\n".join(lines))
+        top = sig.loc[sig["cohens_d"].abs().idxmax()]
+    else:
+        _md(_t("no_link", params.language))
+        top = eff.loc[(eff["reference_n"] + eff["worst_n"]).idxmax()]
+    ax = plot_metric_bands(tables.bands, touchpoint=top["touchpoint"], metric=top["metric"])
+    nb.show_figure(ax.figure)
+    nb.record(
+        "process_feedback",
+        eff[["touchpoint", "metric", "diff", "cohens_d", "p_adj", "significant", "sentence"]].round(
+            4
+        ),
+    )
+    shown = eff[eff["reference_n"] + eff["worst_n"] > 0]
+    table = pd.DataFrame(
+        {
+            "touchpoint_name": shown["touchpoint_name"],
+            "metric": shown["metric_name"],
+            "reference": shown["reference_band"] + " (n=" + shown["reference_n"].astype(str) + ")",
+            "worst": shown["worst_band"] + " (n=" + shown["worst_n"].astype(str) + ")",
+            "sentiment": [
+                f"{_fmt(a, '+.2f')} → {_fmt(b, '+.2f')}"
+                for a, b in zip(shown["reference_sentiment"], shown["worst_sentiment"], strict=True)
+            ],
+            "difference (95% CI)": [
+                f"{_fmt(x, '+.2f')} [{_fmt(lo, '+.2f')}, {_fmt(hi, '+.2f')}]"
+                for x, lo, hi in zip(shown["diff"], shown["diff_lo"], shown["diff_hi"], strict=True)
+            ],
+            "Cohen's d": [_fmt(x, "+.2f") for x in shown["cohens_d"]],
+            "p (Holm)": [_fmt(x, ".3g") for x in shown["p_adj"]],
+        }
+    )
+    return nb.show_html(d.table_html(table, language=params.language))
+
+
+def show_priorities(tables: ReportTables, params) -> Any:
+    """Priority matrix, the touchpoint table and the quick wins per owner with their action."""
+    from cjwork.plots.priority import plot_priority_matrix
+    from cjwork.prioritize import quick_wins_by_owner
+
+    lang = params.language
+    nb.show_heading(TEXT["priorities"], params)
+    tp = tables.touchpoints
+    if not tables.has_feedback:
+        return _md(_t("no_feedback", lang))
+    outcome = (
+        str(tp["outcome"].dropna().iloc[0]).upper()
+        if "outcome" in tp and tp["outcome"].notna().any()
+        else "NPS"
+    )
+    _md(_t("method_priorities", lang, outcome=outcome))
+    nb.show_heading(TEXT["matrix"], params, level=3)
+    nb.show_figure(plot_priority_matrix(tp).figure)
+    nb.show_heading(TEXT["quick_wins"], params, level=3)
+    qw = quick_wins_by_owner(tp)
+    nb.record(
+        "quick_wins", qw[["owner", "touchpoint", "category", "performance", "importance"]].round(4)
+    )
+    if len(qw):
+        nb.show_html(d.table_html(qw[["owner", "touchpoint_name", "action"]], language=lang))
+    else:
+        _md(_t("no_quick_wins", lang))
+    nb.show_heading(TEXT["touchpoints"], params, level=3)
+    cats = CATEGORY_TEXT.get(lang, CATEGORY_TEXT["en"])
+    table = pd.DataFrame(
+        {
+            "stage_name": tp["stage_name"],
+            "touchpoint_name": tp["touchpoint_name"],
+            "owner": tp["owner"].fillna("–"),
+            "events": tp["events"],
+            "feedback": tp["feedback"],
+            "performance": [_fmt(x, "+.2f") for x in tp["performance"]],
+            "importance (95% CI)": [
+                f"{_fmt(x, '.1f')} [{_fmt(lo, '.1f')}, {_fmt(hi, '.1f')}]"
+                for x, lo, hi in zip(
+                    tp["importance"], tp["importance_lo"], tp["importance_hi"], strict=True
+                )
+            ],
+            "category": tp["category"].map(cats).fillna("–"),
+            "moment of truth": tp["moment_of_truth"].map({True: "★", False: ""}),
+            "quick win": tp["quick_win"].map({True: "✔", False: ""}),
+        }
+    )
+    nb.record("categories", tp[["touchpoint", "category", "moment_of_truth", "quick_win"]])
+    return nb.show_html(d.table_html(table, language=lang))
+
+
+def show_trends(tables: ReportTables, params) -> Any:
+    """KPI trend lines with flagged changes, and the list of flagged changes."""
+    from cjwork.plots.trends import plot_kpi_trends
+
+    lang = params.language
+    nb.show_heading(TEXT["trends"], params)
+    tr = tables.trends
+    if tr is None or len(tr) == 0:
+        return _md(_t("no_changes", lang, period=params.period))
+    metrics = ["volume", "sentiment", "nps", "completion"]
+    flagged = tr[tr["significant_change"].astype(bool)]
+    kpis = sorted(
+        {m for ms in flagged["changed_metrics"] for m in ms.split(", ") if m.startswith("kpi_")}
+    )
+    nb.show_figure(plot_kpi_trends(tr, metrics=[*metrics, *kpis]))
+    _md(_t("method_trends", lang))
+    nb.record(
+        "trend_flags",
+        flagged.assign(period=flagged["period"].astype(str))[
+            ["period", "touchpoint", "changed_metrics", "change_detail"]
+        ],
+    )
+    if not len(flagged):
+        return _md(_t("no_changes", lang, period=params.period))
+    names = (
+        tables.touchpoints.set_index("touchpoint")["touchpoint_name"].to_dict()
+        if len(tables.touchpoints)
+        else {}
+    )
+    whole = "gesamte Journey" if lang == "de" else "whole journey"
+    table = pd.DataFrame(
+        {
+            "period": flagged["period_label"],
+            "touchpoint_name": flagged["touchpoint"].map(lambda t: names.get(t, t) if t else whole),
+            "detail": flagged["change_detail"],
+        }
+    )
+    return nb.show_html(d.table_html(table, language=lang, caption=_t("changes", lang)))
