@@ -88,7 +88,7 @@ def plot_priority_matrix(
     x_cut, y_cut : float, optional
         Quadrant lines (default: medians).
     errorbars : bool
-        Draw the confidence intervals.
+        Draw the confidence intervals (for touchpoints whose category is not ``unclear``).
     ax : Axes, optional
         Draw into this Axes (default: a new figure).
 
@@ -124,7 +124,9 @@ def plot_priority_matrix(
                 hi = d[f"{col}_hi"].to_numpy(float)
                 center = xv if direction == "x" else yv
                 err = np.vstack([np.clip(center - lo, 0, None), np.clip(hi - center, 0, None)])
-                err = np.nan_to_num(err)
+                # whiskers for the touchpoints with enough evidence for a category only:
+                # the wide intervals of "unclear" ones would hide the picture
+                err = np.nan_to_num(err) * (cats != "unclear").to_numpy()
                 kw = {"xerr": err} if direction == "x" else {"yerr": err}
                 ax.errorbar(
                     xv, yv, fmt="none", ecolor="#aab7b8", elinewidth=0.9, capsize=0, zorder=1, **kw
