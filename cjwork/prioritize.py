@@ -137,8 +137,11 @@ def events_per_touchpoint(events: pd.DataFrame | None, journey: str) -> pd.Serie
     """
     if events is None or len(events) == 0:
         return pd.Series(dtype="int64")
-    mask = events["journey"].astype("string") == journey
-    return events.loc[mask, "touchpoint"].astype("string").value_counts().astype("int64")
+    mask = (events["journey"] == journey).fillna(False).to_numpy(dtype=bool)
+    counts = events.loc[mask, "touchpoint"].value_counts()
+    counts = counts[counts > 0]
+    counts.index = counts.index.astype("string")
+    return counts.astype("int64")
 
 
 def _volume_series(events_per_touchpoint, touchpoints: pd.Index) -> pd.Series | None:
@@ -413,12 +416,13 @@ def prioritize_touchpoints(
     )
 
     fb = feedback if feedback is not None else pd.DataFrame(columns=["journey", "touchpoint"])
-    if len(fb) and "journey" not in fb:
+    missing = [c for c in ("journey", "touchpoint") if c not in fb]
+    if len(fb) and missing:
         raise UsageError(
-            "feedback needs a 'journey' column (link it first: cjwork.text.enrich_feedback)"
+            f"feedback needs column(s) {', '.join(missing)}: link it first with cjwork.text.enrich_feedback"
         )
     if len(fb):
-        fb = fb[fb["journey"].astype("string") == journey]
+        fb = fb[(fb["journey"] == journey).fillna(False).to_numpy(dtype=bool)]
     score = feedback_scores(fb) if len(fb) else pd.Series(dtype=float)
     tp_col = fb["touchpoint"].astype("string") if len(fb) else pd.Series(dtype="string")
     linked = tp_col.isin(tps).fillna(False).to_numpy(dtype=bool) if len(fb) else np.zeros(0, bool)

@@ -180,3 +180,29 @@ def test_penalty_reward_regression_is_exact_on_noiseless_data():
     assert out.loc["B", "penalty"] == pytest.approx(0.0, abs=1e-9)
     assert out.loc["B", "reward"] == pytest.approx(3.0)
     assert out.loc["B", "importance_lo"] == pytest.approx(3.0)  # no noise: every resample agrees
+
+
+def test_unlinked_feedback_is_a_usage_error_and_events_are_counted():
+    fb = make_feedback(100).drop(columns=["touchpoint"])
+    with pytest.raises(UsageError, match="touchpoint"):
+        prioritize_touchpoints(fb, journey_map(), "onboarding")
+    ev = pd.DataFrame(
+        {
+            "journey": pd.Categorical(["onboarding", "onboarding", "service", "onboarding"]),
+            "touchpoint": pd.Categorical(["bill", "bill", "x", "form"]),
+        }
+    )
+    from cjwork.prioritize import events_per_touchpoint
+
+    assert events_per_touchpoint(ev, "onboarding").to_dict() == {"bill": 2, "form": 1}
+    t = prioritize_touchpoints(
+        None, journey_map(), "onboarding", events_per_touchpoint(ev, "onboarding")
+    )
+    assert t.set_index("touchpoint")["events"].to_dict() == {
+        "form": 1,
+        "welcome": 0,
+        "install": 0,
+        "bill": 2,
+        "hotline": 0,
+        "faq": 0,
+    }
