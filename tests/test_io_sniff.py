@@ -202,3 +202,13 @@ def test_parse_timestamps_fast_paths_for_uniform_iso_columns() -> None:
     assert list(naive.bad) == [False, True, False]
     assert naive.values.iloc[0] == pd.Timestamp("2024-07-01T10:00Z")
     assert "ambiguous in Europe/Berlin" in naive.reasons.iloc[1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["29.02.2023 10:00", "31.04.2024", "01.01.2024 10:60", "5.3.2024 10:05:61", "32.1.2024"],
+)
+def test_impossible_german_dates_are_not_rolled_over(value: str) -> None:
+    got = parse_timestamps(pd.Series([value, "29.02.2024 10:00"], dtype="str"), "UTC")
+    assert list(got.bad) == [True, False]
+    assert got.values.iloc[1] == pd.Timestamp("2024-02-29T10:00Z")

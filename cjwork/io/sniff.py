@@ -235,8 +235,8 @@ def _arrow(s: pd.Series) -> pa.Array:
     arr = pa.array(s.array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type):
-        arr = arr.cast(pa.string())
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.large_string())
     return arr
 
 
@@ -315,8 +315,14 @@ def parse_numbers(values: pd.Series, *, what: str = "a number") -> Parsed:
     # only values shaped like numbers go to to_numeric (text would take its slow path)
     shaped = fullmatch(cleaned, _DOT_NUMBER)
     skip = missing | bad_ambiguous | ~shaped
-    nums = pd.to_numeric(cleaned.where(~pd.Series(skip, index=s.index)), errors="coerce")
-    nums = nums.astype("float64")
+    candidates = _arrow(cleaned)
+    candidates = pc.if_else(pa.array(skip), pa.scalar(None, candidates.type), candidates)
+    try:  # every candidate is shaped like a number: pyarrow's cast reads them in C++
+        floats = pc.cast(candidates, pa.float64()).to_numpy(zero_copy_only=False)
+        nums = pd.Series(floats, index=s.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        nums = pd.to_numeric(cleaned.where(~pd.Series(skip, index=s.index)), errors="coerce")
+        nums = nums.astype("float64")
     not_number = np.isnan(nums.to_numpy()) & ~missing & ~bad_ambiguous
     bad = not_number | bad_ambiguous
     if bad.any():
@@ -427,7 +433,7 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
             break
         m = fm(pattern)
         if m.any():
-            out_naive[m] = pd.to_datetime(s[m], format=fmt, errors="coerce").astype(out_naive.dtype)
+            out_naive[m] = _strptime_strict(s[m], fmt)
             matched |= m
 
     reasons = pd.Series(pd.NA, index=index, dtype="object")
@@ -462,22 +468,64 @@ def _cast_whole_column(s: pd.Series, missing: np.ndarray, tz: str) -> Parsed | N
     pyarrow's string → timestamp cast parses it in C++; it fails (and the caller takes the
     general path) as soon as one value has another shape.
     """
+    # a failing cast is slow, so try only what a sample of the values suggests
+    sample = s[~missing].head(1000)
+    if sample.empty:
+        return None
+    if fullmatch(sample, _ISO_AWARE).all():
+        target = pa.timestamp(TIMESTAMP_UNIT, "UTC")
+    elif fullmatch(sample, _ISO_NAIVE).all():
+        target = pa.timestamp(TIMESTAMP_UNIT)
+    else:
+        return None
     arr = _arrow(s)
     if missing.any():
-        arr = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), arr)
+        arr = pc.if_else(pa.array(missing), pa.scalar(None, arr.type), arr)
     n = len(s)
     try:
-        aware = pc.cast(arr, pa.timestamp(TIMESTAMP_UNIT, "UTC"))
-        values = aware.to_pandas().set_axis(s.index).astype(UTC_DTYPE)
-        return Parsed(values, np.zeros(n, dtype=bool))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    try:
-        naive = pc.cast(arr, pa.timestamp(TIMESTAMP_UNIT))
+        cast = pc.cast(arr, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if target.tz is not None:
+        values = cast.to_pandas().set_axis(s.index).astype(UTC_DTYPE)
+        return Parsed(values, np.zeros(n, dtype=bool))
+    naive = cast
     naive_values = naive.to_pandas().set_axis(s.index)
     return _localize(naive_values, tz, np.zeros(n, dtype=bool), None)
+
+
+_DE_PARTS = (
+    r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"
+    r"(?: (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+
+
+def _strptime_strict(sub: pd.Series, fmt: str) -> pd.Series:
+    """``DD.MM.YYYY[ HH:MM[:SS]]`` → naive datetimes with pyarrow; impossible dates → NaT.
+
+    pyarrow's strptime is fast but rolls 31.02. over into March, so every part it read is
+    compared with the digits in the text; a value whose parts differ is not a real date.
+    """
+    arr = _arrow(sub)
+    parsed = pc.strptime(arr, format=fmt, unit=TIMESTAMP_UNIT, error_is_null=True)
+    parts = pc.extract_regex(arr, _DE_PARTS)
+    ok = pc.is_valid(parsed)
+    for name, fn in (
+        ("d", pc.day),
+        ("m", pc.month),
+        ("y", pc.year),
+        ("H", pc.hour),
+        ("M", pc.minute),
+        ("S", pc.second),
+    ):
+        text = pc.struct_field(parts, name)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        written = pc.cast(text, pa.int64())
+        same = pc.equal(written, pc.cast(fn(parsed), pa.int64()))
+        # parts that are not written (no time, no seconds) are not compared
+        ok = pc.and_(ok, pc.fill_null(pc.or_kleene(same, pc.is_null(written)), False))
+    parsed = pc.if_else(ok, parsed, pa.scalar(None, parsed.type))
+    return parsed.to_pandas().set_axis(sub.index).astype(f"datetime64[{TIMESTAMP_UNIT}]")
 
 
 def _all_dates(values: pd.Series) -> bool:
