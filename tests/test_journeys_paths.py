@@ -151,6 +151,6 @@ def test_same_answers_from_arrow_and_parquet(prep, log, tmp_path):
 def test_cases_frame(prep):
     c = jcases.cases(prep, journey="buy")
     assert list(c.columns) == jcases.CASE_COLUMNS
-    assert c["case_key"].is_unique
+    assert c["case_id"].is_unique
     assert (c["n_events"] == c["variant"].str.count(" > ") + 1).all()
     assert c.loc[c["complete"], "variant"].str.contains("mail").all()

@@ -25,7 +25,7 @@ from cjwork.journeys.engine import Prepared
 
 CASE_COLUMNS = [
     "journey",
-    "case_key",
+    "case_id",
     "customer_id",
     "start_ts",
     "end_ts",
@@ -37,6 +37,17 @@ CASE_COLUMNS = [
 ]
 
 
+#: Touchpoint positions are packed into 128-bit integers to identify a variant exactly
+#: without an ordered list aggregate: ``bits`` bits per event, ``PACK_WORDS`` words.
+PACK_WORDS = 2
+
+
+def pack_layout(max_tp: int) -> tuple[int, int]:
+    """``(bits, per_word)``: bits per event for touchpoint indices up to ``max_tp`` and events per HUGEINT."""
+    bits = max(1, int(max_tp + 1).bit_length())  # codes 1..max_tp+1, 0 = no event
+    return bits, 126 // bits
+
+
 def build_steps(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -46,35 +57,50 @@ def build_steps(
     metrics: list[str],
     gap_s: float | None,
     dedupe: bool,
+    derived: bool,
+    hashed: bool = True,
 ) -> None:
     """Create the ``steps`` table from ``events_raw`` and ``tpmap`` (see the module rules).
 
-    One row per kept event: ``journey``, ``case_key``, ``customer_id``, ``ts``, ``_row``,
-    ``tp_idx``, ``touchpoint``, ``stage_idx``, ``first_in_case``, ``next_tp_idx``,
-    ``dt_next_s``, ``channel`` (when present) and the metric columns (as DOUBLE).
+    One row per kept event: ``journey``, ``case_key`` (UBIGINT, one per case),
+    ``case_given``, ``case_no``, ``customer_id``, ``ts``, ``_row``, ``tp_idx``,
+    ``touchpoint``, ``stage_idx``, ``pos`` (0-based position in the case),
+    ``first_in_case``, ``next_tp_idx``, ``dt_next_s``, ``channel`` (when present) and the
+    metric columns (as DOUBLE).
+
+    Windows are partitioned by a 64-bit hash of the case (``hashed=True``, fast); the
+    cases table checks that no two cases share a hash and the engine rebuilds with the
+    string keys (``hashed=False``) if they ever do.
     """
     metric_sql = "".join(f', CAST(e."{m}" AS DOUBLE) AS "{m}"' for m in metrics)
     channel_sql = ", CAST(e.channel AS VARCHAR) AS channel" if channel else ""
-    part = "{a}journey, {a}case_given IS NULL, coalesce({a}case_given, {a}customer_id)"
-    gap_rule = (
-        f"WHEN epoch(e.ts) - epoch(lag(e.ts) OVER w) > {gap_s} THEN 1" if gap_s is not None else ""
-    )
-    dup = (
-        "coalesce(lag(e.tp_idx) OVER w = e.tp_idx AND lag(e.ts) OVER w = e.ts, false)"
-        if dedupe
-        else "false"
-    )
-    extra = (", f.channel" if channel else "") + "".join(f', f."{m}"' for m in metrics)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE steps AS
-        WITH ev AS (
-            SELECT CAST(e.customer_id AS VARCHAR) AS customer_id, m.journey, {case_sql} AS case_given,
+    if hashed:
+        pk = "CASE WHEN e.case_given IS NULL THEN hash(m.journey, CAST(e.customer_id AS VARCHAR), 'derived') ELSE hash(m.journey, e.case_given) END"
+    else:
+        pk = "m.journey || chr(31) || CASE WHEN e.case_given IS NULL THEN 'd' || CAST(e.customer_id AS VARCHAR) ELSE 'g' || e.case_given END"
+    ctes = [
+        f"""ev AS (
+            SELECT CAST(e.customer_id AS VARCHAR) AS customer_id, m.journey, e.case_given, {pk} AS pk,
                    {ts_sql} AS ts, e._row, m.tp_idx, m.touchpoint, m.stage_idx, m.first_stage
                    {channel_sql}{metric_sql}
-            FROM events_raw e
+            FROM (SELECT *, {case_sql} AS case_given FROM events_raw e) e
             JOIN tpmap m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
-        ),
-        flagged AS (
+        )"""
+    ]
+    src = "ev"
+    if derived or dedupe:
+        gap_rule = (
+            f"WHEN epoch(e.ts) - epoch(lag(e.ts) OVER w) > {gap_s} THEN 1"
+            if gap_s is not None
+            else ""
+        )
+        dup = (
+            "coalesce(lag(e.tp_idx) OVER w = e.tp_idx AND lag(e.ts) OVER w = e.ts, false)"
+            if dedupe
+            else "false"
+        )
+        ctes.append(
+            f"""flagged AS (
             SELECT e.*,
                 CASE WHEN lag(e.ts) OVER w IS NULL THEN 1
                      WHEN e.case_given IS NOT NULL THEN 0
@@ -83,52 +109,134 @@ def build_steps(
                      ELSE 0 END AS new_case,
                 {dup} AS dup
             FROM ev e
-            WINDOW w AS (PARTITION BY {part.format(a="e.")} ORDER BY e.ts, e._row)
-        ),
-        k AS (
-            SELECT f.*, sum(f.new_case) OVER w AS case_no,
-                   lead(f.tp_idx) OVER w AS nxt_tp, lead(f.ts) OVER w AS nxt_ts, lead(f.new_case) OVER w AS nxt_new
-            FROM flagged f WHERE NOT f.dup
-            WINDOW w AS (PARTITION BY {part.format(a="f.")} ORDER BY f.ts, f._row)
+            WINDOW w AS (PARTITION BY e.pk ORDER BY e.ts, e._row))"""
         )
-        SELECT f.journey,
-               coalesce(f.case_given, f.customer_id || '#' || CAST(f.case_no AS VARCHAR)) AS case_key,
-               f.customer_id, f.ts, f._row, f.tp_idx, f.touchpoint, f.stage_idx,
-               f.new_case = 1 AS first_in_case,
-               CASE WHEN f.nxt_new = 0 THEN f.nxt_tp END AS next_tp_idx,
-               CASE WHEN f.nxt_new = 0 THEN epoch(f.nxt_ts) - epoch(f.ts) END AS dt_next_s
+        src = "(SELECT * FROM flagged WHERE NOT dup)"
+    if derived:
+        ctes.append(
+            f"""numbered AS (
+            SELECT f.* EXCLUDE (new_case, dup),
+                   CASE WHEN f.case_given IS NULL THEN sum(f.new_case) OVER w ELSE 0 END AS case_no
+            FROM {src} f
+            WINDOW w AS (PARTITION BY f.pk ORDER BY f.ts, f._row))"""
+        )
+        key = "hash(f.pk, f.case_no)" if hashed else "f.pk || chr(31) || CAST(f.case_no AS VARCHAR)"
+        src = "numbered"
+    else:
+        key = "f.pk"
+        src = (
+            f"(SELECT * EXCLUDE (new_case, dup), 0 AS case_no FROM {src})"
+            if (derived or dedupe)
+            else "(SELECT *, 0 AS case_no FROM ev)"
+        )
+    extra = (", f.channel" if channel else "") + "".join(f', f."{m}"' for m in metrics)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE steps AS
+        WITH {", ".join(ctes)},
+        keyed AS (SELECT f.*, {key} AS ck FROM {src} f)
+        SELECT f.journey, f.ck AS case_key, f.case_given, f.case_no, f.customer_id, f.ts, f._row,
+               f.tp_idx, f.touchpoint, f.stage_idx,
+               CAST(row_number() OVER w - 1 AS INTEGER) AS pos,
+               row_number() OVER w = 1 AS first_in_case,
+               lead(f.tp_idx) OVER w AS next_tp_idx,
+               epoch(lead(f.ts) OVER w) - epoch(f.ts) AS dt_next_s
                {extra}
-        FROM k f"""
+        FROM keyed f
+        WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row)"""
     )
 
 
-def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> None:
+def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
     """Create the ``cases`` table (one row per case) from ``steps``.
 
-    Columns: ``journey``, ``case_key``, ``customer_id``, ``start_ts``, ``end_ts``,
-    ``n_events``, ``depth`` (furthest stage index), ``stage_mask`` (bit ``i`` = stage ``i``
-    visited), ``complete`` (reached the last stage), ``complete_ts`` (first event in the
-    last stage), ``channel`` (of the first event) and ``variant`` (``tp_idx`` list in case
-    order).
+    Columns: ``journey``, ``case_key``, ``case_id`` (as given, or ``customer_id#n`` when
+    derived), ``customer_id``, ``start_ts``, ``end_ts``, ``n_events``, ``depth`` (furthest
+    stage index), ``stage_mask`` (bit ``i`` = stage ``i`` visited), ``complete`` (reached the
+    last stage), ``complete_ts`` (first event in the last stage), ``channel`` (of the first
+    event) and ``v0`` … ``v5``: the touchpoint sequence packed into 128-bit integers
+    (:func:`pack_layout`), exact for cases up to ``PACK_WORDS * per_word`` events; longer
+    cases carry ``long_variant``, the list itself.
+
+    Returns
+    -------
+    bool
+        ``False`` when two different cases share a key (a hash collision), so the caller
+        must rebuild with string keys.
     """
+    max_tp = con.execute("SELECT max(tp_idx) FROM tpmap").fetchall()[0][0]
+    bits, per = pack_layout(max_tp)
+    limit = PACK_WORDS * per
+    words = "".join(
+        f", sum(CASE WHEN s.pos >= {w * per} AND s.pos < {(w + 1) * per} "
+        f"THEN CAST(s.tp_idx + 1 AS HUGEINT) << CAST({bits} * (s.pos - {w * per}) AS INTEGER) ELSE 0 END) AS v{w}"
+        for w in range(PACK_WORDS)
+    )
     channel_case = (
         ", any_value(s.channel) FILTER (WHERE s.first_in_case) AS channel"
         if channel
         else ", CAST(NULL AS VARCHAR) AS channel"
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE cases AS
-        WITH last AS (SELECT journey, max(stage_idx) AS last_idx FROM tpmap GROUP BY journey)
-        SELECT s.journey, s.case_key, any_value(s.customer_id) AS customer_id,
-               min(s.ts) AS start_ts, max(s.ts) AS end_ts, count(*) AS n_events,
-               max(s.stage_idx) AS depth,
-               bit_or(CAST(1 AS BIGINT) << s.stage_idx) AS stage_mask,
-               max(s.stage_idx) = any_value(l.last_idx) AS complete,
-               min(s.ts) FILTER (WHERE s.stage_idx = l.last_idx) AS complete_ts
-               {channel_case},
-               list(s.tp_idx ORDER BY s.ts, s._row) AS variant
-        FROM steps s JOIN last l USING (journey)
-        GROUP BY s.journey, s.case_key"""
+        f"""CREATE OR REPLACE TEMP TABLE case_table AS
+        WITH last AS (SELECT journey, max(stage_idx) AS last_idx FROM tpmap GROUP BY journey),
+        c AS (
+            SELECT s.case_key, any_value(s.journey) AS journey,
+                   min(hash(s.journey, coalesce(s.case_given, s.customer_id), s.case_no, 'check'))
+                     <> max(hash(s.journey, coalesce(s.case_given, s.customer_id), s.case_no, 'check')) AS clash,
+                   any_value(s.case_given) AS case_given, any_value(s.case_no) AS case_no,
+                   any_value(s.customer_id) AS customer_id,
+                   min(s.ts) AS start_ts, max(s.ts) AS end_ts, count(*) AS n_events,
+                   max(s.stage_idx) AS depth,
+                   bit_or(CAST(1 AS BIGINT) << s.stage_idx) AS stage_mask,
+                   min(s.ts) FILTER (WHERE s.stage_idx = l.last_idx) AS complete_ts,
+                   any_value(l.last_idx) AS last_idx
+                   {channel_case}{words}
+            FROM steps s JOIN last l ON s.journey = l.journey
+            GROUP BY s.case_key)
+        SELECT journey, case_key, coalesce(case_given, customer_id || '#' || CAST(case_no AS VARCHAR)) AS case_id,
+               customer_id, start_ts, end_ts, n_events, depth, stage_mask, depth = last_idx AS complete, complete_ts,
+               channel, {", ".join(f"v{w}" for w in range(PACK_WORDS))}, CAST(NULL AS INTEGER[]) AS long_variant, clash
+        FROM c"""
+    )
+    # the list of tp_idx per case, decoded only when a query asks for it
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW cases AS
+        SELECT *, CASE WHEN long_variant IS NOT NULL THEN long_variant ELSE {_decode_sql(bits, per, "")} END AS variant
+        FROM case_table"""
+    )
+    if con.execute("SELECT coalesce(max(n_events), 0) FROM case_table").fetchall()[0][0] > limit:
+        con.execute(
+            f"""UPDATE case_table SET long_variant = x.l
+            FROM (SELECT case_key, list(tp_idx ORDER BY pos) AS l FROM steps
+                  WHERE case_key IN (SELECT case_key FROM case_table WHERE n_events > {limit}) GROUP BY case_key) x
+            WHERE case_table.case_key = x.case_key"""
+        )
+    clash = con.execute("SELECT count(*) FROM case_table WHERE clash").fetchall()[0][0]
+    con.execute("ALTER TABLE case_table DROP COLUMN clash")
+    return clash == 0
+
+
+def _decode_sql(bits: int, per: int, alias: str) -> str:
+    """SQL: the packed words of a case back to its list of ``tp_idx``."""
+    a = f"{alias}." if alias else ""
+    word = (
+        f"CASE i // {per} " + " ".join(f"WHEN {w} THEN {a}v{w}" for w in range(PACK_WORDS)) + " END"
+    )
+    idx = f"CAST(((({word}) >> CAST({bits} * (i % {per}) AS INTEGER)) & {(1 << bits) - 1}) - 1 AS INTEGER)"
+    return f"list_transform(range({a}n_events), lambda i: {idx})"
+
+
+def variant_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """SQL expression turning a case's packed words back into its ``" > "``-joined touchpoint ids.
+
+    Needs ``names`` (the journey's touchpoint ids in ``tp_idx`` order) in scope.
+    """
+    max_tp = con.execute("SELECT max(tp_idx) FROM tpmap").fetchall()[0][0]
+    bits, per = pack_layout(max_tp)
+    a = f"{alias}." if alias else ""
+    return (
+        f"CASE WHEN {a}long_variant IS NOT NULL THEN array_to_string(list_transform({a}long_variant, lambda x: names[x + 1]), ' > ') "
+        f"ELSE array_to_string(list_transform({_decode_sql(bits, per, alias)}, lambda x: names[x + 1]), ' > ') END"
     )
 
 
@@ -139,16 +247,15 @@ def cases(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
     -------
     DataFrame
         :data:`CASE_COLUMNS` with ``variant`` as the touchpoint ids joined by ``" > "``,
-        sorted by journey (map order) and ``case_key``.
+        sorted by journey (map order) and ``case_id``.
     """
-    from cjwork.journeys.paths import SEPARATOR, _names, _order_journeys
+    from cjwork.journeys.paths import _order_journeys
 
-    where = "WHERE journey = ?" if journey else ""
-    df = prep.df(f"SELECT * FROM cases {where}", [journey] if journey else [])
-    names = _names(prep)
-    df["variant"] = [
-        SEPARATOR.join(names[j][i] for i in v)
-        for j, v in zip(df["journey"], df["variant"], strict=True)
-    ]
-    df = _order_journeys(prep, df).sort_values(["_j", "case_key"], kind="mergesort")
+    where = "WHERE c.journey = ?" if journey else ""
+    df = prep.df(
+        f"""WITH nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey)
+            SELECT c.*, {variant_sql(prep.con, "c")} AS variant FROM case_table c JOIN nm USING (journey) {where}""",
+        [journey] if journey else [],
+    )
+    df = _order_journeys(prep, df).sort_values(["_j", "case_id"], kind="mergesort")
     return df[CASE_COLUMNS].reset_index(drop=True)

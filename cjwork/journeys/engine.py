@@ -161,18 +161,14 @@ def register_events(
         if not paths:
             raise UsageError("no Parquet files given for the event table")
         files = [str(Path(p)) for p in paths]
-        file_list = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        # file_row_number restarts per file; combine with the file's rank for a global order.
-        con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW {name} AS
-            SELECT * EXCLUDE (file_row_number, filename),
-                   (dense_rank() OVER (ORDER BY filename)::BIGINT << 40) + file_row_number AS _row
-            FROM read_parquet([{file_list}], file_row_number = true, filename = true)"""
-            if len(files) > 1
-            else f"""CREATE OR REPLACE TEMP VIEW {name} AS
-            SELECT * EXCLUDE (file_row_number), file_row_number AS _row
-            FROM read_parquet([{file_list}], file_row_number = true)"""
+        # file_row_number restarts per file; the file's position in the list goes in the high bits.
+        parts = " UNION ALL ".join(
+            "SELECT * EXCLUDE (file_row_number), "
+            f"(CAST({i} AS BIGINT) << 40) + file_row_number AS _row "
+            "FROM read_parquet('" + f.replace("'", "''") + "', file_row_number = true)"
+            for i, f in enumerate(files)
         )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {parts}")
     return [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
 
 
@@ -401,8 +397,9 @@ def prepare(
 
     # Per-journey counts, including events whose touchpoint is foreign to the journey.
     per_journey = con.execute(
-        """SELECT CAST(e.journey AS VARCHAR) AS journey, count(*) AS n,
-                   count(*) FILTER (WHERE m.touchpoint IS NULL) AS foreign_n
+        f"""SELECT CAST(e.journey AS VARCHAR) AS journey, count(*) AS n,
+                   count(*) FILTER (WHERE m.touchpoint IS NULL) AS foreign_n,
+                   count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
             FROM events_raw e JOIN sel s ON CAST(e.journey AS VARCHAR) = s.journey
             LEFT JOIN tpmap m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
             GROUP BY 1"""
@@ -435,16 +432,20 @@ def prepare(
 
     from cjwork.journeys.cases import build_cases, build_steps
 
-    build_steps(
-        con,
-        ts_sql=ts_sql,
-        case_sql=case_sql,
-        channel=has_channel,
-        metrics=metrics,
-        gap_s=gap_s,
-        dedupe=dedupe,
-    )
-    build_cases(con, channel=has_channel)
+    derived = bool(per_journey["no_case"].sum() > 0)
+    spec = {
+        "ts_sql": ts_sql,
+        "case_sql": case_sql,
+        "channel": has_channel,
+        "metrics": metrics,
+        "gap_s": gap_s,
+        "dedupe": dedupe,
+        "derived": derived,
+    }
+    build_steps(con, **spec)
+    if not build_cases(con, channel=has_channel):  # a 64-bit hash collision: rebuild exactly
+        build_steps(con, **spec, hashed=False)
+        build_cases(con, channel=has_channel)
     n_kept = con.execute("SELECT count(*) FROM steps").fetchall()[0][0]
     n_dup = int(sum(seen.values()) - n_kept)
     if n_dup:

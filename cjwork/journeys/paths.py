@@ -85,16 +85,21 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
         :data:`VARIANT_COLUMNS`, sorted by journey (map order), cases descending, variant.
         ``length`` is the number of events, ``median_duration_s`` the median case duration.
     """
+    from cjwork.journeys.cases import PACK_WORDS, variant_sql
+
     where, params = _journey_filter(prep, journey)
+    words = ", ".join(f"v{w}" for w in range(PACK_WORDS))
     df = prep.df(
         f"""WITH v AS (
-                SELECT journey, variant, count(*) AS cases,
+                SELECT journey, n_events, {words}, long_variant, count(*) AS cases,
                        avg(CAST(complete AS DOUBLE)) AS completion_rate,
-                       len(variant) AS length,
                        quantile_cont(epoch(end_ts) - epoch(start_ts), 0.5) AS median_duration_s
-                FROM cases {where} GROUP BY journey, variant)
-            SELECT v.*, v.cases / sum(v.cases) OVER (PARTITION BY v.journey) AS share
-            FROM v""",
+                FROM case_table {where} GROUP BY ALL),
+            nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey)
+            SELECT v.journey, {variant_sql(prep.con, "v")} AS variant, v.cases, v.completion_rate,
+                   v.n_events AS length, v.median_duration_s,
+                   v.cases / sum(v.cases) OVER (PARTITION BY v.journey) AS share
+            FROM v JOIN nm USING (journey)""",
         params,
     )
     return _finish_variants(prep, df, top)
@@ -104,11 +109,12 @@ def _finish_variants(prep: Prepared, df: pd.DataFrame, top: int | None) -> pd.Da
     """Names, order, rank and fold of the per-variant aggregate (also fed by merged partials)."""
     if df.empty:
         return pd.DataFrame(columns=VARIANT_COLUMNS)
-    names = _names(prep)
-    df["variant"] = [
-        SEPARATOR.join(names[j][i] for i in v)
-        for j, v in zip(df["journey"], df["variant"], strict=True)
-    ]
+    if len(df) and not isinstance(df["variant"].iloc[0], str):  # lists of tp_idx (merged partials)
+        names = _names(prep)
+        df["variant"] = [
+            SEPARATOR.join(names[j][i] for i in v)
+            for j, v in zip(df["journey"], df["variant"], strict=True)
+        ]
     df = _order_journeys(prep, df).sort_values(
         ["_j", "cases", "variant"], ascending=[True, False, True], kind="mergesort"
     )
