@@ -88,7 +88,10 @@ def validate(data_dir: Path) -> None:
 @click.option("--max-variants", type=click.IntRange(min=1), default=500, show_default=True, help="Variants kept per journey; the rest become one '(other: N variants)' row.")
 @click.option("--case-gap-days", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="Inactivity gap (days) that starts a new case when events carry no case_id.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the persona model and the importance bootstrap.")
-def analyze(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journeys: bool, period: str, fmt: str, max_variants: int, case_gap_days: float, seed: int) -> None:
+@click.option("--engine", type=click.Choice(["duckdb", "dask"]), default="duckdb", show_default=True, help="duckdb: one process. dask: the same analyses per customer partition on a Dask cluster (pip install 'cjwork[scale]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local cluster of 2 workers is started.")
+@click.option("--partitions", type=click.IntRange(min=1), default=None, help="Customer partitions for --engine dask (default: 2 per worker thread).")
+def analyze(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journeys: bool, period: str, fmt: str, max_variants: int, case_gap_days: float, seed: int, engine: str, scheduler: str | None, partitions: int | None) -> None:
     """Write the journey analytics of DATA_DIR as plain tables for BI tools and scripts.
 
     variants, transitions, funnel, touchpoints, kpis and trends (plus timing, loops,
@@ -112,6 +115,9 @@ def analyze(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journe
         max_variants=max_variants,
         case_gap=pd.Timedelta(days=case_gap_days),
         random_state=seed,
+        engine=engine,
+        scheduler=scheduler,
+        npartitions=partitions,
     )
     for line in result.skipped:
         echo_err(f"skipped: {line}")
