@@ -124,7 +124,19 @@ def _funnel_from_counts(
         out.append(frame)
     if not out:
         return pd.DataFrame(
-            columns=[*keys, "stage", "stage_name", "stage_order", "reached", "visited", "cases"]
+            columns=[
+                *keys,
+                "stage",
+                "stage_name",
+                "stage_order",
+                "reached",
+                "visited",
+                "cases",
+                "continued",
+                "share_of_start",
+                "dropoff",
+                "completion_rate",
+            ]
         )
     df = pd.concat(out, ignore_index=True)
     nxt = df.groupby(keys, sort=False, dropna=False)["reached"].shift(-1)
