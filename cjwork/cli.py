@@ -132,6 +132,63 @@ def analyze(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journe
         sys.exit(1)
 
 
+# --------------------------------------------------------------------------- personas
+
+
+def _k_option(value: str) -> str | int:
+    """Parse ``--k``: 'auto' or an int >= 2."""
+    from cjwork.errors import UsageError
+
+    text = str(value).strip().lower()
+    if text == "auto":
+        return "auto"
+    try:
+        k = int(text)
+    except ValueError:
+        raise UsageError(f"--k must be 'auto' or an int >= 2, got {value!r}") from None
+    if k < 2:
+        raise UsageError(f"--k must be 'auto' or an int >= 2, got {k}")
+    return k
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@click.option("-o", "--output", "out_dir", type=OUT_PATH, required=True, help="Directory for personas.csv, persona_profiles.csv and persona_profiles.md (created when missing).")
+@click.option("--k", "k", default="auto", show_default=True, metavar="auto|N", help="Number of personas, or 'auto' to choose it by the silhouette over 2..8.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same data and seed give the same personas.")
+@click.option("--method", type=click.Choice(["kmeans", "gmm"]), default="kmeans", show_default=True, help="Clustering method.")
+@click.option("--blocks", default="all", show_default=True, help="Feature blocks, comma-separated: customers,events,feedback.")
+@click.option("--language", type=click.Choice(["en", "de"]), default="en", show_default=True, help="Language of persona names and cards.")
+@click.option("--save-model", type=OUT_PATH, default=None, help="Also save the fitted PersonaModel (joblib) to this file.")
+def personas(data_dir: Path, out_dir: Path, k: str, seed: int, method: str, blocks: str, language: str, save_model: Path | None) -> None:
+    """Find personas in DATA_DIR and write them with their profiles (cards) to OUT_DIR.
+
+    personas.csv: customer_id, persona_id, persona_name. persona_profiles.csv: one row per
+    persona (size, share, distinguishing traits as effect sizes, channels, journeys and
+    drop-off, sentiment, NPS). persona_profiles.md: one readable card per persona.
+    """
+    import cjwork
+    from cjwork.io.writing import write_csv_atomic, write_text_atomic
+    from cjwork.personas import find_personas
+
+    n_personas = _k_option(k)
+    ws = cjwork.load(data_dir)
+    result = find_personas(ws, n_personas=n_personas, random_state=seed, method=method,
+                           blocks=None if blocks == "all" else blocks, language=language)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_csv_atomic(result.assignments, out_dir / "personas.csv", inputs=ws)
+    write_csv_atomic(result.profiles.to_frame(), out_dir / "persona_profiles.csv", inputs=ws)
+    write_text_atomic(result.profiles.to_markdown(), out_dir / "persona_profiles.md", inputs=ws)
+    if save_model is not None:
+        result.model.save(save_model)
+    m = result.model
+    how = "chosen by silhouette" if n_personas == "auto" and m.selection == "silhouette" else ("chosen by BIC" if n_personas == "auto" else "as asked")
+    stab = f"; stability (mean pairwise ARI of {m.n_stability_runs} refits) {m.stability_ari_:.2f}" if m.stability_ari_ == m.stability_ari_ else ""
+    click.echo(f"{m.n_personas_} personas ({how}) for {len(result.assignments):,} customers{stab}; wrote personas.csv, persona_profiles.csv, persona_profiles.md to {out_dir}")
+    for note in result.profiles.notes:
+        echo_err(f"note: {note}")
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -158,6 +215,83 @@ def report(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journey
     click.echo(result.summary())
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+# --------------------------------------------------------------------------- sentiment
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "out_file", type=OUT_PATH, required=True, help="CSV file to write (never one of the inputs).")
+@click.option("--text-column", default=None, metavar="COL", help="Column holding the text when SOURCE is a CSV file (default: 'text').")
+@click.option("--language", type=click.Choice(["auto", "de", "en"]), default="auto", show_default=True, help="Language of all texts; 'auto' detects per text (a 'language' column wins where it says de or en).")
+@click.option("--learn-from", type=click.Choice(["none", "auto", "rating", "nps"]), default="none", show_default=True,
+              help="Learn from the data's own ratings: 'rating' (1-2 stars negative, 3 neutral, 4-5 positive) or "
+                   "'nps' (0-6 detractor = negative, 7-8 passive = neutral, 9-10 promoter = positive); 'auto' picks "
+                   "rating, then nps, when >= 200 rows have them. A TF-IDF model is fitted and used only if its 5-fold "
+                   "cross-validated macro-F1 beats the built-in lexicon scorer's on the same folds by 0.02; the choice "
+                   "and both scores are printed. 'none' uses the lexicon scorer (no training, offline).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cross-validation split and the solver.")
+def sentiment(source: Path, out_file: Path, text_column: str | None, language: str, learn_from: str, seed: int) -> None:
+    """Score the sentiment of German and English feedback: SOURCE is a data directory (its
+    feedback table) or any CSV file with --text-column.
+
+    Writes the input rows, in order, with language (de | en | other), sentiment_score
+    (-1 ... 1) and sentiment_label (negative | neutral | positive) added. Works with no
+    training data; empty, non-text, very long and mis-encoded texts are handled and counted.
+    """
+    from cjwork.io.writing import write_csv_atomic
+    from cjwork.text.cli_support import read_text_source, score_frame
+
+    frame, inputs, label = read_text_source(source, text_column)
+    out, notes = score_frame(frame, text_column or "text", language=language, learn_from=learn_from, random_state=seed)
+    write_csv_atomic(out, out_file, inputs=inputs)
+    for line in notes:
+        echo_err(line)
+    click.echo(f"wrote {len(out):,} scored rows from {label} to {out_file}")
+
+
+# --------------------------------------------------------------------------- link
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@click.option("-o", "--output", "out_file", type=OUT_PATH, required=True, help="CSV file for the links, one row per feedback.")
+@click.option("--window", default="14D", show_default=True, help="How far back the customer's last event may be for an 'event' link (pandas duration: 14D, 48h).")
+@click.option("--text-overrides-event", type=click.FloatRange(0, 1), default=0.6, show_default=True, help="Text-link confidence at which a text naming another touchpoint beats the last event.")
+@click.option("--candidates", "candidates_file", type=OUT_PATH, default=None, help="Also write the long table of every touchpoint each text names (feedback_id, journey, touchpoint, score).")
+@click.option("--events/--no-events", default=True, help="Use the event log for 'event' links.")
+@click.option("--model/--no-model", default=True, help="Train a classifier on explicit links (used only where it beats text linking in CV).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the model's cross-validation.")
+def link(data_dir: Path, out_file: Path, window: str, text_overrides_event: float, candidates_file: Path | None, events: bool, model: bool, seed: int) -> None:
+    """Link every feedback of DATA_DIR to a touchpoint.
+
+    One row per feedback: feedback_id, journey, touchpoint (empty when unknown),
+    link_method (explicit | event | text | model), link_confidence (0 ... 1), stage.
+    Precedence: explicit > event (the customer's last event within --window) > text
+    (journeys.yml keywords) > model; a text that clearly names another touchpoint beats the
+    event. Coverage per method and the share left unlinked are printed.
+    """
+    import cjwork
+    from cjwork.io.writing import write_csv_atomic
+    from cjwork.text.linking import link_feedback
+
+    ws = cjwork.load(data_dir)
+    ws.require("feedback")
+    links, candidates, summary = link_feedback(
+        ws.feedback, ws.journeys, events=ws.events if events else None, window=window,
+        text_overrides_event=text_overrides_event, use_model="auto" if model else "never", random_state=seed,
+    )
+    cols = ["feedback_id", "journey", "touchpoint", "link_method", "link_confidence", "stage"]
+    write_csv_atomic(links[cols], out_file, inputs=ws)
+    if candidates_file is not None:
+        write_csv_atomic(candidates, candidates_file, inputs=ws)
+    cov = ", ".join(f"{m} {share:.1%}" for m, share in summary["coverage"].items())
+    click.echo(f"linked {summary['n']:,} feedback rows: {cov}; unlinked {summary['unlinked']:.1%}")
+    if "model_cv_accuracy" in summary:
+        used = "used" if summary.get("model_used") else "not used"
+        echo_err(f"note: link model CV accuracy {summary['model_cv_accuracy']:.3f} vs text {summary['text_accuracy_on_explicit']:.3f} on explicit links: model {used}")
+    click.echo(f"wrote {out_file}")
 
 
 def main(argv: list[str] | None = None) -> None:

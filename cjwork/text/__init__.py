@@ -107,9 +107,11 @@ def enrich_feedback(
         The feedback rows in order with ``language``, ``sentiment_score``,
         ``sentiment_label``, ``journey``, ``touchpoint`` ("" when unknown), ``stage``,
         ``link_method``, ``link_confidence`` (given ``journey``/``touchpoint`` values are
-        kept in ``journey_given``/``touchpoint_given``). ``attrs`` hold ``link_summary``,
-        ``link_candidates``, ``clean_report`` and ``scorer`` (a sentence on which scorer
-        was used and why).
+        kept in ``journey_given``/``touchpoint_given``). ``attrs`` hold ``link_summary``
+        (coverage per method, share unlinked), ``clean_report`` (counts of empty, non-text,
+        cut and repaired texts) and ``scorer`` (a sentence on which scorer was used and
+        why). The long table of every touchpoint a text names comes from
+        :func:`cjwork.text.linking.link_feedback`.
     """
     ws.require("feedback")
     fb = ws.feedback
@@ -127,7 +129,7 @@ def enrich_feedback(
                 raise
     override = fb["language"] if ("language" in fb.columns and language == "auto") else None
     scored = scorer.score(fb["text"], languages=override)
-    links, candidates, summary = link_feedback(
+    links, _candidates, summary = link_feedback(
         fb,
         ws.journeys,
         events=ws.events if use_events else None,
@@ -145,8 +147,9 @@ def enrich_feedback(
     out["sentiment_label"] = scored["sentiment_label"].to_numpy()
     for col in ("journey", "touchpoint", "stage", "link_method", "link_confidence"):
         out[col] = links[col].to_numpy()
+    # attrs hold plain values only (a DataFrame in attrs breaks pandas' concat/astype)
     out.attrs["link_summary"] = summary
-    out.attrs["link_candidates"] = candidates
-    out.attrs["clean_report"] = scored.attrs.get("clean_report")
+    report = scored.attrs.get("clean_report")
+    out.attrs["clean_report"] = report.as_dict() if report is not None else {}
     out.attrs["scorer"] = scorer.summary() + (f" (weak labels from {source})" if source != "none" else "")
     return out

@@ -60,6 +60,29 @@ FORMULA_NEXT = frozenset(
     morning afternoon evening night day weekend regards wishes trip journey flight""".split()
 )
 
+#: two-word phrases whose meaning is not the sum of their words (valence of the pair)
+PHRASES: dict[tuple[str, str], float] = {
+    ("nie", "wieder"): -2.6, ("never", "again"): -2.6,
+    ("zu", "hoch"): -1.8, ("zu", "teuer"): -2.4, ("zu", "lange"): -1.9, ("zu", "lang"): -1.7,
+    ("zu", "spaet"): -2.0, ("zu", "viel"): -1.4, ("zu", "langsam"): -2.0, ("zu", "kompliziert"): -2.2,
+    ("too", "high"): -1.8, ("too", "expensive"): -2.3, ("too", "long"): -1.8, ("too", "late"): -2.0,
+    ("too", "slow"): -2.0, ("too", "much"): -1.2, ("too", "complicated"): -2.1,
+    ("keine", "antwort"): -2.0, ("keine", "rueckmeldung"): -2.0, ("kein", "rueckruf"): -2.0,
+    ("keine", "reaktion"): -2.0, ("no", "reply"): -2.0, ("no", "response"): -2.0,
+    ("no", "answer"): -1.8, ("no", "callback"): -2.0, ("no", "one"): -1.0,
+    ("kein", "problem"): 1.2, ("keine", "probleme"): 1.4, ("no", "problem"): 1.2,
+    ("no", "problems"): 1.3, ("no", "issues"): 1.3, ("keine", "beschwerden"): 1.3,
+    ("no", "complaints"): 1.4, ("keine", "fehler"): 1.2, ("no", "errors"): 1.2,
+    ("nicht", "erreichbar"): -2.3, ("not", "reachable"): -2.2, ("weiter", "so"): 2.2,
+    ("schwarzes", "loch"): -2.2, ("black", "hole"): -2.2, ("a", "joke"): -2.0, ("ein", "witz"): -2.2,
+    ("still", "waiting"): -2.0, ("warte", "immer"): -1.6, ("immer", "noch"): -0.8,
+    ("geht", "so"): -0.4, ("ging", "so"): -0.4, ("mehr", "nicht"): -0.6, ("nothing", "more"): -0.5,
+    ("nichts", "besonderes"): -0.2, ("nothing", "special"): -0.2, ("in", "ordnung"): 0.9,
+    ("nicht", "durch"): -1.8, ("not", "through"): -1.5, ("no", "way"): -1.2,
+    ("never", "showed"): -2.2, ("never", "arrived"): -2.2, ("nie", "angekommen"): -2.2,
+    ("keep", "up"): 1.5, ("well", "done"): 2.2, ("gut", "gemacht"): 2.2,
+}
+
 #: compound modifiers with a valence of their own (``Superservice``, ``Horrorrechnung``)
 MODIFIERS: dict[str, float] = {
     "super": 2.0, "mega": 1.5, "top": 1.8, "spitzen": 2.2, "traum": 2.0, "klasse": 1.8,
@@ -209,7 +232,8 @@ def load_lexicon(language: str) -> Lexicon:
     else:
         raise ValueError(f"language must be 'de' or 'en', got {language!r}")
     words.update(_read_tsv("emoji.tsv"))
-    for w in NEGATORS | set(INTENSIFIERS) | CONTRASTS:
+    # intensifiers keep their own valence ("super!") and lose it when they intensify
+    for w in NEGATORS | CONTRASTS:
         words.pop(w, None)
     stems: dict[str, float] = {}
     for w, v in words.items():

@@ -31,7 +31,14 @@ from sklearn.utils import check_random_state
 
 from cjwork.errors import ModelError, UsageError
 from cjwork.text.language import apply_override, languages_from_stream
-from cjwork.text.lexicon import CONTRASTS, FORMULA_NEXT, INTENSIFIERS, NEGATORS, load_lexicon
+from cjwork.text.lexicon import (
+    CONTRASTS,
+    FORMULA_NEXT,
+    INTENSIFIERS,
+    NEGATORS,
+    PHRASES,
+    load_lexicon,
+)
 from cjwork.text.normalize import (
     MAX_CHARS,
     CleanReport,
@@ -45,12 +52,14 @@ LABELS = ("negative", "neutral", "positive")
 LEARN_FROM = ("auto", "rating", "nps", "none")
 
 # tuned on GermEval 2017 dev (global numbers only; see module docstring and README)
-NEG_THRESHOLD = -0.35
-POS_THRESHOLD = 0.53
-ALPHA = 4.0
+NEG_THRESHOLD = -0.125
+POS_THRESHOLD = 0.425
+ALPHA = 16.0
 LENGTH_PIVOT = 10
 LENGTH_POWER = 1.0
-NEG_WEIGHT = 2.0
+NEG_WEIGHT = 1.5
+CONTRAST_BEFORE = 1.0
+CONTRAST_AFTER = 1.0
 NEGATED_POSITIVE = -0.75
 NEGATED_NEGATIVE = -0.35
 
@@ -82,7 +91,19 @@ def _word_classes(vocab: np.ndarray, sep_id: int) -> tuple[np.ndarray, ...]:
     return is_bound, is_neg, mult, is_but, is_excl, is_formula
 
 
-def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPHA) -> dict[str, np.ndarray]:
+def _phrase_codes(vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    index = pd.Index(vocab)
+    words = sorted({w for pair in PHRASES for w in pair})
+    pos = dict(zip(words, index.get_indexer(words).tolist(), strict=True))
+    rows = [(pos[a], pos[b], v) for (a, b), v in PHRASES.items() if pos[a] >= 0 and pos[b] >= 0]
+    if not rows:
+        e = np.zeros(0, np.int64)
+        return e, e, np.zeros(0)
+    arr = np.array(rows, dtype=float)
+    return arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2]
+
+
+def _score_stream(stream: TokenStream, lang_doc: np.ndarray) -> dict[str, np.ndarray]:
     n = stream.n_docs
     ids, doc = stream.ids, stream.doc
     zeros = np.zeros(n)
@@ -99,6 +120,21 @@ def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPH
     bound = is_bound[ids]
     neg = is_neg[ids]
     val[neg] = 0.0
+    # two-word phrases ("nie wieder", "kein Problem", "zu hoch"): the pair's valence goes to
+    # the second word, the first word neither counts nor negates
+    protect = np.zeros(len(ids), bool)
+    if len(ids) > 1:
+        first, second, pval = _phrase_codes(vocab)
+        if len(first):
+            V = len(vocab)
+            codes = ids[:-1] * V + ids[1:]
+            table = dict(zip((first * V + second).tolist(), pval.tolist(), strict=True))
+            hit = np.flatnonzero(np.isin(codes, first * V + second))
+            if len(hit):
+                val[hit + 1] = [table[c] for c in codes[hit].tolist()]
+                val[hit] = 0.0
+                neg[hit] = False
+                protect[hit + 1] = True
     # formulas: "Guten Morgen", "Mit freundlichen Grüßen", "best regards"
     formula_next = np.concatenate((is_formula[ids][1:], [False]))
     val[formula_next] = 0.0
@@ -111,7 +147,7 @@ def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPH
     prev_neg = np.concatenate(([-1], last_neg[:-1]))
     prev_bound = np.concatenate(([-1], last_bound[:-1]))
     valenced = val != 0
-    neg_before = valenced & (prev_neg > prev_bound) & (idx - prev_neg <= 3)
+    neg_before = valenced & ~protect & (prev_neg > prev_bound) & (idx - prev_neg <= 3)
     # clause-final negation after the word (German V2: "funktioniert nicht", "gefällt mir nicht")
     big = N + 10
     next_neg = np.minimum.accumulate(np.where(neg, idx, big)[::-1])[::-1]
@@ -126,13 +162,15 @@ def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPH
     nb_after_neg[:-1] = next_bound[1:]
     free_neg = neg & ~((nv_after_neg < nb_after_neg) & (nv_after_neg - idx <= 3))
     nn_c = np.clip(nn, 0, N - 1)
-    neg_after = valenced & ~neg_before & (nn < nb) & (nn - idx <= 2) & (nn < big) & free_neg[nn_c]
+    neg_after = valenced & ~protect & ~neg_before & (nn < nb) & (nn - idx <= 2) & (nn < big) & free_neg[nn_c]
     negated = neg_before | neg_after
     val = np.where(negated, np.where(val > 0, val * NEGATED_POSITIVE, val * NEGATED_NEGATIVE), val)
 
-    # intensifiers scale the next word
+    # intensifiers scale the next word (and then count only through it: "super freundlich")
     m = mult[ids]
     prev_m = np.concatenate(([1.0], m[:-1]))
+    next_valenced = np.concatenate((valenced[1:], [False]))
+    val = np.where((m != 1.0) & next_valenced, 0.0, val)
     val = val * prev_m
 
     # contrast: the clause after "aber"/"but" dominates
@@ -143,7 +181,7 @@ def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPH
     before_start = np.where(doc_start > 0, but_cum[np.maximum(doc_start - 1, 0)], 0)
     but_before = but_cum - before_start[doc]
     has_but = but_total[doc] > 0
-    val = val * np.where(has_but, np.where(but_before > 0, 1.5, 0.5), 1.0)
+    val = val * np.where(has_but, np.where(but_before > 0, CONTRAST_AFTER, CONTRAST_BEFORE), 1.0)
 
     words = ~bound
     n_tokens = np.bincount(doc, weights=words.astype(float), minlength=n)[:n]
@@ -156,7 +194,8 @@ def _score_stream(stream: TokenStream, lang_doc: np.ndarray, alpha: float = ALPH
     return {"raw": raw, "pos": pos, "neg": negs, "negated": n_negated, "n_tokens": n_tokens}
 
 
-def _squash(raw: np.ndarray, n_tokens: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+def _squash(raw: np.ndarray, n_tokens: np.ndarray, alpha: float | None = None) -> np.ndarray:
+    alpha = ALPHA if alpha is None else alpha
     damp = np.maximum(n_tokens / LENGTH_PIVOT, 1.0) ** LENGTH_POWER
     s = raw / damp
     return s / np.sqrt(s * s + alpha)
@@ -425,7 +464,7 @@ class SentimentScorer(BaseEstimator):
             score[empty] = 0.0
             label[empty] = "neutral"
         out = pd.DataFrame({"language": res.language, "sentiment_score": np.round(score, 4), "sentiment_label": label})
-        out.attrs["clean_report"] = res.report
+        out.attrs["clean_report"] = res.report  # a dataclass: compares safely in pandas ops
         out.attrs["scorer"] = "learned" if learned else "lexicon"
         return out
 
