@@ -126,6 +126,11 @@ def _normalised(path: Path) -> nbformat.NotebookNode:
     """The executed notebook without what legitimately varies (timings, papermill metadata)."""
     nb = copy.deepcopy(nbformat.read(path, as_version=4))
     nb.metadata.pop("papermill", None)
+    for cell in nb.cells:  # the batch's private cache directory is a temporary path
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "\n".join(
+                ln for ln in cell.source.splitlines() if not ln.startswith("cache_dir")
+            )
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

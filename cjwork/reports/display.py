@@ -111,8 +111,54 @@ _VALUE_LABELS = {
         "warning": "Warnung",
         "info": "Info",
     },
-    "en": {},
 }
+
+LABELS["en"].update(
+    {
+        "performance": "Performance",
+        "importance": "Importance",
+        "share_negative": "Negative feedback",
+        "category": "Category",
+        "action": "What to do",
+        "journey_name": "Journey",
+        "moment_of_truth": "Moment of truth",
+        "quick_win": "Quick win",
+        "metric": "Metric",
+        "target": "Target",
+        "share_within_target": "Within target",
+        "median": "Median",
+        "period": "Period",
+        "change_detail": "Change",
+    }
+)
+LABELS["de"].update(
+    {
+        "performance": "Leistung",
+        "importance": "Wichtigkeit",
+        "share_negative": "Negatives Feedback",
+        "category": "Kategorie",
+        "action": "Maßnahme",
+        "journey_name": "Journey",
+        "moment_of_truth": "Moment of Truth",
+        "quick_win": "Quick Win",
+        "metric": "Kennzahl",
+        "target": "Ziel",
+        "share_within_target": "Im Ziel",
+        "median": "Median",
+        "period": "Periode",
+        "change_detail": "Veränderung",
+    }
+)
+_VALUE_LABELS["de"].update(
+    {
+        "dissatisfier": "Enttäuschung",
+        "delighter": "Begeisterung",
+        "unclear": "unklar",
+        "True": "ja",
+        "False": "nein",
+    }
+)
+_VALUE_LABELS["en"] = {"True": "yes", "False": "no"}
 
 
 def text(key: str | Mapping[str, str], language: str = "en") -> str:

@@ -22,9 +22,10 @@ from cjwork.errors import DataError, Problem
 from cjwork.io.workspace import Workspace
 from cjwork.reports import display as d
 from cjwork.reports import figures, overview
-from cjwork.reports.params import ReportParams, validate_params
+from cjwork.reports.params import ReportParams, validate_owner_params, validate_params
 
 __all__ = [
+    "journey_analysis",
     "load",
     "record",
     "setup_figures",
@@ -32,9 +33,11 @@ __all__ = [
     "show_heading",
     "show_html",
     "show_key_figures",
+    "show_summary_lists",
     "show_structure",
     "show_title",
     "show_volumes",
+    "validate_owner_params",
     "validate_params",
 ]
 
@@ -293,3 +296,157 @@ def show_data_quality(ws: Workspace, params: ReportParams) -> HTML:
         msg = "Keine fehlenden Werte." if params.language == "de" else "No missing values."
         return show_html(f"<p>{msg}</p>")
     return show_html(d.table_html(mv, language=params.language, percent=["share"]))
+
+
+# --------------------------------------------------------------------------- analysis and summary
+
+
+def journey_analysis(ws: Workspace, params: ReportParams) -> Any:
+    """The journey's analytics: :func:`cjwork.analysis.analyze` for this journey, with the
+    enriched feedback and personas shared by the batch (see :mod:`cjwork.reports.shared`).
+
+    Later sections reuse the result (pass it on as ``analysis=``) instead of recomputing it.
+    """
+    from cjwork.analysis import analyze
+    from cjwork.reports.shared import shared_tables
+
+    feedback, personas = shared_tables(ws, params.cache_dir, params.n_personas, params.seed)
+    analysis = analyze(
+        ws,
+        journeys=[params.journey],
+        period=params.period,
+        feedback=feedback,
+        personas=personas,
+        random_state=params.seed,
+    )
+    analysis.feedback = feedback
+    analysis.personas = personas
+    return analysis
+
+
+def show_summary_lists(analysis: Any, params: ReportParams) -> HTML:
+    """Top pains, top delights and the quick wins with their owners; recorded for the batch."""
+    from cjwork.reports import summary
+
+    lang = params.language
+    tp = analysis["touchpoints"]
+    tp = tp[tp["journey"] == params.journey] if "journey" in tp.columns else tp
+    lists = {
+        "top_pains": summary.top_pains(tp, params.top_n),
+        "top_delights": summary.top_delights(tp, params.top_n),
+        "quick_wins": summary.quick_wins(tp, params.top_n),
+    }
+    empty = {
+        "top_pains": {
+            "en": "No touchpoint stands out as a pain.",
+            "de": "Kein Touchpoint fällt als Schmerzpunkt auf.",
+        },
+        "top_delights": {
+            "en": "No touchpoint stands out as a delight.",
+            "de": "Kein Touchpoint fällt als Begeisterungsfaktor auf.",
+        },
+        "quick_wins": {
+            "en": "No quick win: no touchpoint is both important and performing below the journey's median.",
+            "de": "Kein Quick Win: kein Touchpoint ist zugleich wichtig und unter dem Median der Journey.",
+        },
+    }
+    out = None
+    for key, frame in lists.items():
+        record(key, frame)
+        show_heading(key, params, level=3)
+        if frame.empty:
+            out = _display(Markdown(d.text(empty[key], lang)))
+            continue
+        out = show_html(
+            d.table_html(
+                frame,
+                language=lang,
+                floats=["performance", "importance"],
+                percent=["share_negative"],
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- owner report
+
+
+def load_owner(params: Any) -> Workspace:
+    """Load the workspace for an owner report (rows rejected in the owner's journeys fail it
+    unless ``params.lenient``)."""
+    import cjwork
+    from cjwork.reports.owners import owner_touchpoints
+
+    setup_figures()
+    ws = cjwork.load(params.data_dir, lenient=True)
+    if not params.lenient:
+        journeys = sorted(set(owner_touchpoints(ws.journeys, params.owner)["journey"]))
+        problems = [p for j in journeys for p in rejected_problems(ws, j)]
+        if problems:
+            raise DataError(
+                sorted(set(problems)),
+                summary=f"{len(set(problems))} row(s) in {params.owner}'s journeys cannot be used",
+            )
+    return ws
+
+
+def show_owner_title(ws: Workspace, params: Any) -> Markdown:
+    """Title (company — owner) and a line on what the report covers."""
+    from cjwork.reports.owners import owner_touchpoints
+
+    mine = owner_touchpoints(ws.journeys, params.owner)
+    company = ws.journeys.company or ws.path.name
+    n_tp, n_j = len(mine), mine["journey"].nunique()
+    if params.language == "de":
+        line = f"Bericht für Touchpoint-Verantwortliche · {n_tp} Touchpoints in {n_j} Journeys"
+    else:
+        line = f"Touchpoint owner report · {n_tp} touchpoints in {n_j} journeys"
+    return _display(Markdown(f"# {company} — {params.owner}\n\n{line}"))
+
+
+OWNER_HEADINGS = {
+    "touchpoints": {"en": "Your touchpoints", "de": "Ihre Touchpoints"},
+    "quick_wins": {"en": "Your quick wins", "de": "Ihre Quick Wins"},
+    "kpis": {"en": "KPI targets", "de": "KPI-Ziele"},
+    "changes": {"en": "Changes over time", "de": "Veränderungen"},
+}
+OWNER_EMPTY = {
+    "quick_wins": {
+        "en": "No quick win among your touchpoints.",
+        "de": "Kein Quick Win unter Ihren Touchpoints.",
+    },
+    "kpis": {
+        "en": "No KPI targets at your touchpoints.",
+        "de": "Keine KPI-Ziele an Ihren Touchpoints.",
+    },
+    "changes": {
+        "en": "No statistically meaningful change at your touchpoints.",
+        "de": "Keine statistisch belastbare Veränderung an Ihren Touchpoints.",
+    },
+}
+
+
+def show_owner_report(ws: Workspace, params: Any) -> HTML:
+    """The owner's touchpoints, quick wins, KPI targets and changes; recorded for the batch."""
+    from cjwork.reports.owners import owner_tables
+    from cjwork.reports.shared import cached_all_journeys_analysis
+
+    analysis = cached_all_journeys_analysis(ws, params.cache_dir, params.period, params.seed)
+    tables = owner_tables(ws.journeys, params.owner, analysis)
+    lang = params.language
+    out = None
+    for key, frame in tables.items():
+        record(f"owner_{key}", frame)
+        show_heading(OWNER_HEADINGS[key], params, level=2)
+        if frame.empty:
+            out = _display(Markdown(d.text(OWNER_EMPTY[key], lang)))
+            continue
+        out = show_html(
+            d.table_html(
+                frame,
+                language=lang,
+                floats=["performance", "importance", "target", "median"],
+                percent=["share_negative", "share_within_target"],
+            )
+        )
+    return out

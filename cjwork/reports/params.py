@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 42,
     "lenient": False,
     "top_n": 3,
+    "cache_dir": "",
 }
 
 
@@ -52,6 +53,8 @@ class ReportParams:
         Whether rows the loader rejects are reported instead of failing the report.
     top_n : int
         How many pains, delights and quick wins the summary lists.
+    cache_dir : str
+        Where the batch runner put tables shared by all journeys (empty: compute them).
     """
 
     data_dir: Path
@@ -62,6 +65,7 @@ class ReportParams:
     seed: int
     lenient: bool = False
     top_n: int = 3
+    cache_dir: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The parameters as plain JSON-able values."""
@@ -79,6 +83,7 @@ def validate_params(
     seed: int = DEFAULTS["seed"],
     lenient: bool = DEFAULTS["lenient"],
     top_n: int = DEFAULTS["top_n"],
+    cache_dir: str = DEFAULTS["cache_dir"],
     **unknown: Any,
 ) -> ReportParams:
     """Check the report parameters and return them resolved.
@@ -101,6 +106,8 @@ def validate_params(
         Report rejected rows instead of failing.
     top_n : int
         Length of the top lists in the summary (>= 1).
+    cache_dir : str
+        Directory of shared tables written by the batch runner ("" to compute them).
     **unknown
         Any other name is an error (a typo in ``-p NAME VALUE``).
 
@@ -155,6 +162,7 @@ def validate_params(
         seed=seed,
         lenient=lenient,
         top_n=top_n,
+        cache_dir=str(cache_dir or ""),
     )
 
 
@@ -186,14 +194,85 @@ def parse_cli_params(pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...])
     """
     params: dict[str, Any] = {}
     for name, value in pairs:
-        if name in ("data_dir", "journey"):
+        if name in ("data_dir", "journey", "cache_dir"):
             raise UsageError(
                 f"-p {name} is set by the runner; give the data directory as DATA_DIR and journeys with --journey"
             )
         if name not in DEFAULTS:
             raise UsageError(
                 f"unknown report parameter {name!r} in -p {name} {value}; known parameters: "
-                + ", ".join(k for k in DEFAULTS if k not in ("data_dir", "journey"))
+                + ", ".join(k for k in DEFAULTS if k not in ("data_dir", "journey", "cache_dir"))
             )
         params[name] = parse_value(value)
     return params
+
+
+OWNER_DEFAULTS: dict[str, Any] = {
+    "data_dir": "../data/sample",
+    "owner": "Billing",
+    "period": "month",
+    "language": "en",
+    "seed": 42,
+    "lenient": False,
+    "cache_dir": "",
+}
+
+
+@dataclass(frozen=True)
+class OwnerParams:
+    """Validated parameters of the owner report (``notebooks/owner_report.ipynb``)."""
+
+    data_dir: Path
+    owner: str
+    period: str
+    language: str
+    seed: int
+    lenient: bool = False
+    cache_dir: str = ""
+
+
+def validate_owner_params(
+    data_dir: str | Path = OWNER_DEFAULTS["data_dir"],
+    owner: str = OWNER_DEFAULTS["owner"],
+    period: str = OWNER_DEFAULTS["period"],
+    language: str = OWNER_DEFAULTS["language"],
+    seed: int = OWNER_DEFAULTS["seed"],
+    lenient: bool = OWNER_DEFAULTS["lenient"],
+    cache_dir: str = OWNER_DEFAULTS["cache_dir"],
+    **unknown: Any,
+) -> OwnerParams:
+    """Check the owner report's parameters; an unknown owner lists the owners of the map.
+
+    The checks of :func:`validate_params` apply to the shared parameters.
+    """
+    from cjwork.journeymap import load_journey_map
+    from cjwork.reports.owners import check_owner
+
+    if unknown:
+        raise UsageError(
+            f"unknown owner-report parameter(s): {', '.join(sorted(unknown))}; known: {', '.join(OWNER_DEFAULTS)}"
+        )
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+        raise UsageError(
+            f"data_dir {str(data_dir)!r} is not a directory (resolved to {path.resolve()})"
+        )
+    journey_map = load_journey_map(path / "journeys.yml")
+    checked = validate_params(
+        data_dir=path,
+        journey=journey_map.journey_ids[0],
+        period=period,
+        language=language,
+        seed=seed,
+        lenient=lenient,
+    )
+    check_owner(journey_map, owner)
+    return OwnerParams(
+        data_dir=checked.data_dir,
+        owner=owner,
+        period=checked.period,
+        language=checked.language,
+        seed=checked.seed,
+        lenient=checked.lenient,
+        cache_dir=str(cache_dir or ""),
+    )

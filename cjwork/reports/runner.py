@@ -37,6 +37,7 @@ from cjwork.reports.params import DEFAULTS, validate_params
 from cjwork.reports.worker import FAILED, KERNEL_DIED, OK, TIMEOUT
 
 WORKER_DIED = "worker_died"
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS")
 RETRY_ON = (KERNEL_DIED, WORKER_DIED)
 
 
@@ -52,6 +53,7 @@ class JourneyResult:
     journey: str
     outcome: str
     reason: str | None = None
+    kind: str = "journey"
     attempts: int = 1
     duration_s: float = 0.0
     execute_s: float | None = None
@@ -64,6 +66,15 @@ class JourneyResult:
     @property
     def ok(self) -> bool:
         return self.outcome == OK
+
+    @property
+    def key(self) -> str:
+        """``journey id``, or ``owner:<slug>`` for an owner report."""
+        if self.kind == "owner":
+            from cjwork.reports.owners import owner_slug
+
+            return f"owner:{owner_slug(self.journey)}"
+        return self.journey
 
 
 @dataclass
@@ -89,7 +100,7 @@ class BatchResult:
         """A few lines for people: one per journey, failures with their reason."""
         n_ok = sum(r.ok for r in self.results)
         lines = [
-            f"reports: {n_ok} of {len(self.results)} journey(s) written to {self.out_dir} "
+            f"reports: {n_ok} of {len(self.results)} report(s) written to {self.out_dir} "
             f"in {self.manifest['duration_s']:.1f} s"
         ]
         width = max((len(r.journey) for r in self.results), default=0)
@@ -132,6 +143,15 @@ def check_output_dir(out_dir: Path, data_dir: Path, protected: Iterable[Path] = 
             )
 
 
+def _entry(r: JourneyResult, out_dir: Path) -> dict[str, Any]:
+    """One result as it goes into the manifest (paths relative to the output directory)."""
+    entry = {k: v for k, v in asdict(r).items() if k not in ("journey", "kind")}
+    for field_ in ("notebook", "html"):
+        value = getattr(r, field_)
+        entry[field_] = str(Path(value).relative_to(out_dir)) if value else None
+    return entry
+
+
 def _journey_problems(
     ws: Any, journeys: list[str], lenient: bool
 ) -> tuple[list[Problem], list[str]]:
@@ -165,14 +185,19 @@ def _journey_problems(
 class _Slot:
     """One job slot: a long-lived worker process that runs journeys one after another."""
 
-    def __init__(self, workdir: Path, index: int) -> None:
+    def __init__(self, workdir: Path, index: int, threads: int = 1) -> None:
         self.workdir = workdir
         self.index = index
+        self.threads = threads
         self.proc: subprocess.Popen | None = None
         self.log = workdir / f"worker{index}.log"
 
     def _start(self) -> subprocess.Popen:
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+        # jobs x threads <= cores: parallel kernels must not oversubscribe the CPU with
+        # OpenMP/BLAS threads (scikit-learn, numpy); the user's own settings win.
+        for var in THREAD_VARS:
+            env.setdefault(var, str(self.threads))
         with open(self.log, "ab") as fh:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "cjwork.reports.worker", "--serve"],
@@ -343,7 +368,9 @@ def run_reports(
             f"unknown journey id(s): {', '.join(unknown)}; known journeys: {', '.join(known)}"
         )
     checked = validate_params(data_dir=data_dir, journey=wanted[0], **params)
-    common = {k: v for k, v in checked.as_dict().items() if k not in ("data_dir", "journey")}
+    common = {
+        k: v for k, v in checked.as_dict().items() if k not in ("data_dir", "journey", "cache_dir")
+    }
 
     # 2. the data, once, before any kernel starts (bad input, exit 1)
     ws = cjwork.load(data_dir, lenient=True)
@@ -354,56 +381,86 @@ def run_reports(
             summary=f"{len(stopping)} customer row(s) cannot be used; no report was started",
         )
     inputs = mf.input_files(data_dir, ws.files)
-    protected = [*inputs.values(), notebook]
+    input_hashes = mf.file_hashes(inputs)  # what the reports are made from, taken before they run
+    protected = [*inputs.values(), notebook, notebook.parent / "owner_report.ipynb"]
     check_output_dir(out_dir, data_dir, protected)
+    tasks: dict[str, tuple[str, str]] = {j: ("journey", j) for j in wanted}
     outputs = {j: (out_dir / f"{j}.ipynb", out_dir / f"{j}.html") for j in wanted}
+    owner_notebook = notebook.parent / "owner_report.ipynb"
+    if by_owner:
+        from cjwork.reports.owners import owner_slug, owners
+
+        if not owner_notebook.is_file():
+            raise UsageError(f"owner report notebook not found: {owner_notebook}")
+        for owner in owners(journey_map):
+            key = f"owner:{owner_slug(owner)}"
+            tasks[key] = ("owner", owner)
+            outputs[key] = (
+                out_dir / "owners" / f"{owner_slug(owner)}.ipynb",
+                out_dir / "owners" / f"{owner_slug(owner)}.html",
+            )
     for nb_path, html_path in outputs.values():
         check_not_input(nb_path, protected)
         check_not_input(html_path, protected)
     check_not_input(out_dir / "manifest.json", protected)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if by_owner:
+        (out_dir / "owners").mkdir(exist_ok=True)
 
     # 3. the journeys, in parallel worker processes
     company = journey_map.company or data_dir.resolve().name
     results: dict[str, JourneyResult] = {}
 
-    def spec_for(j: str, attempt: int) -> dict[str, Any]:
-        nb_path, html_path = outputs[j]
-        tmp = out_dir / f".{j}.attempt{attempt}.{os.getpid()}.tmp.ipynb"
-        name = journey_map.journey(j).name
+    def spec_for(key: str, attempt: int) -> dict[str, Any]:
+        kind, name = tasks[key]
+        nb_path, html_path = outputs[key]
+        tmp = nb_path.parent / f".{nb_path.stem}.attempt{attempt}.{os.getpid()}.tmp.ipynb"
         de = checked.language == "de"
+        if kind == "owner":
+            params_ = {k: common[k] for k in ("period", "language", "seed", "lenient")}
+            params_ = {"data_dir": str(data_dir.resolve()), "owner": name, **params_}
+            label, template = (
+                ("Bericht für Verantwortliche" if de else "Owner report"),
+                owner_notebook,
+            )
+            title = f"{company} — {name}"
+        else:
+            params_ = {"data_dir": str(data_dir.resolve()), "journey": name, **common}
+            label, template = ("Journey-Report" if de else "Journey report"), notebook
+            title = f"{company} — {journey_map.journey(name).name}"
         return {
-            "journey": j,
+            "journey": key,
             "attempt": attempt,
-            "notebook": str(notebook.resolve()),
+            "notebook": str(template.resolve()),
             "tmp_notebook": str(tmp),
             "out_notebook": str(nb_path),
             "out_html": str(html_path),
-            "parameters": {"data_dir": str(data_dir.resolve()), "journey": j, **common},
+            "parameters": {**params_, "cache_dir": str(cache_dir)},
             "start_timeout": start_timeout,
-            "title": f"{company} — {name}",
-            "kicker": f"{company} · {'Journey-Report' if de else 'Journey report'}",
+            "title": title,
+            "kicker": f"{company} · {label}",
             "footer": f"cjwork {__version__} · {'Daten' if de else 'data'}: {data_dir.resolve().name} · "
             f"{'Parameter' if de else 'parameters'}: "
             + ", ".join(f"{k}={v}" for k, v in sorted(common.items())),
             "toc_title": "Inhalt" if de else "Contents",
         }
 
-    def run_one(j: str, slot: _Slot) -> JourneyResult:
+    def run_one(key: str, slot: _Slot) -> JourneyResult:
         start = time.perf_counter()
         attempt = 0
         while True:
             attempt += 1
-            raw = slot.run(spec_for(j, attempt), timeout)
+            raw = slot.run(spec_for(key, attempt), timeout)
             if raw["outcome"] in RETRY_ON and attempt <= retries:
                 continue
             break
-        nb_path, html_path = outputs[j]
+        nb_path, html_path = outputs[key]
         ok = raw["outcome"] == OK
         if not ok and html_path.exists():
             html_path.unlink()  # never leave an older report that looks current
         return JourneyResult(
-            journey=j,
+            journey=tasks[key][1],
+            kind=tasks[key][0],
             outcome=raw["outcome"],
             reason=raw.get("reason"),
             attempts=attempt,
@@ -420,30 +477,42 @@ def run_reports(
 
     with tempfile.TemporaryDirectory(prefix="cjwork-report-") as tmp:
         workdir = Path(tmp)
+        # 4. what every journey needs (enriched feedback, personas): once, not per kernel
+        t_shared = time.perf_counter()
+        from cjwork.reports.shared import write_shared_tables
+
+        cache_dir = workdir / "shared"
+        write_shared_tables(ws, cache_dir, checked.n_personas, checked.seed)
+        if by_owner:
+            from cjwork.reports.shared import write_all_journeys_analysis
+
+            write_all_journeys_analysis(ws, cache_dir, checked.period, checked.seed)
+        shared_s = round(time.perf_counter() - t_shared, 3)
         todo: queue.Queue[str] = queue.Queue()
-        for j in wanted:
-            todo.put(j)
+        for key in tasks:
+            todo.put(key)
         done: queue.Queue[JourneyResult] = queue.Queue()
 
+        n_slots = min(jobs, len(tasks))
+
         def work(index: int) -> None:
-            slot = _Slot(workdir, index)
+            slot = _Slot(workdir, index, threads=max(1, (os.cpu_count() or 1) // n_slots))
             try:
                 while True:
                     try:
-                        j = todo.get_nowait()
+                        key = todo.get_nowait()
                     except queue.Empty:
                         return
-                    done.put(run_one(j, slot))
+                    done.put(run_one(key, slot))
             finally:
                 slot.close()
 
-        n_slots = min(jobs, len(wanted))
         bar = tqdm(
-            total=len(wanted), desc="reports", unit="journey", disable=not progress, file=sys.stderr
+            total=len(tasks), desc="reports", unit="report", disable=not progress, file=sys.stderr
         )
         with ThreadPoolExecutor(max_workers=n_slots) as pool:
             futures = [pool.submit(work, i) for i in range(n_slots)]
-            while len(results) < len(wanted):
+            while len(results) < len(tasks):
                 try:
                     res = done.get(timeout=0.2)
                 except queue.Empty:
@@ -451,12 +520,19 @@ def run_reports(
                     if failed:
                         failed[0].result()  # a bug in the runner itself: raise it
                     continue
-                results[res.journey] = res
+                results[res.key] = res
                 bar.set_postfix_str(f"{res.journey}: {res.outcome}")
                 bar.update(1)
         bar.close()
 
-    ordered = [results[j] for j in wanted]
+    ordered = [results[k] for k in tasks]
+    journey_results = [r for r in ordered if r.kind == "journey"]
+    owner_results = [r for r in ordered if r.kind == "owner"]
+    after = {name: p for name, p in inputs.items() if p.is_file()}
+    if mf.file_hashes(after) != input_hashes:
+        warnings.append(
+            f"input files in {data_dir} changed while the reports ran; run again for consistent reports"
+        )
     finished_at = datetime.now(UTC)
     manifest = {
         "cjwork_version": __version__,
@@ -469,24 +545,26 @@ def run_reports(
         "notebook": {"path": str(notebook.resolve()), "sha256": mf.sha256_file(notebook)},
         "company": journey_map.company,
         "parameters": common,
-        "defaults": {k: v for k, v in DEFAULTS.items() if k not in ("data_dir", "journey")},
+        "defaults": {
+            k: v for k, v in DEFAULTS.items() if k not in ("data_dir", "journey", "cache_dir")
+        },
         "jobs": jobs,
         "timeout_s": timeout,
-        "inputs": mf.file_hashes(inputs),
-        "journeys_yml_sha256": mf.sha256_file(data_dir / "journeys.yml"),
+        "shared_tables_s": shared_s,
+        "inputs": input_hashes,
+        "journeys_yml_sha256": input_hashes.get("journeys.yml", {}).get("sha256"),
         "packages": mf.package_versions(),
         "environment": mf.environment(),
         "warnings": warnings,
         "outcome": {"ok": sum(r.ok for r in ordered), "failed": sum(not r.ok for r in ordered)},
-        "journeys": {
-            r.journey: {k: v for k, v in asdict(r).items() if k != "journey"}
-            | {
-                "notebook": Path(r.notebook).name if r.notebook else None,
-                "html": Path(r.html).name if r.html else None,
-            }
-            for r in ordered
-        },
+        "journeys": {r.journey: _entry(r, out_dir) for r in journey_results},
     }
+    if by_owner:
+        manifest["owner_notebook"] = {
+            "path": str(owner_notebook.resolve()),
+            "sha256": mf.sha256_file(owner_notebook),
+        }
+        manifest["owners"] = {r.journey: _entry(r, out_dir) for r in owner_results}
     manifest_path = mf.write_manifest(manifest, out_dir / "manifest.json", inputs=protected)
     return BatchResult(
         out_dir=out_dir,

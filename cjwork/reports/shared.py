@@ -1,0 +1,126 @@
+"""Workspace-wide tables every journey's report needs: computed once per batch.
+
+Enriched feedback (:func:`cjwork.text.enrich_feedback`) and persona assignments
+(:func:`cjwork.personas.assign_personas`) do not depend on the journey. The batch runner
+computes them once before the kernels start and writes them to a private cache directory
+(the notebook parameter ``cache_dir``); each report reads them from there. A notebook run
+on its own (empty ``cache_dir``, or the cache gone) computes them itself — same functions,
+same seed, same result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cjwork.errors import CjworkError
+from cjwork.io.workspace import Workspace
+
+FILES = {"feedback": "enriched_feedback.parquet", "personas": "personas.parquet"}
+ANALYSIS_TABLES = ("touchpoints", "kpis", "trends")
+
+
+def enriched_feedback(ws: Workspace, seed: int = 0) -> pd.DataFrame | None:
+    """The workspace's feedback scored and linked (``None`` without feedback)."""
+    if ws.feedback is None or len(ws.feedback) == 0:
+        return None
+    from cjwork.text import enrich_feedback
+
+    return enrich_feedback(ws, random_state=seed)
+
+
+def personas(ws: Workspace, n_personas: str | int = "auto", seed: int = 0) -> pd.DataFrame | None:
+    """Persona assignments (``None`` without customers or when no model fits the data)."""
+    if ws.customers is None or len(ws.customers) == 0:
+        return None
+    from cjwork.personas import assign_personas
+
+    try:
+        return assign_personas(ws, n_personas=n_personas, random_state=seed)
+    except CjworkError:
+        return None
+
+
+def write_shared_tables(
+    ws: Workspace, cache_dir: str | Path, n_personas: str | int = "auto", seed: int = 0
+) -> dict[str, Path]:
+    """Compute the shared tables once and write them (Parquet) to ``cache_dir``."""
+    cache = Path(cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, frame in (
+        ("feedback", enriched_feedback(ws, seed)),
+        ("personas", personas(ws, n_personas, seed)),
+    ):
+        if frame is not None:
+            path = cache / FILES[name]
+            frame.to_parquet(path, index=False)
+            written[name] = path
+    return written
+
+
+def shared_tables(
+    ws: Workspace, cache_dir: str | Path = "", n_personas: str | int = "auto", seed: int = 0
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """``(enriched feedback, personas)`` from ``cache_dir`` when there, else computed."""
+    cache = Path(cache_dir) if cache_dir else None
+
+    def cached(name: str) -> pd.DataFrame | None:
+        if cache is not None and (cache / FILES[name]).is_file():
+            return pd.read_parquet(cache / FILES[name])
+        return None
+
+    fb = cached("feedback")
+    if fb is None:
+        fb = enriched_feedback(ws, seed)
+    pers = cached("personas")
+    if pers is None:
+        pers = personas(ws, n_personas, seed)
+    return fb, pers
+
+
+def all_journeys_analysis(
+    ws: Workspace, period: str = "month", seed: int = 0, feedback: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """:func:`cjwork.analysis.analyze` over every journey (without the persona funnel), the
+    tables the owner view needs."""
+    from cjwork.analysis import analyze
+
+    no_personas = pd.DataFrame(
+        {"customer_id": pd.Series(dtype="string"), "persona_id": pd.Series(dtype="int64")}
+    )
+    result = analyze(
+        ws, journeys=None, period=period, feedback=feedback, personas=no_personas, random_state=seed
+    )
+    return {name: result[name] for name in ANALYSIS_TABLES}
+
+
+def write_all_journeys_analysis(
+    ws: Workspace, cache_dir: str | Path, period: str, seed: int
+) -> None:
+    """Compute :func:`all_journeys_analysis` once and write its tables to ``cache_dir``."""
+    cache = Path(cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    fb, _ = (
+        shared_tables(ws, cache, seed=seed)
+        if (cache / FILES["feedback"]).is_file()
+        else (enriched_feedback(ws, seed), None)
+    )
+    for name, frame in all_journeys_analysis(ws, period, seed, fb).items():
+        frame.to_parquet(cache / f"analysis_{period}_{name}.parquet", index=False)
+
+
+def cached_all_journeys_analysis(
+    ws: Workspace, cache_dir: str | Path, period: str, seed: int
+) -> dict[str, pd.DataFrame]:
+    """The all-journeys tables from ``cache_dir`` when the runner wrote them, else computed."""
+    cache = Path(cache_dir) if cache_dir else None
+    if cache is not None and all(
+        (cache / f"analysis_{period}_{n}.parquet").is_file() for n in ANALYSIS_TABLES
+    ):
+        return {
+            n: pd.read_parquet(cache / f"analysis_{period}_{n}.parquet") for n in ANALYSIS_TABLES
+        }
+    fb, _ = shared_tables(ws, cache_dir, seed=seed)
+    return all_journeys_analysis(ws, period, seed, fb)
