@@ -358,19 +358,12 @@ def test_personas_are_recoverable_but_not_by_one_column(tables: dict[str, pd.Dat
     )
     mix.columns = [f"ch_{c}" for c in mix.columns]
     X = pd.concat([cu.reset_index(drop=True), mix.reset_index(drop=True)], axis=1)
-    X["tenure_months"] = np.log1p(X.tenure_months)
-    X["annual_kwh"] = np.log(X.annual_kwh)
-    numeric = [
-        "age",
-        "tenure_months",
-        "household_size",
-        "annual_kwh",
-        "paperless",
-        "solar",
-        "electric_vehicle",
-        *mix.columns,
-    ]
-    categorical = ["segment", "region", "area", "tariff", "contract_type", "payment_method"]
+    # every customer attribute: skewed amounts on a log scale, text columns one-hot
+    attrs = cu.drop(columns="customer_id")
+    categorical = [c for c in attrs.columns if not pd.api.types.is_numeric_dtype(attrs[c])]
+    numeric = [c for c in attrs.columns if c not in categorical] + list(mix.columns)
+    for col in ("tenure_months", "annual_kwh", "monthly_instalment_eur"):
+        X[col] = np.log1p(X[col])
     Z = ColumnTransformer(
         [("n", StandardScaler(), numeric), ("c", OneHotEncoder(), categorical)]
     ).fit_transform(X)

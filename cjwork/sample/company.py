@@ -191,6 +191,30 @@ PAYMENT_W = np.array(
 PAPERLESS_P = np.array([0.95, 0.55, 0.08, 0.70, 0.90])
 SOLAR_P = np.array([0.03, 0.04, 0.04, 0.08, 0.80])
 EV_P = np.array([0.04, 0.04, 0.01, 0.08, 0.72])
+ONLINE_ACCOUNT_P = np.array([0.97, 0.70, 0.10, 0.80, 0.95])
+#: the contact channel a customer ticked as preferred in the CRM
+PREFERRED_CHANNELS = ("app", "web", "email", "phone", "letter", "shop")
+PREFERRED_W = np.array(
+    [
+        [0.55, 0.25, 0.12, 0.06, 0.00, 0.02],
+        [0.10, 0.22, 0.28, 0.36, 0.02, 0.02],
+        [0.00, 0.02, 0.05, 0.55, 0.25, 0.13],
+        [0.03, 0.10, 0.58, 0.27, 0.02, 0.00],
+        [0.38, 0.12, 0.44, 0.05, 0.00, 0.01],
+    ]
+)
+PRODUCT_BUNDLES = ("power", "power_gas", "power_heatpump", "power_gas_heat")
+BUNDLE_W = np.array(
+    [
+        [0.88, 0.08, 0.03, 0.01],
+        [0.30, 0.58, 0.04, 0.08],
+        [0.45, 0.50, 0.01, 0.04],
+        [0.55, 0.35, 0.05, 0.05],
+        [0.25, 0.08, 0.62, 0.05],
+    ]
+)
+#: price per kWh behind the monthly instalment (EUR), with a small spread per customer
+PRICE_PER_KWH = np.array([0.33, 0.31, 0.36, 0.27, 0.35])
 
 # ----------------------------------------------------------------- behaviour per persona
 

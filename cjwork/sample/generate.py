@@ -601,6 +601,12 @@ def customers(rng, persona: np.ndarray) -> dict[str, np.ndarray]:
         "paperless": (rng.random(n) < co.PAPERLESS_P[persona]).astype(np.int64),
         "solar": (rng.random(n) < co.SOLAR_P[persona]).astype(np.int64),
         "electric_vehicle": (rng.random(n) < co.EV_P[persona]).astype(np.int64),
+        "online_account": (rng.random(n) < co.ONLINE_ACCOUNT_P[persona]).astype(np.int64),
+        "preferred_channel": choose(rng, co.PREFERRED_W[persona]),
+        "product_bundle": choose(rng, co.BUNDLE_W[persona]),
+        "monthly_instalment_eur": np.rint(
+            kwh * co.PRICE_PER_KWH[persona] * np.exp(0.08 * rng.standard_normal(n)) / 12 + 12
+        ).astype(np.int64),
     }
 
 
@@ -661,7 +667,7 @@ def feedback(rng, persona: np.ndarray, e: dict[str, np.ndarray]) -> dict[str, ob
             np.clip(-0.1 + 0.45 * rng.standard_normal(len(gcust)), -0.95, 0.95),
         ]
     )
-    s = np.clip(s, -0.98, 0.98)
+    s = np.round(np.clip(s, -0.98, 0.98), 3)  # as written to truth; labels follow the written value
     wait = np.concatenate([e["wait_s"][pick], np.full(len(gcust), np.nan)])
     keep = t < WINDOW_END_S
     cust, ftp, t, s, wait = cust[keep], ftp[keep], t[keep], s[keep], wait[keep]

@@ -1256,7 +1256,7 @@ def _typo(text: str, u1: float, u2: float) -> str:
         return text
     i = _pick(cands, u1)
     w = words[i]
-    j = 1 + int(u2 * (len(w) - 2))
+    j = 2 + int(u2 * (len(w) - 3))  # never the first letter
     words[i] = w[: j - 1] + w[j] + w[j - 1] + w[j + 1 :] if u2 < 0.6 else w[:j] + w[j + 1 :]
     return " ".join(words)
 

@@ -39,6 +39,10 @@ CUSTOMER_COLUMNS = (
     "paperless",
     "solar",
     "electric_vehicle",
+    "online_account",
+    "preferred_channel",
+    "product_bundle",
+    "monthly_instalment_eur",
 )
 _CUSTOMER_VOCAB = {
     "segment": ("private", "business"),
@@ -47,6 +51,8 @@ _CUSTOMER_VOCAB = {
     "tariff": co.TARIFFS,
     "contract_type": co.CONTRACT_TYPES,
     "payment_method": co.PAYMENT_METHODS,
+    "preferred_channel": co.PREFERRED_CHANNELS,
+    "product_bundle": co.PRODUCT_BUNDLES,
 }
 EVENT_COLUMNS = (
     "customer_id",
