@@ -66,7 +66,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from cjwork.errors import UsageError
 from cjwork.journeymap import JourneyMap
@@ -230,17 +229,25 @@ def penalty_reward(
         out[c + "_hi"] = np.nan
     if n < 3 or not (neg.any() or pos.any()):
         return out
-    # design: intercept + negative_T (columns 1..k) + positive_T (columns k+1..2k)
-    rows = np.concatenate([np.arange(n), ci[neg], ci[pos]])
-    colidx = np.concatenate([np.zeros(n, dtype=int), 1 + ti[neg], 1 + k + ti[pos]])
-    X = sp.csr_matrix((np.ones(len(rows)), (rows, colidx)), shape=(n, 1 + 2 * k))
-    present = np.asarray((X != 0).sum(axis=0)).ravel() > 0
-    Xp = X[:, present]
-    XT = Xp.T.tocsr()
+    # design: intercept + negative_T (columns 1..k) + positive_T (columns k+1..2k). Customers
+    # share few distinct design rows, so OLS runs on the distinct rows ("patterns") with the
+    # customers' summed weights: exact, and a bootstrap replicate costs two bincounts.
+    X = np.zeros((n, 1 + 2 * k), dtype=np.int8)
+    X[:, 0] = 1
+    X[ci[neg], 1 + ti[neg]] = 1
+    X[ci[pos], 1 + k + ti[pos]] = 1
+    keys = np.ascontiguousarray(X).view(np.dtype((np.void, X.shape[1]))).ravel()
+    _, first, pid = np.unique(keys, return_index=True, return_inverse=True)
+    P = X[first].astype(float)  # one row per pattern
+    m = len(P)
+    present = P.any(axis=0)
+    Pp = P[:, present]
 
     def fit(w: np.ndarray) -> np.ndarray:
-        A = (XT @ sp.diags(w) @ Xp).toarray()
-        b = XT @ (w * y)
+        wsum = np.bincount(pid, weights=w, minlength=m)
+        wy = np.bincount(pid, weights=w * y, minlength=m)
+        A = Pp.T @ (wsum[:, None] * Pp)
+        b = Pp.T @ wy
         beta = np.linalg.lstsq(A, b, rcond=None)[0]
         beta[np.diag(A) == 0] = np.nan  # a dummy absent from this resample: not identified
         full = np.full(1 + 2 * k, np.nan)
@@ -423,57 +430,65 @@ def prioritize_touchpoints(
         )
     if len(fb):
         fb = fb[(fb["journey"] == journey).fillna(False).to_numpy(dtype=bool)]
-    score = feedback_scores(fb) if len(fb) else pd.Series(dtype=float)
-    tp_col = fb["touchpoint"].astype("string") if len(fb) else pd.Series(dtype="string")
-    linked = tp_col.isin(tps).fillna(False).to_numpy(dtype=bool) if len(fb) else np.zeros(0, bool)
+    k = len(tps)
+    score = (feedback_scores(fb) if len(fb) else pd.Series(dtype=float)).to_numpy(dtype=float)
+    vote = (
+        feedback_votes(fb, pd.Series(score, index=fb.index), neutral_band)
+        if len(fb)
+        else pd.Series(dtype=float)
+    ).to_numpy(dtype=float)
+    # integer touchpoint code per row (-1: not linked to a touchpoint of this journey)
+    tpi = (
+        pd.Index(tps).get_indexer(fb["touchpoint"].astype("string"))
+        if len(fb)
+        else np.zeros(0, int)
+    )
+    linked = tpi >= 0
 
-    # performance: mean score per touchpoint
-    vote = feedback_votes(fb, score, neutral_band) if len(fb) else pd.Series(dtype=float)
-    perf = pd.DataFrame(
-        {
-            "touchpoint": tp_col[linked].to_numpy(),
-            "score": score[linked].to_numpy(),
-            "vote": vote[linked].to_numpy(),
-        }
-    )
-    g = perf.groupby("touchpoint", observed=True)["score"]
-    counts = perf.groupby("touchpoint", observed=True).size().reindex(tps, fill_value=0)
-    stats = pd.DataFrame({"mean": g.mean(), "var": g.var(), "n": g.count()}).reindex(tps)
-    negshare = (
-        perf.assign(neg=perf["vote"] < 0)
-        .groupby("touchpoint", observed=True)["neg"]
-        .mean()
-        .reindex(tps)
-    )
-    res["feedback"] = counts.to_numpy().astype("int64")
-    res["performance"] = stats["mean"].to_numpy()
-    lo, hi = mean_ci(stats["mean"], stats["var"], stats["n"].fillna(0), level)
+    # performance: mean score per touchpoint (sums by bincount, no per-row Python)
+    t_l, s_l, v_l = tpi[linked], score[linked], vote[linked]
+    has_s = ~np.isnan(s_l)
+    n_fb = np.bincount(t_l, minlength=k)
+    n_s = np.bincount(t_l[has_s], minlength=k).astype(float)
+    s1 = np.bincount(t_l[has_s], weights=s_l[has_s], minlength=k)
+    s2 = np.bincount(t_l[has_s], weights=s_l[has_s] ** 2, minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_s > 0, s1 / n_s, np.nan)
+        var = np.where(n_s > 1, (s2 - n_s * mean**2) / (n_s - 1), np.nan)
+        has_v = ~np.isnan(v_l)
+        n_v = np.bincount(t_l[has_v], minlength=k)
+        negshare = np.where(n_v > 0, np.bincount(t_l[has_v & (v_l < 0)], minlength=k) / n_v, np.nan)
+    res["feedback"] = n_fb.astype("int64")
+    res["performance"] = mean
+    lo, hi = mean_ci(mean, np.clip(var, 0, None), n_s, level)
     res["performance_lo"], res["performance_hi"] = lo, hi
-    res["share_negative"] = negshare.to_numpy()
+    res["share_negative"] = negshare
 
     # importance: penalty-reward regression against the customer's overall outcome
     out_col = _resolve_outcome(fb, outcome) if len(fb) else None
     if out_col is not None:
-        cust = (
-            fb["customer_id"].astype("string")
-            if "customer_id" in fb
-            else pd.Series(fb.index.astype(str), index=fb.index, dtype="string")
-        )
-        cust = cust.fillna("__row_" + pd.Series(fb.index.astype(str), index=fb.index))
-        y = pd.to_numeric(fb[out_col], errors="coerce").astype(float)
-        outcome_per_customer = y.groupby(cust.to_numpy()).mean()
-        exp = (
-            pd.DataFrame(
-                {
-                    "customer": cust[linked].to_numpy(),
-                    "touchpoint": tp_col[linked].to_numpy(),
-                    "vote": vote[linked].to_numpy(),
-                }
-            )
-            .dropna(subset=["vote"])
-            .groupby(["customer", "touchpoint"], observed=True, sort=False)["vote"]
-            .mean()
-            .reset_index()
+        # integer customer codes; rows without a customer count as customers of their own
+        if "customer_id" in fb:
+            codes, uniq = pd.factorize(fb["customer_id"].astype("string"), use_na_sentinel=True)
+        else:
+            codes, uniq = np.full(len(fb), -1), []
+        none = codes < 0
+        codes = codes.astype(np.int64)
+        codes[none] = len(uniq) + np.arange(int(none.sum()))
+        n_c = len(uniq) + int(none.sum())
+        y = pd.to_numeric(fb[out_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        has_y = ~np.isnan(y)
+        cnt = np.bincount(codes[has_y], minlength=n_c)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ybar = np.bincount(codes[has_y], weights=y[has_y], minlength=n_c) / cnt
+        outcome_per_customer = pd.Series(ybar, index=np.arange(n_c)).dropna()
+        # mean vote per (customer, touchpoint)
+        sel = linked & ~np.isnan(vote)
+        pair = codes[sel] * k + tpi[sel]
+        pk, pinv = np.unique(pair, return_inverse=True)
+        pv = np.bincount(pinv, weights=vote[sel]) / np.bincount(pinv)
+        exp = pd.DataFrame(
+            {"customer": pk // k, "touchpoint": np.asarray(tps, dtype=object)[pk % k], "vote": pv}
         )
         pr = penalty_reward(
             exp,
