@@ -84,7 +84,7 @@ PERSONAS: tuple[Persona, ...] = (
         "eco_premium",
         "Eco premium",
         0.15,
-        "Green-tariff customers, often with solar panels, keen on smart meters, app and e-mail.",
+        "Green-tariff customers, often with solar panels, an electric car or a heat pump; keen on smart meters; e-mail and app.",
     ),
 )
 N_PERSONAS = len(PERSONAS)

@@ -15,6 +15,7 @@ from cjwork.sample import company as co
 from cjwork.sample import generate as gen
 
 N_TP = len(gen.TP_IDS)
+CONTACT_TPS = ("chatbot", "live_chat", "hotline", "email_support", "shop_service")
 N_M = len(gen.MONTHS)
 
 
@@ -184,6 +185,20 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                 "share": p.share,
                 "n": int(obs.persona[p.id]),
                 "description": p.description,
+                "planted": {
+                    "age_mean": float(co.AGE_MEAN[p.id]),
+                    "tenure_months_median": float(co.TENURE_MEDIAN[p.id]),
+                    "annual_kwh_median": float(co.KWH_MEDIAN[p.id]),
+                    "business_share": float(co.BUSINESS_P[p.id]),
+                    "typical_tariff": co.TARIFFS[int(np.argmax(co.TARIFF_W[p.id]))],
+                    "typical_area": co.AREAS[int(np.argmax(co.AREA_W[p.id]))],
+                    "preferred_channel": co.PREFERRED_CHANNELS[
+                        int(np.argmax(co.PREFERRED_W[p.id]))
+                    ],
+                    "service_contact_mix": {
+                        t: float(w) for t, w in zip(CONTACT_TPS, co.CONTACT_W[p.id], strict=True)
+                    },
+                },
             }
             for p in co.PERSONAS
         ],
@@ -347,12 +362,17 @@ def readme_text(doc: dict) -> str:
         "",
         "## Personas",
         "",
-        "| id | persona | customers | share | description |",
-        "|---:|---|---:|---:|---|",
+        "Planted centres (each customer varies around them; categories overlap between personas):",
+        "",
+        "| id | persona | customers | share | age | tenure (months) | kWh/year | typical tariff | prefers | description |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for p in doc["personas"]:
+        q = p["planted"]
         lines.append(
-            f"| {p['persona_id']} | {p['name']} (`{p['key']}`) | {p['n']:,} | {p['share']:.0%} | {p['description']} |"
+            f"| {p['persona_id']} | {p['name']} (`{p['key']}`) | {p['n']:,} | {p['share']:.0%} | "
+            f"{q['age_mean']:.0f} | {q['tenure_months_median']:.0f} | {q['annual_kwh_median']:,.0f} | "
+            f"{q['typical_tariff']} | {q['preferred_channel']} | {p['description']} |"
         )
     h, tr = eff["hotline_wait_sentiment"], eff["hotline_wait_trend"]
     fb, sm = eff["first_bill_dissatisfier"], eff["smart_meter_delighter"]
@@ -384,7 +404,7 @@ def readme_text(doc: dict) -> str:
         f"of positive sentiment, only {sm['planted']['nps_neg_per_unit']} per unit negative. Observed NPS: positive comments "
         f"{sm['observed']['nps_mean_by_label']['positive']}, negative {sm['observed']['nps_mean_by_label']['negative']}, "
         f"all feedback {sm['observed']['nps_mean_all_feedback']}.",
-        f"6. **{dr['persona_name']} drop off at stage `order` of `purchase`**: planted {dr['planted']['dropoff_rate']:.0%} vs "
+        f"6. **Persona {dr['persona_name']} drops off at stage `order` of `purchase`**: planted {dr['planted']['dropoff_rate']:.0%} vs "
         f"{dr['planted']['dropoff_rate_others']:.0%} for the others; observed {dr['observed']['dropoff_rate']:.1%} of "
         f"{dr['observed']['reached']:,} cases vs {dr['observed']['dropoff_rate_others']:.1%} of {dr['observed']['reached_others']:,}. "
         f"Their experience at the order touchpoints is also more negative (sentiment shift {dr['planted']['sentiment_shift_at_order']}).",
