@@ -153,3 +153,24 @@ def test_sentiment_colors_scale():
     c = sentiment_color([-1, 0, 1, np.nan])
     assert c[0][0] > c[2][0] and c[2][1] > c[0][1]
     assert tuple(c[3]) == (0.85, 0.85, 0.85, 1.0)
+
+
+def test_empty_inputs_draw_empty_figures_not_errors():
+    t = prioritize_touchpoints(None, journey_map(), "onboarding")
+    fig = plot_journey_map(t.iloc[0:0])
+    assert not [p for p in fig.axes[0].patches if isinstance(p, FancyBboxPatch)]
+    ax = plot_priority_matrix(t)  # no feedback: nothing to place
+    assert all(len(c.get_offsets()) == 0 for c in ax.collections if c.get_gid() == "touchpoints")
+    empty = pd.DataFrame(
+        columns=[
+            "period",
+            "touchpoint",
+            "volume",
+            "sentiment",
+            "nps",
+            "completion",
+            "significant_change",
+        ]
+    )
+    assert trend_points(empty).empty
+    assert len(plot_kpi_trends(empty).axes) == 1
