@@ -63,7 +63,7 @@ def find_personas(
     n_personas="auto",
     random_state=0,
     *,
-    blocks=None,
+    blocks="auto",
     language: str = "en",
     sentiment: str = "auto",
     profile: bool = True,
@@ -79,8 +79,13 @@ def find_personas(
         Number of personas, or ``"auto"`` to choose it (see :class:`PersonaModel`).
     random_state : int
         Seed for every random step.
-    blocks : sequence of str, optional
-        Feature blocks (``customers``, ``events``, ``feedback``); default all present.
+    blocks : "auto", "all" or sequence of str
+        Feature blocks the personas are found in (``customers``, ``events``,
+        ``feedback``). ``"auto"`` (default): the customer attributes when customers.csv
+        has any, otherwise every block present. Behaviour and voice always go into the
+        *profiles*; segmenting on them too is possible (``blocks="all"``) but makes
+        "persona X drops off more" partly true by construction, and their noise blurs the
+        personas (see the README).
     language : {"en", "de"}
         Language of persona names and cards.
     sentiment : {"auto", "text", "rating"}
@@ -95,9 +100,9 @@ def find_personas(
     -------
     PersonaResult
     """
-    from cjwork.personas.features import BLOCKS, _resolve_blocks
+    from cjwork.personas.features import BLOCKS, _resolve_blocks, default_blocks
 
-    chosen = _resolve_blocks(ws, blocks)
+    chosen = default_blocks(ws) if blocks in (None, "auto") else _resolve_blocks(ws, blocks)
     prep = None
     enriched = None
     try:

@@ -322,6 +322,23 @@ def build_features(
 # --------------------------------------------------------------------------- blocks
 
 
+def default_blocks(ws) -> list[str]:
+    """The blocks personas are found in by default.
+
+    The customer attributes when ``customers`` has at least one usable attribute column
+    (who the customers are); otherwise every block present (behaviour and voice).
+    """
+    if ws.customers is not None:
+        cols = [c for c in ws.customers.columns if c not in ID_COLUMNS]
+        if cols:
+            sample = ws.customers.head(5000)
+            part, _ = customer_attribute_features(sample)
+            if part.shape[1]:
+                return ["customers"]
+    present = [b for b in BLOCKS if getattr(ws, b) is not None]
+    return present or ["customers"]
+
+
 def _resolve_blocks(ws, blocks) -> list[str]:
     if blocks is None or blocks == "all":
         return [b for b in BLOCKS if getattr(ws, b) is not None]

@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import adjusted_rand_score, silhouette_score
@@ -76,6 +77,12 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         Sample size for the silhouette.
     n_init : int, default=10
         Restarts of k-means / the mixture for the final fit (the k search uses fewer).
+    reduce : "auto", int or None, default="auto"
+        Denoise before clustering with PCA. ``"auto"`` keeps the components whose
+        eigenvalue exceeds the 95th percentile of the eigenvalues of column-permuted data
+        (Horn's parallel analysis): structure shared by several features (what personas
+        are) is kept, variation of single unrelated features is dropped. An int keeps that
+        many components; ``None`` clusters the preprocessed features directly.
     random_state : int, RandomState or None, default=None
         Seed for every random step (sampling, initialisation, stability refits).
 
@@ -97,9 +104,16 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
     numeric_features_, categorical_features_, log_features_ : list of str
         How each column was treated (``log_features_``: skewed counts that got ``log1p``).
     feature_names_out_ : ndarray of str
-        Columns of the preprocessed space (:meth:`transform`).
+        Columns of the space the personas are found in (:meth:`transform`): the
+        preprocessed features, or ``pc1 …`` after the PCA.
+    preprocessed_names_ : ndarray of str
+        Columns after scaling and one-hot encoding (before the PCA).
     preprocessor_ : ColumnTransformer
         The fitted preprocessing.
+    reducer_ : PCA or None
+        The fitted PCA (``reduce``), ``None`` without.
+    n_components_ : int
+        Dimensions clustered (after the PCA).
     estimator_ : KMeans or GaussianMixture
         The fitted clustering (its labels are mapped to size order by ``label_order_``).
     cluster_centers_ : ndarray
@@ -120,6 +134,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         k_selection_rows=20_000,
         silhouette_rows=5_000,
         n_init=10,
+        reduce="auto",
         random_state=None,
     ):
         self.n_personas = n_personas
@@ -131,6 +146,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.k_selection_rows = k_selection_rows
         self.silhouette_rows = silhouette_rows
         self.n_init = n_init
+        self.reduce = reduce
         self.random_state = random_state
 
     # ------------------------------------------------------------------ validation
@@ -158,6 +174,13 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             raise PersonaParameterError(
                 f"k_range must be a pair (low, high) of ints with 2 <= low <= high, got {kr!r}"
             )
+        r = self.reduce
+        if not (
+            r is None
+            or r == "auto"
+            or (isinstance(r, int | np.integer) and not isinstance(r, bool) and r >= 1)
+        ):
+            raise PersonaParameterError(f"reduce must be 'auto', an int >= 1 or None, got {r!r}")
         for name, low in (
             ("n_stability_runs", 0),
             ("max_fit_rows", 2),
@@ -257,12 +280,33 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.log_features_ = [c for c in numeric if _is_skewed_count(Xfit[c])]
         self.preprocessor_ = self._make_preprocessor(numeric, categorical, self.log_features_)
         Z = np.asarray(self.preprocessor_.fit_transform(Xfit), dtype=np.float64)
-        self.feature_names_out_ = np.asarray(
+        self.preprocessed_names_ = np.asarray(
             self.preprocessor_.get_feature_names_out(), dtype=object
         )
         self.n_fit_rows_ = len(fit_idx)
 
         n_distinct = _n_distinct_rows(Z)
+        self.reducer_ = None
+        if self.reduce is not None and Z.shape[1] > 2 and n_distinct > 2:
+            n_comp = (
+                parallel_analysis(
+                    Z[self._sample(len(Z), self.k_selection_rows, rng)], random_state=rng
+                )
+                if self.reduce == "auto"
+                else int(self.reduce)
+            )
+            n_comp = max(2, min(n_comp, Z.shape[1], len(Z) - 1))
+            if n_comp < Z.shape[1]:
+                self.reducer_ = PCA(
+                    n_components=n_comp, random_state=rng.randint(np.iinfo(np.int32).max)
+                ).fit(Z)
+                Z = self.reducer_.transform(Z)
+        self.n_components_ = Z.shape[1]
+        self.feature_names_out_ = (
+            np.asarray([f"pc{i + 1}" for i in range(Z.shape[1])], dtype=object)
+            if self.reducer_ is not None
+            else self.preprocessed_names_
+        )
         if n_distinct < 2:
             raise ModelError(
                 f"all {n:,} customers have identical features; personas need customers that differ"
@@ -448,12 +492,17 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_customers, len(feature_names_out_))
-            Scaled numeric features and one-hot categories (use it for projections such
-            as PCA, or for distances to ``cluster_centers_``).
+            Scaled numeric features and one-hot categories, projected on the kept principal
+            components when ``reduce`` is set (use it for 2-D projections or distances to
+            ``cluster_centers_``).
         """
         self._check_fitted()
         X = self._check_columns(X)
-        return np.asarray(self.preprocessor_.transform(X), dtype=np.float64)
+        return self._to_space(X)
+
+    def _to_space(self, X: pd.DataFrame) -> np.ndarray:
+        Z = np.asarray(self.preprocessor_.transform(X), dtype=np.float64)
+        return Z if self.reducer_ is None else self.reducer_.transform(Z)
 
     def predict(self, X) -> np.ndarray:
         """The persona (0 … n_personas_-1) of each customer in ``X``, in chunks of 200,000 rows."""
@@ -462,8 +511,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         out = np.empty(len(X), dtype=np.int64)
         step = 200_000
         for start in range(0, len(X), step):
-            part = X.iloc[start : start + step]
-            Z = np.asarray(self.preprocessor_.transform(part), dtype=np.float64)
+            Z = self._to_space(X.iloc[start : start + step])
             out[start : start + step] = self.label_order_[self.estimator_.predict(Z)]
         return out
 
@@ -538,6 +586,28 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def parallel_analysis(
+    Z: np.ndarray, n_permutations: int = 5, quantile: float = 95.0, random_state=None
+) -> int:
+    """Number of principal components worth keeping (Horn's parallel analysis).
+
+    A component is kept while its eigenvalue exceeds the ``quantile`` of the same-rank
+    eigenvalues of ``n_permutations`` copies of ``Z`` whose columns were shuffled
+    independently (same marginals, no shared structure).
+    """
+    rng = check_random_state(random_state)
+    Z = np.asarray(Z, dtype=np.float64)
+    Zc = Z - Z.mean(axis=0)
+    ev = np.linalg.svd(Zc, compute_uv=False) ** 2 / max(len(Z) - 1, 1)
+    null = np.empty((n_permutations, len(ev)))
+    for i in range(n_permutations):
+        perm = np.column_stack([Zc[rng.permutation(len(Zc)), j] for j in range(Zc.shape[1])])
+        null[i] = np.linalg.svd(perm, compute_uv=False) ** 2 / max(len(Z) - 1, 1)
+    threshold = np.percentile(null, quantile, axis=0)
+    above = ev > threshold
+    return int(len(ev) if above.all() else np.argmax(~above))
 
 
 def _as_text(X):

@@ -106,6 +106,29 @@ _NUMERIC_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "low": ("uncomplaining", "beschwerdearm"),
     },
     "feedback_count": {"high": ("vocal", "meinungsstark"), "low": ("silent", "still")},
+    "electric_vehicle": {
+        "high": ("EV-driving", "mit E-Auto"),
+        "low": ("without EV", "ohne E-Auto"),
+    },
+    "online_account": {
+        "high": ("online-account", "mit Online-Konto"),
+        "low": ("offline", "offline"),
+    },
+    "monthly_instalment_eur": {
+        "high": ("high-paying", "hohe Abschläge"),
+        "low": ("low-paying", "niedrige Abschläge"),
+    },
+    "income": {"high": ("affluent", "einkommensstark"), "low": ("budget", "einkommensschwach")},
+}
+#: numeric features whose words are weak in a name (used only when nothing better is left)
+_WEAK_NUMERIC = {
+    "monthly_instalment_eur",
+    "recency_days",
+    "median_gap_hours",
+    "feedback_count",
+    "events",
+    "journeys_started",
+    "journeys_completed",
 }
 _CHANNEL_WORDS: dict[str, tuple[str, str]] = {
     "app": ("app-first", "App-affin"),
@@ -121,23 +144,10 @@ _CHANNEL_WORDS: dict[str, tuple[str, str]] = {
     "mail": ("paper-mail", "Briefpost"),
     "field": ("on-site", "vor Ort"),
 }
-_DIGITAL = {"app", "web", "online", "chat", "email"}
+#: categorical columns whose level is a channel ("preferred_channel = app" → "app-first")
+_CHANNEL_COLUMNS = {"preferred_channel", "channel", "main_channel", "contact_channel"}
 # categorical columns whose values speak for themselves ("city", "Berlin", "business")
-_SELF_DESCRIBING = {
-    "region",
-    "area",
-    "city",
-    "state",
-    "segment",
-    "customer_type",
-    "type",
-    "tariff",
-    "area_type",
-    "location",
-    "urbanity",
-    "country",
-    "bundesland",
-}
+_SELF_DESCRIBING = {"area", "segment", "customer_type", "area_type", "location", "urbanity"}
 _LEVEL_WORDS: dict[str, tuple[str, str]] = {
     "city": ("urban", "städtisch"),
     "urban": ("urban", "städtisch"),
@@ -423,13 +433,13 @@ def trait_word(
         if effect <= 0 or level == "(missing)":
             return None
         key = str(level).strip().lower()
+        if feature.lower() in _CHANNEL_COLUMNS and key in _CHANNEL_WORDS:
+            return _CHANNEL_WORDS[key][li]
         if key in _LEVEL_WORDS:
             return _LEVEL_WORDS[key][li]
         if feature.lower() in _SELF_DESCRIBING:
             return str(level)
-        return (
-            f"{level} ({_pretty(feature)})" if language == "en" else f"{level} ({_pretty(feature)})"
-        )
+        return None
     if feature.startswith("channel_share_"):
         if effect <= 0:
             return None
@@ -443,6 +453,18 @@ def trait_word(
     words = _NUMERIC_WORDS.get(feature)
     if words:
         return words[direction][li]
+    return None
+
+
+def generic_trait_word(
+    feature: str, level: str, kind: str, effect: float, language: str = "en"
+) -> str | None:
+    """A plain fallback word for traits without vocabulary ("high annual kwh", "Öko Plus")."""
+    direction = "high" if effect > 0 else "low"
+    if kind == "categorical":
+        if effect <= 0 or level == "(missing)":
+            return None
+        return str(level)
     if language == "en":
         return f"{'high' if direction == 'high' else 'low'} {_pretty(feature)}"
     return f"{_pretty(feature)} {'hoch' if direction == 'high' else 'niedrig'}"
@@ -483,18 +505,27 @@ def name_personas(traits: pd.DataFrame, language: str = "en", max_words: int = 3
     for pid, grp in traits.groupby("persona_id", sort=True):
         words: list[str] = []
         used_features: set[str] = set()
-        for row in grp.itertuples(index=False):
-            if abs(row.effect) < NAME_MIN_EFFECT and len(words) >= 1:
-                break
-            if row.feature in used_features:
-                continue
-            w = trait_word(row.feature, row.level, row.kind, row.effect, language)
-            if w is None or w in words:
-                continue
-            words.append(w)
-            used_features.add(row.feature)
-            if len(words) >= max_words + 2:
-                break
+        strong = grp[grp["effect"].abs() >= NAME_MIN_EFFECT]
+        if strong.empty:
+            strong = grp.head(1)
+        passes = (
+            lambda r: (
+                None
+                if r.feature in _WEAK_NUMERIC
+                else trait_word(r.feature, r.level, r.kind, r.effect, language)
+            ),
+            lambda r: trait_word(r.feature, r.level, r.kind, r.effect, language),
+            lambda r: generic_trait_word(r.feature, r.level, r.kind, r.effect, language),
+        )
+        for word_of in passes:
+            for row in strong.itertuples(index=False):
+                if row.feature in used_features or len(words) >= max_words + 2:
+                    continue
+                w = word_of(row)
+                if not w or w in words:
+                    continue
+                words.append(w)
+                used_features.add(row.feature)
         per[int(pid)] = words
     names: dict[int, str] = {}
     for pid, words in per.items():

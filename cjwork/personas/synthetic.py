@@ -167,6 +167,23 @@ def journey_map() -> JourneyMap:
     return JourneyMap(journeys=tuple(journeys), company="Synthetic GmbH")
 
 
+def journeys_yml_text() -> str:
+    """The generator's journey map as ``journeys.yml`` text (to write a data directory)."""
+    lines = ["company: Synthetic GmbH", "journeys:"]
+    for jid, stages in _MAP.items():
+        lines += [f"  - id: {jid}", f"    name: {jid.title()}", "    owner: Owner", "    stages:"]
+        for sid, tps in stages:
+            lines += [f"      - id: {sid}", f"        name: {sid.title()}", "        touchpoints:"]
+            for tid in tps:
+                lines += [
+                    f"          - id: {tid}",
+                    f"            name: {tid.replace('_', ' ').title()}",
+                    f"            channel: {_TP_CHANNEL[tid]}",
+                    "            owner: Team",
+                ]
+    return "\n".join(lines) + "\n"
+
+
 def make_persona_workspace(
     n_customers: int = 1000,
     n_personas: int = 4,

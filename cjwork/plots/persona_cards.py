@@ -1,0 +1,256 @@
+"""Persona figures: the cards (Steckbriefe), the profile heatmap, the k-selection curve and a
+2-D projection of customers by persona.
+
+Each function takes data (from :mod:`cjwork.personas`) plus an optional ``ax`` and returns
+the Axes (or a Figure for the multi-card grid). The numbers behind every figure come from a
+package function (:meth:`PersonaProfiles.heatmap_data`, ``PersonaModel.k_scores_``,
+:func:`projection_data`), so they can be checked without drawing.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+_LABELS = {
+    "en": {
+        "who": "Who",
+        "goal": "Goal",
+        "prefs": "Preferences",
+        "pains": "Pains",
+        "channels": "Channels",
+        "customers": "customers",
+    },
+    "de": {
+        "who": "Wer",
+        "goal": "Ziel",
+        "prefs": "Vorlieben",
+        "pains": "Schmerzpunkte",
+        "channels": "Kanäle",
+        "customers": "Kund:innen",
+    },
+}
+
+
+def _plain(text: str) -> str:
+    return str(text).replace("**", "")
+
+
+def card_sections(card) -> list[tuple[str, str]]:
+    """The text blocks of a card as (heading, body) pairs, in drawing order."""
+    lab = _LABELS.get(card.language, _LABELS["en"])
+    channels = ", ".join(f"{c} {s:.0%}" for c, s in card.channels) or "–"
+    return [
+        (lab["who"], "; ".join(card.who[:4]) or "–"),
+        (lab["goal"], _plain(card.goal)),
+        (lab["prefs"], "; ".join(card.preferences[:4]) or "–"),
+        (lab["pains"], " ".join(_plain(p) for p in card.pains[:3]) or "–"),
+        (lab["channels"], channels),
+    ]
+
+
+def persona_card(
+    card, ax: Axes | None = None, *, color: str | None = None, width: int = 58
+) -> Axes:
+    """Draw one persona card (name, size, who, goal, preferences, pains, channels) on ``ax``.
+
+    Parameters
+    ----------
+    card : cjwork.personas.PersonaCard
+    ax : Axes, optional
+    color : str, optional
+        Colour of the header band.
+    width : int
+        Characters per line before wrapping.
+
+    Returns
+    -------
+    Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.2))
+    lab = _LABELS.get(card.language, _LABELS["en"])
+    color = color or "#2b6f8e"
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.add_patch(
+        plt.Rectangle((0, 0.86), 1, 0.14, color=color, transform=ax.transAxes, clip_on=False)
+    )
+    ax.text(
+        0.03,
+        0.93,
+        textwrap.shorten(card.name, 48, placeholder="…"),
+        color="white",
+        fontsize=11,
+        fontweight="bold",
+        va="center",
+        transform=ax.transAxes,
+    )
+    ax.text(
+        0.97,
+        0.93,
+        f"{card.size:,} {lab['customers']} · {card.share:.0%}",
+        color="white",
+        fontsize=8,
+        ha="right",
+        va="center",
+        transform=ax.transAxes,
+    )
+    y = 0.82
+    for head, body in card_sections(card):
+        ax.text(0.03, y, head, fontsize=8, fontweight="bold", va="top", transform=ax.transAxes)
+        wrapped = textwrap.wrap(body, width=width)[:3] or ["–"]
+        ax.text(0.27, y, "\n".join(wrapped), fontsize=7.5, va="top", transform=ax.transAxes)
+        y -= 0.055 * max(len(wrapped), 1) + 0.05
+    ax.add_patch(
+        plt.Rectangle(
+            (0, 0), 1, 1, fill=False, edgecolor=color, lw=1.2, transform=ax.transAxes, clip_on=False
+        )
+    )
+    return ax
+
+
+def persona_cards(cards, *, ncols: int = 2, palette: str = "tab10") -> Figure:
+    """All persona cards in a grid; returns the Figure (one Axes per card)."""
+    cards = list(cards)
+    n = max(len(cards), 1)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.8 * ncols, 4.4 * nrows), squeeze=False)
+    colors = (
+        plt.get_cmap(palette).colors if hasattr(plt.get_cmap(palette), "colors") else [None] * n
+    )
+    for i, ax in enumerate(axes.ravel()):
+        if i < len(cards):
+            persona_card(cards[i], ax=ax, color=colors[i % len(colors)])
+        else:
+            ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def persona_heatmap(
+    data: pd.DataFrame, ax: Axes | None = None, *, vmax: float = 2.0, annot: bool = True
+) -> Axes:
+    """Heatmap of effect sizes (persona × feature), e.g. :meth:`PersonaProfiles.heatmap_data`.
+
+    Red: the persona has more of it than the other customers, blue: less (Cohen's d / h).
+    """
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(
+            figsize=(1.0 + 0.6 * max(len(data.columns), 1), 1.0 + 0.5 * max(len(data), 1))
+        )
+    sns.heatmap(
+        data.astype(float),
+        ax=ax,
+        cmap="RdBu_r",
+        center=0,
+        vmin=-vmax,
+        vmax=vmax,
+        annot=annot,
+        fmt=".1f",
+        cbar_kws={"label": "effect size vs. other customers"},
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelrotation=60)
+    for lbl in ax.get_xticklabels():
+        lbl.set_horizontalalignment("right")
+    return ax
+
+
+def k_selection_curve(
+    k_scores: pd.DataFrame, ax: Axes | None = None, *, criterion: str = "silhouette"
+) -> Axes:
+    """The k-selection curve (``PersonaModel.k_scores_``) with the chosen k marked."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    if criterion not in k_scores.columns:
+        raise ValueError(
+            f"criterion {criterion!r} is not in k_scores (columns: {', '.join(map(str, k_scores.columns))})"
+        )
+    ax.plot(k_scores["k"], k_scores[criterion], marker="o", color="#2b6f8e")
+    chosen = k_scores[k_scores.get("chosen", False) == True]  # noqa: E712 - boolean column
+    if not chosen.empty:
+        ax.scatter(
+            chosen["k"],
+            chosen[criterion],
+            s=140,
+            facecolors="none",
+            edgecolors="#c0392b",
+            lw=2,
+            label=f"chosen k = {int(chosen['k'].iloc[0])}",
+            zorder=3,
+        )
+        ax.legend(frameon=False)
+    ax.set_xlabel("number of personas k")
+    ax.set_ylabel(
+        criterion + (" (higher is better)" if criterion == "silhouette" else " (lower is better)")
+    )
+    ax.set_xticks(list(k_scores["k"]))
+    return ax
+
+
+def projection_data(
+    model,
+    features: pd.DataFrame,
+    labels=None,
+    names: dict | None = None,
+    *,
+    max_points: int = 5000,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """2-D PCA projection of (a sample of) customers in the space the personas were found in.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``pc1``, ``pc2``, ``persona`` (name when ``names`` is given), in a
+        deterministic sample of at most ``max_points`` rows.
+    """
+    from sklearn.decomposition import PCA
+
+    rng = np.random.RandomState(random_state)
+    idx = (
+        np.arange(len(features))
+        if len(features) <= max_points
+        else np.sort(rng.choice(len(features), max_points, replace=False))
+    )
+    sub = features.iloc[idx]
+    Z = model.transform(sub)
+    coords = (
+        PCA(n_components=2, random_state=random_state)
+        .fit(model.transform(features.iloc[idx]))
+        .transform(Z)
+    )
+    lab = np.asarray(labels)[idx] if labels is not None else model.predict(sub) + 1
+    persona = [names.get(int(v), str(v)) if names else str(v) for v in lab]
+    return pd.DataFrame(
+        {
+            "customer_id": sub.index.to_numpy(dtype=object),
+            "pc1": coords[:, 0],
+            "pc2": coords[:, 1],
+            "persona": persona,
+        }
+    )
+
+
+def persona_projection(
+    data: pd.DataFrame, x: str = "pc1", y: str = "pc2", hue: str = "persona", ax: Axes | None = None
+) -> Axes:
+    """Scatter of customers in 2-D coloured by persona (data from :func:`projection_data`)."""
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    sns.scatterplot(data=data, x=x, y=y, hue=hue, s=10, alpha=0.6, linewidth=0, ax=ax)
+    ax.legend(title="", fontsize=7, markerscale=2, frameon=False, loc="best")
+    return ax
