@@ -541,3 +541,23 @@ def test_other_date_columns_become_utc_too(tmp_path: Path) -> None:
         pd.Timestamp("2024-07-01T10:00Z"),
         pd.Timestamp("2024-01-01T11:00Z"),
     ]
+
+
+def test_excel_sep_line_and_trailing_empty_columns(tmp_path: Path) -> None:
+    customers = "sep=;\ncustomer_id;age;;\nC1;3;;\nC1;4;;\n"
+    d = make(tmp_path, {"customers.csv": customers.encode("cp1252")})
+    # line numbers count the sep= line: the duplicate is on line 4
+    assert problems_of(d) == [
+        "customers.csv:4:customer_id: duplicate customer_id 'C1' (first on line 3); every customer_id must be unique"
+    ]
+    (d / "customers.csv").write_text("sep=;\ncustomer_id;age;;\nC1;3;;\nC2;4;;\n", encoding="utf-8")
+    ws = cjwork.load(d)
+    assert list(ws.customers.columns) == ["customer_id", "age"]
+    assert any("2 empty column(s) without a name ignored" in w.message for w in ws.warnings)
+
+
+def test_unnamed_column_with_values_is_an_error(tmp_path: Path) -> None:
+    d = make(tmp_path, {"customers.csv": "customer_id,,age\nC1,x,3\n"})
+    assert problems_of(d) == [
+        "customers.csv:1:-: column 2 has values but no name in the header; name it or delete it"
+    ]

@@ -212,3 +212,13 @@ def test_impossible_german_dates_are_not_rolled_over(value: str) -> None:
     got = parse_timestamps(pd.Series([value, "29.02.2024 10:00"], dtype="str"), "UTC")
     assert list(got.bad) == [True, False]
     assert got.values.iloc[1] == pd.Timestamp("2024-02-29T10:00Z")
+
+
+def test_sniff_excel_sep_line_and_leading_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("sep=|\na|b,c\n1|2,5\n", encoding="utf-8")
+    dialect = sniff_csv(path)
+    assert (dialect.delimiter, dialect.header, dialect.skip) == ("|", ["a", "b,c"], 1)
+    path.write_text("\n\na;b\n1;2\n", encoding="utf-8")
+    dialect = sniff_csv(path)
+    assert (dialect.delimiter, dialect.header, dialect.skip) == (";", ["a", "b"], 2)

@@ -396,11 +396,26 @@ def _read(t: _Table) -> None:
         return
     names = [str(c).strip() for c in t.raw.column_names]
     t.raw = t.raw.rename_columns(names)
-    _check_header(t, names)
+    # columns without a name: empty ones (Excel's trailing ';;;') are dropped, others reported
+    unnamed = [i for i, n in enumerate(names) if not n]
+    if unnamed:
+        empty = [i for i in unnamed if t.raw.column(i).null_count == t.raw.num_rows]
+        for i in unnamed:
+            if i not in empty:
+                t.problem(
+                    f"column {i + 1} has values but no name in the header; name it or delete it",
+                    row=t.header_lines if t.is_csv else None,
+                )
+        if empty:
+            t.raw = t.raw.select([i for i in range(len(names)) if i not in empty])
+            names = [n for i, n in enumerate(names) if i not in empty]
+            t.warn(f"{len(empty)} empty column(s) without a name ignored")
+    _check_header(t, [n for n in names if n])
 
 
 def _read_csv(t: _Table) -> None:
     dialect = sniff_csv(t.path, full_check=False)
+    t.header_lines = dialect.skip + 1
     names = dialect.header
     types: dict[str, pa_arrow.DataType] = {}
     for col in names:
@@ -423,7 +438,7 @@ def _read_csv(t: _Table) -> None:
             read_options=pacsv.ReadOptions(
                 encoding=encoding,
                 column_names=names,
-                skip_rows=1,
+                skip_rows=dialect.skip + 1,
                 use_threads=use_threads,
                 block_size=1 << 24,
             ),
@@ -482,7 +497,7 @@ def _check_header(t: _Table, names: list[str]) -> None:
             t.problem(
                 f"column '{col}' appears twice in the header; rename or remove one",
                 column=col,
-                row=1 if t.is_csv else None,
+                row=t.header_lines if t.is_csv else None,
             )
         seen.add(col)
     for col in schemas.required_columns(t.name):
@@ -497,7 +512,9 @@ def _check_header(t: _Table, names: list[str]) -> None:
             else f"; columns found: {', '.join(names)}"
         )
         t.problem(
-            f"required column '{col}' is missing{hint}", column=col, row=1 if t.is_csv else None
+            f"required column '{col}' is missing{hint}",
+            column=col,
+            row=t.header_lines if t.is_csv else None,
         )
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class CsvDialect:
     encoding: str
     delimiter: str
     header: list[str]
+    skip: int = 0  # lines before the header: blank lines, Excel's "sep=;" line
 
     @property
     def encoding_label(self) -> str:
@@ -197,10 +199,20 @@ def sniff_csv(path: str | Path, full_check: bool = True) -> CsvDialect:
     lines = text.splitlines()
     if len(head) == 1 << 16 and lines:
         lines = lines[:-1]  # the last line may be cut
-    lines = [ln for ln in lines[:200] if ln.strip()]
+    skip = 0
+    while skip < len(lines) and not lines[skip].strip():
+        skip += 1
+    forced = None
+    if skip < len(lines) and re.fullmatch(r'"?sep=(.)"?', lines[skip].strip()):
+        forced = re.fullmatch(r'"?sep=(.)"?', lines[skip].strip()).group(1)  # type: ignore[union-attr]
+        skip += 1
+    lines = [ln for ln in lines[skip:200] if ln.strip()]
     if not lines:
         raise SniffError("the file is empty; it needs a header line with the column names", line=1)
     header_line = lines[0]
+    if forced is not None:
+        header = [h.strip() for h in _split(header_line, forced)]
+        return CsvDialect(encoding=encoding, delimiter=forced, header=header, skip=skip)
     scores: list[tuple[int, int, str]] = []
     for cand in DELIMITERS:
         fields = _split(header_line, cand)
@@ -215,7 +227,7 @@ def sniff_csv(path: str | Path, full_check: bool = True) -> CsvDialect:
         scores.sort(reverse=True)
         delimiter = scores[0][2]
     header = [h.strip() for h in _split(header_line, delimiter)]
-    return CsvDialect(encoding=encoding, delimiter=delimiter, header=header)
+    return CsvDialect(encoding=encoding, delimiter=delimiter, header=header, skip=skip)
 
 
 def _split(line: str, delimiter: str) -> list[str]:
