@@ -152,7 +152,9 @@ def _cases(
 # --------------------------------------------------------------------------- journeys
 
 
-def purchase(rng, persona, ev: Events, base: int):
+def purchase(
+    rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int
+) -> tuple[np.ndarray, np.ndarray, int]:
     """The purchase journey; returns (customers, end times, number of cases) of completed orders."""
     n = len(persona)
     cust = np.flatnonzero(rng.random(n) < co.PURCHASE_P[persona])
@@ -216,7 +218,14 @@ def purchase(rng, persona, ev: Events, base: int):
     return cust[done], t[done], m
 
 
-def onboarding(rng, persona, cust, t, ev: Events, base: int) -> int:
+def onboarding(
+    rng: np.random.Generator,
+    persona: np.ndarray,
+    cust: np.ndarray,
+    t: np.ndarray,
+    ev: Events,
+    base: int,
+) -> int:
     """The onboarding journey for completed orders; returns the number of cases."""
     cust, t, case = _cases(cust, t + gap(rng, len(cust), 6 * _HOUR, 1.0), base)
     p = persona[cust]
@@ -237,7 +246,6 @@ def onboarding(rng, persona, cust, t, ev: Events, base: int) -> int:
     t = t + (lead * _DAY).astype(np.int64)
 
     meter = rng.random(m) < co.SMART_METER_P[p]
-    n_me = int(meter.sum())
     appt_lead = np.round(np.exp(np.log(11.0) + 0.5 * rng.standard_normal(m)), 1)
     ev.add(
         cust[meter],
@@ -262,7 +270,6 @@ def onboarding(rng, persona, cust, t, ev: Events, base: int) -> int:
         on_time=on_time[meter],
     )
     t = t + np.where(meter, gap(rng, m, 1 * _DAY, 0.8), 0)
-    del n_me
 
     dd = rng.random(m) < co.DIRECT_DEBIT_SETUP_P[p]
     ev.add(cust[dd], case[dd], tp("payment_setup"), t[dd], 5)
@@ -277,13 +284,20 @@ def onboarding(rng, persona, cust, t, ev: Events, base: int) -> int:
     return m
 
 
-def _hotline_wait(rng, t: np.ndarray) -> np.ndarray:
+def _hotline_wait(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
     late = t >= TREND_START_S
     med = np.where(late, co.HOTLINE_WAIT_MEDIAN_LATE, co.HOTLINE_WAIT_MEDIAN)
     return np.maximum(5, np.rint(med * np.exp(co.HOTLINE_WAIT_SIGMA * rng.standard_normal(len(t)))))
 
 
-def _hotline(rng, cust, case, t, seq, ev: Events) -> np.ndarray:
+def _hotline(
+    rng: np.random.Generator,
+    cust: np.ndarray,
+    case: np.ndarray,
+    t: np.ndarray,
+    seq: int,
+    ev: Events,
+) -> np.ndarray:
     """First hotline call plus repeat calls while unresolved; returns the time after the last call."""
     t = t.copy()
     open_ = np.ones(len(cust), dtype=bool)
@@ -314,7 +328,7 @@ def _hotline(rng, cust, case, t, seq, ev: Events) -> np.ndarray:
     return t
 
 
-def service(rng, persona, ev: Events, base: int) -> int:
+def service(rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int) -> int:
     """The service journey: Poisson many cases per customer; returns the number of cases."""
     n = len(persona)
     counts = rng.poisson(co.SERVICE_RATE[persona])
@@ -435,7 +449,7 @@ def service(rng, persona, ev: Events, base: int) -> int:
     return m
 
 
-def cancellation(rng, persona, ev: Events, base: int) -> int:
+def cancellation(rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int) -> int:
     """The cancellation journey; returns the number of cases."""
     n = len(persona)
     cust = np.flatnonzero(rng.random(n) < co.CANCEL_P[persona])
@@ -482,7 +496,9 @@ def cancellation(rng, persona, ev: Events, base: int) -> int:
 # --------------------------------------------------------------------------- experience
 
 
-def experience(rng, e: dict[str, np.ndarray], persona_of_event: np.ndarray) -> np.ndarray:
+def experience(
+    rng: np.random.Generator, e: dict[str, np.ndarray], persona_of_event: np.ndarray
+) -> np.ndarray:
     """The latent sentiment (−1..1) of every event: the planted experience model."""
     tpc = e["tp"]
     n = len(tpc)
@@ -562,7 +578,7 @@ def persona_counts(n: int) -> np.ndarray:
     return counts
 
 
-def customers(rng, persona: np.ndarray) -> dict[str, np.ndarray]:
+def customers(rng: np.random.Generator, persona: np.ndarray) -> dict[str, np.ndarray]:
     """Customer attributes drawn per persona, with realistic overlap."""
     n = len(persona)
     age = np.clip(
@@ -644,7 +660,9 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     return chunk
 
 
-def feedback(rng, persona: np.ndarray, e: dict[str, np.ndarray]) -> dict[str, object]:
+def feedback(
+    rng: np.random.Generator, persona: np.ndarray, e: dict[str, np.ndarray]
+) -> dict[str, object]:
     """Feedback rows: sampled from experiences (plus some general comments), with text."""
     n_cust = len(persona)
     tpc = e["tp"]
