@@ -1,0 +1,39 @@
+"""The README's analytics example runs and prints what it promises."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def example(name: str) -> str:
+    match = re.search(
+        rf"<!-- example: {re.escape(name)} -->\n```python\n(.*?)```", README, flags=re.S
+    )
+    assert match, f"README has no example '{name}'"
+    return match.group(1)
+
+
+@pytest.mark.slow
+def test_analyze_api_example_runs(monkeypatch, capsys):
+    if not (ROOT / "data" / "sample" / "events.csv").exists():
+        pytest.skip("bundled sample not present")
+    monkeypatch.chdir(ROOT)
+    scope: dict = {}
+    exec(compile(example("analyze-api"), "README.md", "exec"), scope)
+    out = capsys.readouterr().out
+    tables = scope["tables"]
+    assert list(tables["funnel"]["stage"]) == [
+        "awareness",
+        "research",
+        "consultation",
+        "order",
+        "confirmation",
+    ]
+    assert "reached" in out and "share_of_start" in out and "completion_rate" in out
+    assert set(tables["variants"]["journey"]) == {"purchase"}
