@@ -119,20 +119,25 @@ def attach_process_metrics(
         metrics = [
             c for c in events.columns if c not in skip and pd.api.types.is_numeric_dtype(events[c])
         ]
-    # masks compare on the columns as they are (categorical codes, no string copies of 10M rows)
+    # Everything below works on integer codes and int64 times: no string copies of the
+    # (possibly 10M-row) event table, which is cut to the relevant rows first.
     fmask = np.ones(len(feedback), dtype=bool)
     emask = np.ones(len(events), dtype=bool)
     if journey is not None:
         fmask &= (feedback["journey"] == journey).fillna(False).to_numpy(dtype=bool)
         emask &= (events["journey"] == journey).fillna(False).to_numpy(dtype=bool)
-    if touchpoints is not None:
-        fmask &= feedback["touchpoint"].isin(touchpoints).fillna(False).to_numpy(dtype=bool)
-        emask &= events["touchpoint"].isin(touchpoints).fillna(False).to_numpy(dtype=bool)
     fb = feedback[fmask].copy()
-    ev = events.loc[emask, ["customer_id", "timestamp", "touchpoint", *metrics]]
-    # one integer code per customer on both sides; only events of customers who gave
-    # feedback can match, so the event table is cut to those before anything else
     n_l = len(fb)
+    f_tp = fb["touchpoint"].astype("string")
+    universe = pd.Index(f_tp.dropna().unique(), dtype="string")
+    if touchpoints is not None:
+        universe = universe[universe.isin(touchpoints)]
+    l_t = _codes(f_tp, universe)
+    r_t = _codes(events["touchpoint"], universe)
+    emask &= r_t >= 0
+    ev = events.loc[emask, ["customer_id", "timestamp", *metrics]]
+    r_t = r_t[emask]
+    # one integer code per customer on both sides; only customers who gave feedback matter
     c_all, _ = pd.factorize(
         pd.concat(
             [fb["customer_id"].astype("string"), ev["customer_id"].astype("string")],
@@ -142,46 +147,55 @@ def attach_process_metrics(
     )
     l_c, r_c = c_all[:n_l], c_all[n_l:]
     keep = np.isin(r_c, np.unique(l_c[l_c >= 0]))
-    ev, r_c = ev[keep], r_c[keep]
-    c_codes = np.concatenate([l_c, r_c])
+    ev, r_c, r_t = ev[keep], r_c[keep], r_t[keep]
     # one integer key per (customer, touchpoint), shared by both sides: a fast merge_asof "by"
-    t_codes, t_uni = pd.factorize(
-        pd.concat(
-            [fb["touchpoint"].astype("string"), ev["touchpoint"].astype("string")],
-            ignore_index=True,
-        ),
-        use_na_sentinel=True,
-    )
-    key = c_codes.astype(np.int64) * (len(t_uni) + 1) + t_codes
-    key[(c_codes < 0) | (t_codes < 0)] = -1
+    nt = len(universe) + 1
+    l_key = np.where((l_c >= 0) & (l_t >= 0), l_c.astype(np.int64) * nt + l_t, -1)
+    r_key = np.where((r_c >= 0) & (r_t >= 0), r_c.astype(np.int64) * nt + r_t, -1)
     # naive UTC datetime64 (a tz-aware .to_numpy() would box every value into an object)
-    l_ts = pd.to_datetime(fb["timestamp"], utc=True, errors="coerce").dt.tz_convert(None)
-    r_ts = pd.to_datetime(ev["timestamp"], utc=True).dt.tz_convert(None)
-    left = pd.DataFrame({"_pos": np.arange(n_l), "_key": key[:n_l], "_ts": l_ts.to_numpy()})
-    left = left[(left["_key"] >= 0).to_numpy() & l_ts.notna().to_numpy()]
+    l_ts = pd.to_datetime(fb["timestamp"], utc=True, errors="coerce").dt.tz_convert(None).to_numpy()
+    r_ts = pd.to_datetime(ev["timestamp"], utc=True).dt.tz_convert(None).to_numpy()
+    lk = (l_key >= 0) & ~np.isnat(l_ts)
+    rk = (r_key >= 0) & ~np.isnat(r_ts)
+    lo = np.flatnonzero(lk)[np.argsort(l_ts[lk], kind="stable")]
+    ro = np.flatnonzero(rk)[np.argsort(r_ts[rk], kind="stable")]
+    left = pd.DataFrame({"_pos": lo, "_key": l_key[lo], "_ts": l_ts[lo]})
     right = pd.DataFrame(
         {
-            "_key": key[n_l:],
-            "_ts": r_ts.to_numpy(),
-            "event_timestamp": r_ts.to_numpy(),
-            **{m: pd.to_numeric(ev[m], errors="coerce").astype(float).to_numpy() for m in metrics},
+            "_key": r_key[ro],
+            "_ts": r_ts[ro],
+            "_ev": ro,
         }
     )
-    right = right[(right["_key"] >= 0).to_numpy() & right["_ts"].notna().to_numpy()]
-    left = left.sort_values("_ts", kind="stable")
-    right = right.sort_values("_ts", kind="stable")
     if len(left) and len(right):
         merged = pd.merge_asof(
             left, right, on="_ts", by="_key", direction="backward", tolerance=tol
         )
+        hit = merged["_ev"].notna().to_numpy()
+        pos = merged["_pos"].to_numpy()[hit]
+        src = merged["_ev"].to_numpy()[hit].astype(np.int64)
     else:
-        merged = left.assign(event_timestamp=pd.NaT, **{m: np.nan for m in metrics})
-    merged = merged.set_index("_pos").reindex(np.arange(n_l))
+        pos = src = np.zeros(0, dtype=np.int64)
     for m in metrics:
-        fb[m] = merged[m].to_numpy(dtype=float)
-    fb["event_timestamp"] = pd.to_datetime(merged["event_timestamp"].to_numpy()).tz_localize("UTC")
-    fb["matched"] = merged["event_timestamp"].notna().to_numpy()
+        out = np.full(n_l, np.nan)
+        out[pos] = pd.to_numeric(ev[m], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[src]
+        fb[m] = out
+    ets = np.full(n_l, np.datetime64("NaT"), dtype=r_ts.dtype if len(r_ts) else "datetime64[ns]")
+    ets[pos] = r_ts[src]
+    fb["event_timestamp"] = pd.to_datetime(ets).tz_localize("UTC")
+    matched = np.zeros(n_l, dtype=bool)
+    matched[pos] = True
+    fb["matched"] = matched
     return fb
+
+
+def _codes(values: pd.Series, universe: pd.Index) -> np.ndarray:
+    """Position of every value in ``universe`` (-1 when absent), via the categories for categoricals."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat_pos = universe.get_indexer(values.cat.categories.astype("string"))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, cat_pos[codes], -1)
+    return universe.get_indexer(values.astype("string"))
 
 
 def _nice(x: float) -> float:
