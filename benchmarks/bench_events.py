@@ -390,7 +390,9 @@ def print_side_by_side(n: int, results: dict[str, dict]) -> None:
             a, b = results[t].get(task), base.get(task)
             row += f"{(f'{a / b:.1f}x' if a is not None and b else 'n/a'):>22}"
         print(row)
-    print(f"{'total CPU s':<12}" + "".join(f"{_fmt(results[t].get('total_cpu')):>16}" for t in tools))
+    print(
+        f"{'total CPU s':<12}" + "".join(f"{_fmt(results[t].get('total_cpu')):>16}" for t in tools)
+    )
     print(f"{'peak MB':<12}" + "".join(f"{results[t].get('peak_mb', 0):16.0f}" for t in tools))
     for t, r in results.items():
         if "error" in r:
@@ -461,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
         report["cli_events_only"] = cli
         print(
             f"\n`cjwork analyze` on the events-only 1M workspace: {cli.get('seconds', float('nan')):.1f}s wall, "
-            f"exit {cli.get('exit_code')}, peak RSS {cli.get('peak_mb', float('nan')):.0f} MB"
+            f"{cli.get('cpu_seconds', float('nan')):.1f}s CPU, exit {cli.get('exit_code')}, peak RSS {cli.get('peak_mb', float('nan')):.0f} MB"
         )
         if cli.get("stderr"):
             print("  " + cli["stderr"].replace("\n", "\n  "))

@@ -3,6 +3,7 @@
 Run from the repository root: `.venv/bin/python notebooks/section_paths.py`. Re-reads the notebook
 right before writing and touches only the cells tagged `section-paths`.
 """
+
 import nbformat
 
 PATH = "notebooks/journey_report.ipynb"
@@ -15,7 +16,13 @@ cells = [c for c in nb.cells if TAG not in c.metadata.get("tags", [])]
 new = [nbformat.v4.new_code_cell(src, metadata={"tags": [TAG]}) for src in SOURCE]
 for i, c in enumerate(new, 1):
     c["id"] = f"section-paths-{i}"
-idx = max((i for i, c in enumerate(cells) if "section-map" in c.metadata.get("tags", [])), default=len(cells) - 1) + 1
+idx = (
+    max(
+        (i for i, c in enumerate(cells) if "section-map" in c.metadata.get("tags", [])),
+        default=len(cells) - 1,
+    )
+    + 1
+)
 nb.cells = cells[:idx] + new + cells[idx:]
 for c in nb.cells:
     if c.cell_type == "code":
