@@ -336,9 +336,11 @@ def phase_cli(data_dir: str, out_dir: str) -> dict:
         text=True,
     )
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = child.ru_maxrss / 1024.0
     return {
         "seconds": wall,
+        "cpu_seconds": child.ru_utime + child.ru_stime,
         "exit_code": proc.returncode,
         "stdout": proc.stdout.strip(),
         "stderr": proc.stderr.strip()[-2000:],
