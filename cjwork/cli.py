@@ -157,7 +157,7 @@ def _k_option(value: str) -> str | int:
 @click.option("--k", "k", default="auto", show_default=True, metavar="auto|N", help="Number of personas, or 'auto' to choose it by the silhouette over 2..8.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same data and seed give the same personas.")
 @click.option("--method", type=click.Choice(["kmeans", "gmm"]), default="kmeans", show_default=True, help="Clustering method.")
-@click.option("--blocks", default="all", show_default=True, help="Feature blocks, comma-separated: customers,events,feedback.")
+@click.option("--blocks", default="auto", show_default=True, help="Feature blocks the personas are found in: 'auto' (customer attributes when there are any, else all), 'all', or a comma-separated list of customers,events,feedback.")
 @click.option("--language", type=click.Choice(["en", "de"]), default="en", show_default=True, help="Language of persona names and cards.")
 @click.option("--save-model", type=OUT_PATH, default=None, help="Also save the fitted PersonaModel (joblib) to this file.")
 def personas(data_dir: Path, out_dir: Path, k: str, seed: int, method: str, blocks: str, language: str, save_model: Path | None) -> None:
@@ -174,7 +174,7 @@ def personas(data_dir: Path, out_dir: Path, k: str, seed: int, method: str, bloc
     n_personas = _k_option(k)
     ws = cjwork.load(data_dir)
     result = find_personas(ws, n_personas=n_personas, random_state=seed, method=method,
-                           blocks=None if blocks == "all" else blocks, language=language)
+                           blocks=blocks, language=language)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(result.assignments, out_dir / "personas.csv", inputs=ws)
     write_csv_atomic(result.profiles.to_frame(), out_dir / "persona_profiles.csv", inputs=ws)

@@ -424,7 +424,12 @@ def customer_attribute_features(
             if nunique == 0:
                 dropped[col] = "no values"
                 continue
-            if nunique > MAX_CATEGORIES or (n >= 20 and nunique > MAX_CATEGORY_SHARE * n):
+            every_row_differs = n > 1 and nunique == int(text.notna().sum())
+            if (
+                nunique > MAX_CATEGORIES
+                or every_row_differs
+                or (n >= 20 and nunique > MAX_CATEGORY_SHARE * n)
+            ):
                 dropped[col] = f"identifier-like or free text ({nunique:,} distinct values)"
                 continue
             out[col] = pd.Categorical(text.to_numpy(dtype=object, na_value=None))
