@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from cjwork._version import __version__
 from cjwork.errors import ModelError, UsageError
@@ -45,6 +46,8 @@ MISSING_CATEGORY = "(missing)"
 
 #: a non-negative numeric feature with a skewness above this is log1p-transformed
 SKEW_THRESHOLD = 1.0
+#: below this many fit rows the clustering runs single-threaded (faster: no thread overhead)
+SMALL_DATA_ROWS = 50_000
 
 
 class PersonaParameterError(UsageError, ValueError):
@@ -258,6 +261,13 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = self._validate_data(X)
+        # BLAS/OpenMP threads cost more than they give on small data (and oversubscribe a
+        # busy machine): one thread below SMALL_DATA_ROWS, the library default above.
+        small = min(len(X), int(self.max_fit_rows)) < SMALL_DATA_ROWS
+        with threadpool_limits(limits=1 if small else None):
+            return self._fit(X)
+
+    def _fit(self, X: pd.DataFrame):
         rng = check_random_state(self.random_state)
 
         numeric, categorical, unusable = self._split_columns(X)
