@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import re
 import shutil
 from pathlib import Path
@@ -90,7 +91,7 @@ def test_html_stands_alone_without_code(batch: BatchResult) -> None:
         assert f"<title>{title}</title>" in page
         ids = {ident for _, ident, _ in headings(page)}
         toc = re.search(r"<nav[^>]*cj-toc[^>]*>.*?</nav>", page, flags=re.S).group(0)
-        links = re.findall(r'href="#([^"]+)"', toc)
+        links = [html.unescape(link) for link in re.findall(r'href="#([^"]+)"', toc)]
         assert links and set(links) <= ids
         assert "<svg" in page or "data:image/" in page  # figures embedded
 

@@ -26,6 +26,7 @@ from cjwork.reports.params import ReportParams, validate_owner_params, validate_
 
 __all__ = [
     "journey_analysis",
+    "shared_personas",
     "load",
     "record",
     "setup_figures",
@@ -302,15 +303,23 @@ def show_data_quality(ws: Workspace, params: ReportParams) -> HTML:
 
 
 def journey_analysis(ws: Workspace, params: ReportParams) -> Any:
-    """The journey's analytics: :func:`cjwork.analysis.analyze` for this journey, with the
-    enriched feedback and personas shared by the batch (see :mod:`cjwork.reports.shared`).
+    """The journey's analytics: :func:`cjwork.analysis.analyze` for this journey with the
+    enriched feedback shared by the batch (see :mod:`cjwork.reports.shared`).
 
-    Later sections reuse the result (pass it on as ``analysis=``) instead of recomputing it.
+    The funnel by persona is included when the batch shared persona assignments (the report
+    has a ``section-personas`` cell); nothing else here needs personas. Later sections reuse
+    the result (``analysis=analysis``, ``feedback=analysis.feedback``) instead of recomputing it.
     """
     from cjwork.analysis import analyze
     from cjwork.reports.shared import shared_tables
 
-    feedback, personas = shared_tables(ws, params.cache_dir, params.n_personas, params.seed)
+    feedback, personas = shared_tables(
+        ws, params.cache_dir, params.n_personas, params.seed, compute_personas=False
+    )
+    if personas is None:
+        personas = pd.DataFrame(
+            {"customer_id": pd.Series(dtype="string"), "persona_id": pd.Series(dtype="int64")}
+        )
     analysis = analyze(
         ws,
         journeys=[params.journey],
@@ -320,8 +329,15 @@ def journey_analysis(ws: Workspace, params: ReportParams) -> Any:
         random_state=params.seed,
     )
     analysis.feedback = feedback
-    analysis.personas = personas
+    analysis.personas = personas if len(personas) else None
     return analysis
+
+
+def shared_personas(ws: Workspace, params: ReportParams) -> pd.DataFrame | None:
+    """Persona assignments for a personas section: the batch's (computed once) or computed here."""
+    from cjwork.reports.shared import shared_tables
+
+    return shared_tables(ws, params.cache_dir, params.n_personas, params.seed)[1]
 
 
 def show_summary_lists(analysis: Any, params: ReportParams) -> HTML:

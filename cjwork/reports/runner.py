@@ -143,6 +143,14 @@ def check_output_dir(out_dir: Path, data_dir: Path, protected: Iterable[Path] = 
             )
 
 
+def _has_section(notebook: Path, name: str) -> bool:
+    """Whether the report notebook has a cell tagged ``section-<name>``."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    return any(f"section-{name}" in c.metadata.get("tags", []) for c in nb.cells)
+
+
 def _entry(r: JourneyResult, out_dir: Path) -> dict[str, Any]:
     """One result as it goes into the manifest (paths relative to the output directory)."""
     entry = {k: v for k, v in asdict(r).items() if k not in ("journey", "kind")}
@@ -482,7 +490,13 @@ def run_reports(
         from cjwork.reports.shared import write_shared_tables
 
         cache_dir = workdir / "shared"
-        write_shared_tables(ws, cache_dir, checked.n_personas, checked.seed)
+        write_shared_tables(
+            ws,
+            cache_dir,
+            checked.n_personas,
+            checked.seed,
+            with_personas=_has_section(notebook, "personas"),
+        )
         if by_owner:
             from cjwork.reports.shared import write_all_journeys_analysis
 

@@ -22,12 +22,17 @@ ANALYSIS_TABLES = ("touchpoints", "kpis", "trends")
 
 
 def enriched_feedback(ws: Workspace, seed: int = 0) -> pd.DataFrame | None:
-    """The workspace's feedback scored and linked (``None`` without feedback)."""
+    """The workspace's feedback scored and linked (``None`` without feedback).
+
+    Exactly what :func:`cjwork.analysis.analyze` and ``cjwork analyze`` compute
+    (``enrich_feedback(ws)`` with its defaults), so the report shows the same numbers;
+    ``seed`` is accepted for symmetry and not passed on.
+    """
     if ws.feedback is None or len(ws.feedback) == 0:
         return None
     from cjwork.text import enrich_feedback
 
-    return enrich_feedback(ws, random_state=seed)
+    return enrich_feedback(ws)
 
 
 def personas(ws: Workspace, n_personas: str | int = "auto", seed: int = 0) -> pd.DataFrame | None:
@@ -43,16 +48,24 @@ def personas(ws: Workspace, n_personas: str | int = "auto", seed: int = 0) -> pd
 
 
 def write_shared_tables(
-    ws: Workspace, cache_dir: str | Path, n_personas: str | int = "auto", seed: int = 0
+    ws: Workspace,
+    cache_dir: str | Path,
+    n_personas: str | int = "auto",
+    seed: int = 0,
+    with_personas: bool = True,
 ) -> dict[str, Path]:
-    """Compute the shared tables once and write them (Parquet) to ``cache_dir``."""
+    """Compute the shared tables once and write them (Parquet) to ``cache_dir``.
+
+    Personas are computed only ``with_personas`` (the runner asks for them when the report
+    notebook has a ``section-personas`` cell: nothing else in the report uses them).
+    """
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, frame in (
-        ("feedback", enriched_feedback(ws, seed)),
-        ("personas", personas(ws, n_personas, seed)),
-    ):
+    tables = [("feedback", enriched_feedback(ws, seed))]
+    if with_personas:
+        tables.append(("personas", personas(ws, n_personas, seed)))
+    for name, frame in tables:
         if frame is not None:
             path = cache / FILES[name]
             frame.to_parquet(path, index=False)
@@ -61,9 +74,14 @@ def write_shared_tables(
 
 
 def shared_tables(
-    ws: Workspace, cache_dir: str | Path = "", n_personas: str | int = "auto", seed: int = 0
+    ws: Workspace,
+    cache_dir: str | Path = "",
+    n_personas: str | int = "auto",
+    seed: int = 0,
+    compute_personas: bool = True,
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """``(enriched feedback, personas)`` from ``cache_dir`` when there, else computed."""
+    """``(enriched feedback, personas)`` from ``cache_dir`` when there, else computed
+    (personas only when ``compute_personas``)."""
     cache = Path(cache_dir) if cache_dir else None
 
     def cached(name: str) -> pd.DataFrame | None:
@@ -75,7 +93,7 @@ def shared_tables(
     if fb is None:
         fb = enriched_feedback(ws, seed)
     pers = cached("personas")
-    if pers is None:
+    if pers is None and compute_personas:
         pers = personas(ws, n_personas, seed)
     return fb, pers
 
