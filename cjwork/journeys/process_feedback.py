@@ -94,7 +94,9 @@ def attach_process_metrics(
     -------
     DataFrame
         The kept feedback rows (input order) with the metric columns, ``event_timestamp``
-        and ``matched`` (bool).
+        and ``matched`` (bool). Only touchpoints where at least one of
+        the metrics is recorded in the events are joined; feedback at other touchpoints
+        keeps ``matched = False``.
     """
     for name, df, cols in (
         ("feedback", feedback, ("customer_id", "timestamp", "touchpoint")),
@@ -135,6 +137,12 @@ def attach_process_metrics(
     l_t = _codes(f_tp, universe)
     r_t = _codes(events["touchpoint"], universe)
     emask &= r_t >= 0
+    # only touchpoints where some metric is recorded at all can give a value
+    if metrics:
+        recorded = events[metrics].notna().to_numpy().any(axis=1) & emask
+        with_data = np.unique(r_t[recorded])
+        emask &= np.isin(r_t, with_data)
+        l_t = np.where(np.isin(l_t, with_data), l_t, -1)
     ev = events.loc[emask, ["customer_id", "timestamp", *metrics]]
     r_t = r_t[emask]
     # one integer code per customer on both sides; only customers who gave feedback matter
