@@ -254,3 +254,44 @@ def persona_projection(
     sns.scatterplot(data=data, x=x, y=y, hue=hue, s=10, alpha=0.6, linewidth=0, ax=ax)
     ax.legend(title="", fontsize=7, markerscale=2, frameon=False, loc="best")
     return ax
+
+
+def persona_stage_heatmap(
+    data: pd.DataFrame,
+    value: str = "dropoff",
+    ax: Axes | None = None,
+    *,
+    persona: str = "persona_name",
+    stage: str = "stage_name",
+    order: str = "stage_order",
+    fmt: str = ".0%",
+    cmap: str = "Reds",
+    center: float | None = None,
+) -> Axes:
+    """Heatmap persona × stage of one measure (``stages`` of
+    :func:`cjwork.personas.journey.persona_journey_experience`): drop-off, reach or sentiment.
+
+    Stages in journey order; empty cells (no cases/feedback) stay blank.
+    """
+    import seaborn as sns
+
+    stages = data.sort_values(order).drop_duplicates(stage)[stage].tolist()
+    wide = data.pivot_table(index=persona, columns=stage, values=value, aggfunc="first", sort=False)
+    wide = wide.reindex(columns=stages)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 + 1.1 * len(stages), 0.9 + 0.45 * len(wide)))
+    sns.heatmap(
+        wide.astype(float),
+        ax=ax,
+        annot=True,
+        fmt=fmt,
+        cmap=cmap,
+        center=center,
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(value.replace("_", " "))
+    return ax
