@@ -240,3 +240,55 @@ def test_a_journey_over_its_time_limit_is_stopped(
     assert "time limit of 25 s" in r.reason
     assert r.duration_s < 60
     assert (out / "service.ipynb").is_file()  # the partial notebook is kept
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports")
+def test_kernel_is_the_running_environment_whatever_kernelspecs_say(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 'python3' kernelspec pointing at another interpreter (as a user-level spec can) must
+    not be used: reports run on the interpreter cjwork runs in."""
+    import sys
+
+    broken = tmp_path / "jupyter" / "kernels" / "python3"
+    broken.mkdir(parents=True)
+    (broken / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    "/nonexistent/python",
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "Broken",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    nb = new_notebook(
+        cells=[
+            new_code_cell(PARAMS_CELL, metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "import sys\nfrom cjwork.reports.notebook import record\nrecord('python', sys.executable)"
+            ),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(nb, tmp_path / "which.ipynb")
+    result = run_reports(
+        data,
+        ["service"],
+        tmp_path / "out",
+        jobs=1,
+        notebook=tmp_path / "which.ipynb",
+        progress=False,
+    )
+    assert result.exit_code == 0, result.summary()
+    assert Path(result.results[0].records["python"]).resolve() == Path(sys.executable).resolve()
