@@ -33,6 +33,26 @@ TEXT = {
         "de": "Das Erleben keiner Persona weicht auf dieser Journey deutlich ab.",
     },
 }
+COLUMNS = {
+    "en": {
+        "persona_name": "Persona",
+        "customers": "Customers",
+        "cases": "Journey runs",
+        "share_of_cases": "Share of runs",
+        "completion_rate": "Completed",
+        "sentiment": "Sentiment",
+        "nps": "NPS",
+    },
+    "de": {
+        "persona_name": "Persona",
+        "customers": "Kund:innen",
+        "cases": "Durchläufe",
+        "share_of_cases": "Anteil der Durchläufe",
+        "completion_rate": "Abgeschlossen",
+        "sentiment": "Sentiment",
+        "nps": "NPS",
+    },
+}
 #: differences shown: drop-off at least this many points above the rest, sentiment this far below
 MIN_DROPOFF_DIFF = 0.05
 MIN_SENTIMENT_DIFF = 0.15
@@ -85,8 +105,18 @@ def show_personas(ws, params, analysis: Any = None) -> Any:
             "nps",
         ]
     ]
-    display(HTML(d.table_html(table, language=lang, percent=["share_of_cases", "completion_rate"])))
     nb.record("personas_on_journey", table)
+    labels = COLUMNS.get(lang, COLUMNS["en"])
+    display(
+        HTML(
+            d.table_html(
+                table.rename(columns=labels),
+                language=lang,
+                percent=[labels["share_of_cases"], labels["completion_rate"]],
+                floats=[labels["sentiment"], labels["nps"]],
+            )
+        )
+    )
 
     nb.show_heading(TEXT["stages"], params, level=3)
     stages = exp["stages"]
