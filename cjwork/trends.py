@@ -23,7 +23,7 @@ kpi_<metric>   mean of each process metric the journey     Welch t              
 Censoring at the edges of an event log is not a change: the whole-journey volume (cases
 started) and completion are not compared against the log's first period (cases already
 under way when the log starts look like new ones), and completion is not tested for a
-period that ends less than the 90th percentile of time-to-completion before the log's
+period that ends less than the 99th percentile of time-to-completion before the log's
 last event (its cases have not had time to complete; ``completion_mature`` is False).
 
 A change is flagged when (1) both periods hold at least ``min_n`` observations of the
@@ -275,7 +275,7 @@ def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at):
     maturity = 0.0
     try:  # how long completing cases take: later start periods have not had that time yet
         q = prep.con.execute(
-            """SELECT quantile_cont(epoch(complete_ts) - epoch(start_ts), 0.9)
+            """SELECT quantile_cont(epoch(complete_ts) - epoch(start_ts), 0.99)
                FROM cases WHERE journey = ? AND complete""",
             [journey],
         ).fetchone()[0]
