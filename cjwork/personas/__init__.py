@@ -30,6 +30,7 @@ __all__ = [
     "PersonaResult",
     "assign_personas",
     "build_features",
+    "check_params",
     "describe_features",
     "find_personas",
     "persona_funnels",
@@ -154,6 +155,34 @@ def _enrich(ws, sentiment: str):
             raise
         return None
     return enrich_feedback(ws)
+
+
+def check_params(n_personas="auto", blocks="auto", random_state=0, language="en") -> dict:
+    """Validate the personas notebook's parameters; returns them normalised for :func:`find_personas`.
+
+    Raises
+    ------
+    UsageError
+        Naming the parameter and the value received.
+    """
+    from cjwork.errors import UsageError
+    from cjwork.personas.features import BLOCKS
+
+    if isinstance(n_personas, str) and n_personas.strip().isdigit():
+        n_personas = int(n_personas)
+    if not (n_personas == "auto" or (isinstance(n_personas, int) and not isinstance(n_personas, bool) and n_personas >= 2)):
+        raise UsageError(f"n_personas must be 'auto' or an int >= 2, got {n_personas!r}")
+    if isinstance(blocks, str) and blocks not in ("auto", "all"):
+        blocks = [b.strip() for b in blocks.split(",") if b.strip()]
+    if not isinstance(blocks, str):
+        unknown = [b for b in blocks if b not in BLOCKS]
+        if unknown or not blocks:
+            raise UsageError(f"blocks must be 'auto', 'all' or a list of {', '.join(BLOCKS)}, got {blocks!r}")
+    if not isinstance(random_state, int) or isinstance(random_state, bool):
+        raise UsageError(f"seed must be an int, got {random_state!r}")
+    if language not in ("en", "de"):
+        raise UsageError(f"language must be 'en' or 'de', got {language!r}")
+    return {"n_personas": n_personas, "blocks": blocks, "random_state": random_state, "language": language}
 
 
 def assign_personas(ws, n_personas="auto", random_state=0, **kwargs) -> pd.DataFrame:
