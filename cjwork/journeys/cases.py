@@ -81,7 +81,7 @@ def build_steps(
     ctes = [
         f"""ev AS (
             SELECT CAST(e.customer_id AS VARCHAR) AS customer_id, m.journey, e.case_given, {pk} AS pk,
-                   {ts_sql} AS ts, e._row, m.tp_idx, m.touchpoint, m.stage_idx, m.first_stage
+                   {ts_sql} AS ts, e._row, m.tp_idx, m.stage_idx, m.first_stage
                    {channel_sql}{metric_sql}
             FROM (SELECT *, {case_sql} AS case_given FROM events_raw e) e
             JOIN tpmap m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
@@ -133,16 +133,20 @@ def build_steps(
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE steps AS
         WITH {", ".join(ctes)},
-        keyed AS (SELECT f.*, {key} AS ck FROM {src} f)
+        keyed AS (SELECT f.*, {key} AS ck FROM {src} f),
+        win AS (
         SELECT f.journey, f.ck AS case_key, f.case_given, f.case_no, f.customer_id, f.ts, f._row,
-               f.tp_idx, f.touchpoint, f.stage_idx,
+               f.tp_idx, f.stage_idx,
                CAST(row_number() OVER w - 1 AS INTEGER) AS pos,
                row_number() OVER w = 1 AS first_in_case,
                lead(f.tp_idx) OVER w AS next_tp_idx,
                epoch(lead(f.ts) OVER w) - epoch(f.ts) AS dt_next_s
                {extra}
         FROM keyed f
-        WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row)"""
+        WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row))
+        -- touchpoint names join back after the sort: long strings make the sort payload heavy
+        SELECT w.* EXCLUDE (tp_idx, stage_idx), w.tp_idx, t.touchpoint, w.stage_idx
+        FROM win w JOIN tpmap t ON w.journey = t.journey AND w.tp_idx = t.tp_idx"""
     )
 
 

@@ -95,18 +95,27 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
                        avg(CAST(complete AS DOUBLE)) AS completion_rate,
                        quantile_cont(epoch(end_ts) - epoch(start_ts), 0.5) AS median_duration_s
                 FROM case_table {where} GROUP BY ALL),
-            nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey)
-            SELECT v.journey, {variant_sql(prep.con, "v")} AS variant, v.cases, v.completion_rate,
-                   v.n_events AS length, v.median_duration_s,
-                   v.cases / sum(v.cases) OVER (PARTITION BY v.journey) AS share
-            FROM v JOIN nm USING (journey)""",
-        params,
+            nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey),
+            jr AS (SELECT unnest(?::VARCHAR[]) AS journey, unnest(range(len(?::VARCHAR[]))) AS jr),
+            named AS (
+                SELECT v.journey, {variant_sql(prep.con, "v")} AS variant, v.cases, v.completion_rate,
+                       v.n_events AS length, v.median_duration_s,
+                       v.cases / sum(v.cases) OVER (PARTITION BY v.journey) AS share
+                FROM v JOIN nm USING (journey))
+            SELECT n.* FROM named n JOIN jr USING (journey)
+            ORDER BY jr.jr, n.cases DESC, n.variant""",
+        [*params, prep.journeys, prep.journeys],
     )
-    return _finish_variants(prep, df, top)
+    return _finish_variants(prep, df, top, presorted=True)
 
 
-def _finish_variants(prep: Prepared, df: pd.DataFrame, top: int | None) -> pd.DataFrame:
-    """Names, order, rank and fold of the per-variant aggregate (also fed by merged partials)."""
+def _finish_variants(
+    prep: Prepared, df: pd.DataFrame, top: int | None, presorted: bool = False
+) -> pd.DataFrame:
+    """Names, order, rank and fold of the per-variant aggregate (also fed by merged partials).
+
+    ``presorted``: rows already come in journey (map) order, cases descending, variant.
+    """
     if df.empty:
         return pd.DataFrame(columns=VARIANT_COLUMNS)
     if len(df) and not isinstance(df["variant"].iloc[0], str):  # lists of tp_idx (merged partials)
@@ -115,9 +124,11 @@ def _finish_variants(prep: Prepared, df: pd.DataFrame, top: int | None) -> pd.Da
             SEPARATOR.join(names[j][i] for i in v)
             for j, v in zip(df["journey"], df["variant"], strict=True)
         ]
-    df = _order_journeys(prep, df).sort_values(
-        ["_j", "cases", "variant"], ascending=[True, False, True], kind="mergesort"
-    )
+    df = _order_journeys(prep, df)
+    if not presorted:
+        df = df.sort_values(
+            ["_j", "cases", "variant"], ascending=[True, False, True], kind="mergesort"
+        )
     df["rank"] = df.groupby("journey", sort=False).cumcount() + 1
     if top is not None:
         df = _fold_rest(df, top)
