@@ -202,7 +202,9 @@ def personas(data_dir: Path, out_dir: Path, k: str, seed: int, method: str, bloc
 @click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True, help="Seconds one journey's report may take before it is stopped.")
 @click.option("--by-owner", is_flag=True, help="Also write one short report per touchpoint owner across the journeys.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar over journeys.")
-def report(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journeys: bool, jobs: int, parameters: tuple[tuple[str, str], ...], timeout: float, by_owner: bool, progress: bool) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="local: --jobs worker processes here. dask: one papermill run per journey on the Dask workers (they must see the same paths).")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local cluster of 2 workers is started.")
+def report(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journeys: bool, jobs: int, parameters: tuple[tuple[str, str], ...], timeout: float, by_owner: bool, progress: bool, engine: str, scheduler: str | None) -> None:
     """Run the report notebook for each journey of DATA_DIR with papermill and export HTML (no code)."""
     from cjwork.errors import UsageError
     from cjwork.reports.params import parse_cli_params
@@ -211,7 +213,12 @@ def report(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journey
     if bool(journeys) == all_journeys:
         raise UsageError("give either --journey ID (one or more) or --all")
     params = parse_cli_params(parameters)
-    result = run_reports(data_dir, None if all_journeys else list(journeys), out_dir, jobs=jobs, params=params, timeout=timeout, progress=progress, by_owner=by_owner)
+    if engine == "dask":
+        from cjwork.scale.reports import run_reports_dask
+
+        result = run_reports_dask(data_dir, None if all_journeys else list(journeys), out_dir, scheduler=scheduler, params=params, timeout=timeout, progress=progress, by_owner=by_owner)
+    else:
+        result = run_reports(data_dir, None if all_journeys else list(journeys), out_dir, jobs=jobs, params=params, timeout=timeout, progress=progress, by_owner=by_owner)
     click.echo(result.summary())
     if result.exit_code:
         sys.exit(result.exit_code)

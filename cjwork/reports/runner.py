@@ -303,6 +303,7 @@ def run_reports(
     retries: int = 1,
     progress: bool = True,
     by_owner: bool = False,
+    slot_factory=None,
 ) -> BatchResult:
     """Run the report notebook for each journey and write notebooks, HTML and the manifest.
 
@@ -332,6 +333,10 @@ def run_reports(
     by_owner : bool
         Also write one short report per touchpoint owner across all journeys
         (``owners/<owner>.html``).
+    slot_factory : callable, optional
+        ``(workdir, index, threads) -> slot`` with ``run(spec, timeout)`` and ``close()``:
+        where a journey runs (default: a local worker process;
+        :func:`cjwork.scale.reports.run_reports_dask` sends them to Dask workers).
 
     Returns
     -------
@@ -510,7 +515,9 @@ def run_reports(
         n_slots = min(jobs, len(tasks))
 
         def work(index: int) -> None:
-            slot = _Slot(workdir, index, threads=max(1, (os.cpu_count() or 1) // n_slots))
+            slot = (slot_factory or _Slot)(
+                workdir, index, threads=max(1, (os.cpu_count() or 1) // n_slots)
+            )
             try:
                 while True:
                     try:
