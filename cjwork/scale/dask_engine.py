@@ -91,7 +91,7 @@ def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator:
             client.close()
         return
     cluster = LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = Client(cluster)
     try:
@@ -212,7 +212,10 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
                   any_value(length) AS length
            FROM _cv GROUP BY journey, vkey"""
     )
-    out["vdur"] = prep.df("SELECT journey, vkey, v, count(*) AS n FROM _cv GROUP BY ALL")
+    # durations keyed by a 64-bit hash of the variant (checked for collisions when merging)
+    out["vdur"] = prep.df(
+        "SELECT journey, hash(vkey) AS vh, v, count(*) AS n FROM _cv GROUP BY ALL"
+    )
     out["ttc"] = prep.df(
         """SELECT journey, epoch(complete_ts) - epoch(start_ts) AS v, count(*) AS n
            FROM cases WHERE complete GROUP BY ALL"""
@@ -282,6 +285,7 @@ class EventTables:
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     partitions: int = 0
+    tasks: list[dict] = field(default_factory=list)
 
 
 def _concat(parts: list[dict], name: str) -> pd.DataFrame | None:
@@ -375,9 +379,14 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         .agg(cases=("cases", "sum"), completed=("completed", "sum"), length=("length", "first"))
     )
     con.register("_vdur", _concat(parts, "vdur"))
-    med = hist_stats(con, "_vdur", ["journey", "vkey"], quantiles={"median": 0.5}, mean=False)
+    med = hist_stats(con, "_vdur", ["journey", "vh"], quantiles={"median": 0.5}, mean=False)
     con.unregister("_vdur")
-    var = var.merge(med[["journey", "vkey", "median"]], on=["journey", "vkey"], how="left")
+    con.register("_vk", var[["journey", "vkey"]])
+    var["vh"] = con.execute("SELECT hash(vkey) FROM _vk").df().iloc[:, 0].to_numpy()
+    con.unregister("_vk")
+    if var.duplicated(["journey", "vh"]).any():  # pragma: no cover - a 64-bit hash collision
+        raise RuntimeError("two variants share a 64-bit hash; rerun with the duckdb engine")
+    var = var.merge(med[["journey", "vh", "median"]], on=["journey", "vh"], how="left")
     raw = pd.DataFrame(
         {
             "journey": var["journey"],
@@ -531,6 +540,7 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         notes=notes,
         counts=counts,
         partitions=len(parts),
+        tasks=[p["task"] for p in parts if "task" in p],
     )
 
 
@@ -637,10 +647,19 @@ def analyze_events(
 
 
 def _partition_task(piece, jmap, selected, **kw) -> dict:
+    import time
+
     from cjwork.scale.lake import read_partition
 
+    wall, cpu = time.perf_counter(), time.process_time()
     events = read_partition(piece) if isinstance(piece, dict) else piece
-    return event_partials(events, jmap, selected, **kw)
+    out = event_partials(events, jmap, selected, **kw)
+    out["task"] = {
+        "events": int(out.get("events", 0)),
+        "wall_s": time.perf_counter() - wall,
+        "cpu_s": time.process_time() - cpu,
+    }
+    return out
 
 
 # --------------------------------------------------------------------------- the pipeline
