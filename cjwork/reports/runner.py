@@ -299,7 +299,7 @@ def run_reports(
     timeout: float = 600.0,
     *,
     notebook: str | Path | None = None,
-    start_timeout: float = 120.0,
+    start_timeout: float = 300.0,
     retries: int = 1,
     progress: bool = True,
     by_owner: bool = False,

@@ -75,7 +75,7 @@ def execute_journey(spec: dict[str, Any]) -> dict[str, Any]:
             kernel_manager_class=CurrentEnvKernelManager,
             progress_bar=False,
             log_output=False,
-            start_timeout=spec.get("start_timeout", 120),
+            start_timeout=spec.get("start_timeout", 300),
             execution_timeout=spec.get("cell_timeout"),
             shutdown_kernel="immediate",
             cwd=str(Path(spec["notebook"]).parent),
