@@ -106,7 +106,7 @@ def plot_touchpoint_sentiment(
         ok = ~np.isnan(lo)
         ax.errorbar(vals[ok], pos[ok], xerr=[vals[ok] - lo[ok], hi[ok] - vals[ok]], fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
     if n in df:
-        for p, v, k in zip(pos, vals, df[n].to_numpy(), strict=True):
+        for p, k in zip(pos, df[n].to_numpy(), strict=True):
             ax.annotate(f"n={int(k)}", (1.0, p), xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points", va="center", fontsize="x-small")
     ax.set_yticks(pos)
     ax.set_yticklabels(df[y].astype(str).tolist())

@@ -40,8 +40,8 @@ EN_STOPWORDS = frozenset(
     during until since yet please thank thanks good bad great nothing got get getting
     really don't didn't doesn't isn't wasn't won't can't i'm i've it's that's""".split()
 )
-_DE_SHAPE = r"(?:ung|ungen|keit|heit|chen|lich|isch|schaft|ieren|iert|gen|ten|den|ern|sch\w*|\w*ae\w*|\w*ue\w*|\w*oe\w*|tz\w*|\w*ei\w*)$"
-_EN_SHAPE = r"(?:ing|ed|ly|tion|tions|ness|ment|ful|ous|ity|th|wh\w*|\w*ee\w*|\w*oo\w*|\w*ea\w*|y)$"
+_DE_SHAPE = r"(?:ung|ungen|keit|heit|chen|lich|isch|schaft|ieren|iert|gen|ten|den|ern)$|sch|ae|ue|oe|tz|ei"
+_EN_SHAPE = r"(?:ing|ed|ly|tion|tions|ness|ment|ful|ous|ity|th|y)$|^wh|ee|oo|ea"
 
 # words in both lists carry no evidence
 _DE_ONLY = DE_STOPWORDS - EN_STOPWORDS
@@ -60,11 +60,13 @@ def _evidence(stream: TokenStream) -> tuple[np.ndarray, np.ndarray]:
     w_de = np.where(st_de, 1.0, np.where(in_de & ~in_en, 0.5, 0.0))
     w_en = np.where(st_en, 1.0, np.where(in_en & ~in_de, 0.5, 0.0))
     # character profile of the remaining words: typical German and English endings
-    rest = (w_de == 0) & (w_en == 0) & alpha
-    de_shape = vocab.str.contains(_DE_SHAPE, regex=True).to_numpy(dtype=bool)
-    en_shape = vocab.str.contains(_EN_SHAPE, regex=True).to_numpy(dtype=bool)
-    w_de = np.where(rest & de_shape & ~en_shape, 0.3, w_de)
-    w_en = np.where(rest & en_shape & ~de_shape, 0.3, w_en)
+    rest = np.flatnonzero((w_de == 0) & (w_en == 0) & alpha)
+    if len(rest):
+        sub = vocab.iloc[rest]
+        de_shape = sub.str.contains(_DE_SHAPE, regex=True).to_numpy(dtype=bool)
+        en_shape = sub.str.contains(_EN_SHAPE, regex=True).to_numpy(dtype=bool)
+        w_de[rest[de_shape & ~en_shape]] = 0.3
+        w_en[rest[en_shape & ~de_shape]] = 0.3
     n = stream.n_docs
     de = np.bincount(stream.doc, weights=w_de[stream.ids], minlength=n)[:n] if len(stream.ids) else np.zeros(n)
     en = np.bincount(stream.doc, weights=w_en[stream.ids], minlength=n)[:n] if len(stream.ids) else np.zeros(n)

@@ -26,10 +26,10 @@ _SEP = "\x01"
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2705\u274c]\ufe0f?"
 _EMOTICON = r"(?<![^\s\x01])(?:[:;][-']?[)(dp/]|<3)(?![^\s.,!?])"
 TOKEN_RE = re.compile(
-    rf"{_SEP}|{_EMOTICON}|{_EMOJI}|[^\W\d_][^\W_]*(?:['\-][^\W_]+)*|[.!?;]+|,"
+    rf"[^\W\d_][^\W_]*(?:['\-][^\W_]+)*|{_SEP}|{_EMOTICON}|[.!?;]+|,|{_EMOJI}"
 )
-#: URLs, @mentions and e-mail addresses carry no sentiment and no touchpoint
-_NOISE = re.compile(r"https?://[^\s\x01]+|www\.[^\s\x01]+|[^\s\x01]+@[^\s\x01]+|@\w+")
+#: URLs, @mentions and the domain of e-mail addresses carry no sentiment and no touchpoint
+_NOISE = re.compile(r"https?://[^\s\x01]+|www\.[^\s\x01]+|@[\w.-]+")
 _MOJIBAKE = re.compile("Ã[\x80-\xbf¤¶¼„–œŸ]|â€")
 
 
