@@ -101,3 +101,24 @@ def test_sections_without_feedback_say_so():
     assert not tables.has_feedback
     md = sections.show_priorities(tables, p)
     assert "No scored feedback" in md.data
+
+
+def test_sections_record_their_key_figures_under_their_own_names(sample, monkeypatch):
+    from cjwork.reports import display as d
+
+    ws, fb, effects, an = sample
+    p = params("onboarding")
+    tables = sections.report_tables(ws, p, feedback=fb, analysis=an)
+    recorded = {}
+
+    def spy(name, value):
+        recorded[name] = value
+        return d.record_bundle(name, value)
+
+    monkeypatch.setattr(sections.nb, "record", spy)
+    sections.show_priorities(tables, p)
+    sections.show_trends(tables, p)
+    assert {"quick_wins_by_owner", "touchpoint_categories", "trend_flags"} <= set(recorded)
+    qw = recorded["quick_wins_by_owner"]
+    planted = next(e for e in effects.values() if e["type"] == "quick_win")
+    assert planted["touchpoint"] in set(qw["touchpoint"])

@@ -268,7 +268,7 @@ def show_process_feedback(tables: ReportTables, params) -> Any:
     ax = plot_metric_bands(tables.bands, touchpoint=top["touchpoint"], metric=top["metric"])
     nb.show_figure(ax.figure)
     nb.record(
-        "process_feedback",
+        "process_feedback_effects",
         eff[["touchpoint", "metric", "diff", "cohens_d", "p_adj", "significant", "sentence"]].round(
             4
         ),
@@ -316,7 +316,8 @@ def show_priorities(tables: ReportTables, params) -> Any:
     nb.show_heading(TEXT["quick_wins"], params, level=3)
     qw = quick_wins_by_owner(tp)
     nb.record(
-        "quick_wins", qw[["owner", "touchpoint", "category", "performance", "importance"]].round(4)
+        "quick_wins_by_owner",
+        qw[["owner", "touchpoint", "category", "performance", "importance"]].round(4),
     )
     if len(qw):
         nb.show_html(d.table_html(qw[["owner", "touchpoint_name", "action"]], language=lang))
@@ -343,7 +344,9 @@ def show_priorities(tables: ReportTables, params) -> Any:
             "quick win": tp["quick_win"].map({True: "✔", False: ""}),
         }
     )
-    nb.record("categories", tp[["touchpoint", "category", "moment_of_truth", "quick_win"]])
+    nb.record(
+        "touchpoint_categories", tp[["touchpoint", "category", "moment_of_truth", "quick_win"]]
+    )
     return nb.show_html(d.table_html(table, language=lang))
 
 
