@@ -142,12 +142,20 @@ def main() -> None:
     t_proc = time.perf_counter() - t
     print(f"process_feedback_effects: {t_proc:6.1f} s   {eff['sentence'].iloc[0]}")
 
+    from cjwork.journeys.engine import prepare
+
     t = time.perf_counter()
-    tr = kpi_trends(events, feedback, jmap, "onboarding", "month")
+    prep = prepare(events, jmap, "onboarding")
+    t_prep = time.perf_counter() - t
+    print(f"engine prepare (cases, shared with analyze): {t_prep:6.1f} s")
+    t = time.perf_counter()
+    tr = kpi_trends(None, feedback, jmap, "onboarding", "month", prepared=prep)
     t_tr = time.perf_counter() - t
     flags = tr[tr["significant_change"]][["period_label", "touchpoint", "changed_metrics"]]
-    print(f"kpi_trends (month):       {t_tr:6.1f} s   flags:\n{flags.to_string(index=False)}")
-    print(f"total {t_prio + t_proc + t_tr:.1f} s, peak RSS {rss_mb():,.0f} MB")
+    print(
+        f"kpi_trends (month, prepared engine): {t_tr:6.1f} s   flags:\n{flags.to_string(index=False)}"
+    )
+    print(f"total {t_prio + t_proc + t_prep + t_tr:.1f} s, peak RSS {rss_mb():,.0f} MB")
 
 
 if __name__ == "__main__":
