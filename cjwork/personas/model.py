@@ -32,8 +32,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -405,15 +405,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             transformers.append(
                 (
                     "cat",
-                    Pipeline(
-                        [
-                            (
-                                "as_text",
-                                FunctionTransformer(_as_text, feature_names_out="one-to-one"),
-                            ),
-                            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-                        ]
-                    ),
+                    CategoryOneHot(),
                     categorical,
                 )
             )
@@ -636,10 +628,64 @@ def parallel_analysis(
     return int(len(ev) if above.all() else np.argmax(~above))
 
 
-def _as_text(X):
-    """Categoricals as plain strings with an explicit '(missing)' category."""
-    frame = pd.DataFrame(X)
-    return frame.astype(object).where(frame.notna(), MISSING_CATEGORY).astype(str).to_numpy()
+def _level_codes(s: pd.Series, levels: list[str]) -> np.ndarray:
+    """Position of each value in ``levels`` (missing → the '(missing)' level; unknown → -1)."""
+    index = {level: i for i, level in enumerate(levels)}
+    missing = index.get(MISSING_CATEGORY, -1)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        lookup = np.array(
+            [index.get(str(c), -1) for c in s.cat.categories] + [missing], dtype=np.int64
+        )
+        return lookup[s.cat.codes.to_numpy()]  # code -1 (missing) picks the last entry
+    values = s.astype(object)
+    codes = pd.Categorical(
+        values.where(values.notna(), MISSING_CATEGORY).astype(str), categories=levels
+    ).codes
+    return codes.astype(np.int64)
+
+
+class CategoryOneHot(TransformerMixin, BaseEstimator):
+    """One-hot encoding of categorical columns, vectorised through pandas category codes.
+
+    Missing values are their own level (``"(missing)"``); a level not seen in ``fit``
+    encodes as all zeros (like ``OneHotEncoder(handle_unknown="ignore")``), but a million
+    rows take a fraction of a second instead of string comparisons per value.
+    """
+
+    def fit(self, X, y=None):
+        frame = pd.DataFrame(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.categories_ = []
+        for col in frame.columns:
+            text = frame[col].astype("string")
+            levels = sorted(str(v) for v in text.dropna().unique())
+            if text.isna().any():
+                levels.append(MISSING_CATEGORY)
+            self.categories_.append(levels)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "categories_")
+        frame = pd.DataFrame(X)
+        blocks = []
+        for col, levels in zip(frame.columns, self.categories_, strict=True):
+            codes = _level_codes(frame[col], levels)
+            block = np.zeros((len(frame), len(levels)), dtype=np.float64)
+            known = codes >= 0
+            block[np.flatnonzero(known), codes[known]] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "categories_")
+        return np.asarray(
+            [
+                f"{c}_{level}"
+                for c, levels in zip(self.feature_names_in_, self.categories_, strict=True)
+                for level in levels
+            ],
+            dtype=object,
+        )
 
 
 def _is_skewed_count(s: pd.Series) -> bool:
