@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -490,23 +491,27 @@ def run_reports(
 
     with tempfile.TemporaryDirectory(prefix="cjwork-report-") as tmp:
         workdir = Path(tmp)
-        # 4. what every journey needs (enriched feedback, personas): once, not per kernel
-        t_shared = time.perf_counter()
-        from cjwork.reports.shared import write_shared_tables
+        # 4. what every journey needs (enriched feedback, personas): once, not per kernel,
+        # computed while the workers and kernels start; a kernel waits for the marker file.
+        from cjwork.reports.shared import prepare_shared
 
         cache_dir = workdir / "shared"
-        write_shared_tables(
-            ws,
-            cache_dir,
-            checked.n_personas,
-            checked.seed,
-            with_personas=_has_section(notebook, "personas"),
+        cache_dir.mkdir()
+        shared_timing: dict[str, float] = {}
+        preparing = threading.Thread(
+            target=prepare_shared,
+            kwargs={
+                "ws": ws,
+                "cache_dir": cache_dir,
+                "n_personas": checked.n_personas,
+                "seed": checked.seed,
+                "with_personas": _has_section(notebook, "personas"),
+                "owners_period": checked.period if by_owner else None,
+                "timing": shared_timing,
+            },
+            daemon=True,
         )
-        if by_owner:
-            from cjwork.reports.shared import write_all_journeys_analysis
-
-            write_all_journeys_analysis(ws, cache_dir, checked.period, checked.seed)
-        shared_s = round(time.perf_counter() - t_shared, 3)
+        preparing.start()
         todo: queue.Queue[str] = queue.Queue()
         for key in tasks:
             todo.put(key)
@@ -545,6 +550,12 @@ def run_reports(
                 bar.set_postfix_str(f"{res.journey}: {res.outcome}")
                 bar.update(1)
         bar.close()
+        preparing.join()
+        shared_s = shared_timing.get("seconds", 0.0)
+        if "error" in shared_timing:
+            warnings.append(
+                f"shared tables could not be computed once ({shared_timing['error']}); each report computed its own"
+            )
 
     ordered = [results[k] for k in tasks]
     journey_results = [r for r in ordered if r.kind == "journey"]

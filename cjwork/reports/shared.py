@@ -18,6 +18,52 @@ from cjwork.errors import CjworkError
 from cjwork.io.workspace import Workspace
 
 FILES = {"feedback": "enriched_feedback.parquet", "personas": "personas.parquet"}
+READY, FAILED = "READY", "FAILED"
+
+
+def wait_for_cache(cache: Path | None, poll: float = 0.1) -> bool:
+    """Wait until the batch runner finished the cache in ``cache`` (its ``READY`` or ``FAILED``
+    marker); ``True`` when it is ready. A missing directory (a notebook run on its own, or
+    the cache of a finished batch) returns ``False`` at once. The batch's per-journey timeout
+    bounds the wait."""
+    import time
+
+    if cache is None or not cache.is_dir():
+        return False
+    while not (cache / READY).exists():
+        if (cache / FAILED).exists():
+            return False
+        time.sleep(poll)
+    return True
+
+
+def prepare_shared(
+    ws: Workspace,
+    cache_dir: Path,
+    n_personas: str | int = "auto",
+    seed: int = 0,
+    with_personas: bool = True,
+    owners_period: str | None = None,
+    timing: dict | None = None,
+) -> None:
+    """Write the shared tables (and, with ``owners_period``, the all-journeys analysis) to
+    ``cache_dir``, then the ``READY`` marker — or ``FAILED`` with the reason. For a thread."""
+    import time
+
+    t0 = time.perf_counter()
+    timing = timing if timing is not None else {}
+    try:
+        write_shared_tables(ws, cache_dir, n_personas, seed, with_personas=with_personas)
+        if owners_period is not None:
+            write_all_journeys_analysis(ws, cache_dir, owners_period, seed)
+        (cache_dir / READY).write_text("", encoding="utf-8")
+    except Exception as exc:  # the reports then compute what they need themselves
+        timing["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        (cache_dir / FAILED).write_text(timing["error"], encoding="utf-8")
+    finally:
+        timing["seconds"] = round(time.perf_counter() - t0, 3)
+
+
 ANALYSIS_TABLES = ("touchpoints", "kpis", "trends")
 
 
@@ -83,6 +129,8 @@ def shared_tables(
     """``(enriched feedback, personas)`` from ``cache_dir`` when there, else computed
     (personas only when ``compute_personas``)."""
     cache = Path(cache_dir) if cache_dir else None
+    if not wait_for_cache(cache):
+        cache = None
 
     def cached(name: str) -> pd.DataFrame | None:
         if cache is not None and (cache / FILES[name]).is_file():
@@ -120,11 +168,8 @@ def write_all_journeys_analysis(
     """Compute :func:`all_journeys_analysis` once and write its tables to ``cache_dir``."""
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    fb, _ = (
-        shared_tables(ws, cache, seed=seed)
-        if (cache / FILES["feedback"]).is_file()
-        else (enriched_feedback(ws, seed), None)
-    )
+    path = cache / FILES["feedback"]
+    fb = pd.read_parquet(path) if path.is_file() else enriched_feedback(ws, seed)
     for name, frame in all_journeys_analysis(ws, period, seed, fb).items():
         frame.to_parquet(cache / f"analysis_{period}_{name}.parquet", index=False)
 
@@ -134,11 +179,11 @@ def cached_all_journeys_analysis(
 ) -> dict[str, pd.DataFrame]:
     """The all-journeys tables from ``cache_dir`` when the runner wrote them, else computed."""
     cache = Path(cache_dir) if cache_dir else None
-    if cache is not None and all(
+    if wait_for_cache(cache) and all(
         (cache / f"analysis_{period}_{n}.parquet").is_file() for n in ANALYSIS_TABLES
     ):
         return {
             n: pd.read_parquet(cache / f"analysis_{period}_{n}.parquet") for n in ANALYSIS_TABLES
         }
-    fb, _ = shared_tables(ws, cache_dir, seed=seed)
+    fb, _ = shared_tables(ws, cache_dir, seed=seed, compute_personas=False)
     return all_journeys_analysis(ws, period, seed, fb)
