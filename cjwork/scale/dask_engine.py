@@ -190,8 +190,10 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
     # One row per case with its variant key: the touchpoint ids joined by " > " (the
     # engine's own variant expression) or, for an engine that keeps variants as lists of
     # touchpoint positions, those positions joined by ",".
+    tables = set(prep.df("SELECT table_name FROM duckdb_tables()")["table_name"])
+    packed = "case_table" in tables  # variants packed in words: decode them to names once
     case_cols = set(prep.df("DESCRIBE cases")["column_name"])
-    if "variant" in case_cols:
+    if "variant" in case_cols and not packed:
         out["variant_style"] = "idx"
         vkey, length, src = "array_to_string(c.variant, ',')", "len(c.variant)", "cases c"
     else:
@@ -199,7 +201,7 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
 
         out["variant_style"] = "name"
         vkey, length = variant_sql(prep.con, "c"), "c.n_events"
-        src = """cases c JOIN (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names
+        src = """case_table c JOIN (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names
                                FROM tpmap GROUP BY journey) nm USING (journey)"""
     prep.con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _cv AS
@@ -208,8 +210,8 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
             FROM {src}"""
     )
     out["variants"] = prep.df(
-        """SELECT journey, vkey, count(*) AS cases, count(*) FILTER (WHERE complete) AS completed,
-                  any_value(length) AS length
+        """SELECT journey, vkey, hash(vkey) AS vh, count(*) AS cases,
+                  count(*) FILTER (WHERE complete) AS completed, any_value(length) AS length
            FROM _cv GROUP BY journey, vkey"""
     )
     # durations keyed by a 64-bit hash of the variant (checked for collisions when merging)
@@ -376,14 +378,16 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
     var = (
         _concat(parts, "variants")
         .groupby(["journey", "vkey"], as_index=False, sort=False)
-        .agg(cases=("cases", "sum"), completed=("completed", "sum"), length=("length", "first"))
+        .agg(
+            cases=("cases", "sum"),
+            completed=("completed", "sum"),
+            length=("length", "first"),
+            vh=("vh", "first"),
+        )
     )
     con.register("_vdur", _concat(parts, "vdur"))
     med = hist_stats(con, "_vdur", ["journey", "vh"], quantiles={"median": 0.5}, mean=False)
     con.unregister("_vdur")
-    con.register("_vk", var[["journey", "vkey"]])
-    var["vh"] = con.execute("SELECT hash(vkey) FROM _vk").df().iloc[:, 0].to_numpy()
-    con.unregister("_vk")
     if var.duplicated(["journey", "vh"]).any():  # pragma: no cover - a 64-bit hash collision
         raise RuntimeError("two variants share a 64-bit hash; rerun with the duckdb engine")
     var = var.merge(med[["journey", "vh", "median"]], on=["journey", "vh"], how="left")
