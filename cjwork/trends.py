@@ -255,13 +255,22 @@ def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at):
         for m in metrics
     )
     per_tp = prep.df(
-        f"""SELECT {p_ev} AS period, s.touchpoint, count(*) AS volume,
-                   count(DISTINCT s.case_key) AS cases,
-                   count(DISTINCT s.case_key) FILTER (WHERE c.complete) AS completed {msql}
-            FROM steps s JOIN cases c ON s.journey = c.journey AND s.case_key = c.case_key
-            WHERE s.journey = ? GROUP BY ALL""",
+        f"""SELECT {p_ev} AS period, s.touchpoint, count(*) AS volume {msql}
+            FROM steps s WHERE s.journey = ? GROUP BY ALL""",
         [journey],
     )
+    # cases passing the touchpoint in the period and how many of them complete: distinct
+    # (period, touchpoint, case) first, so the join with cases is as small as it can be
+    per_tp_cases = prep.df(
+        f"""WITH d AS (SELECT DISTINCT {p_ev} AS period, s.touchpoint, s.case_key
+                       FROM steps s WHERE s.journey = ?)
+            SELECT d.period, d.touchpoint, count(*) AS cases,
+                   count(*) FILTER (WHERE c.complete) AS completed
+            FROM d JOIN (SELECT case_key, complete FROM cases WHERE journey = ?) c USING (case_key)
+            GROUP BY ALL""",
+        [journey, journey],
+    )
+    per_tp = per_tp.merge(per_tp_cases, on=["period", "touchpoint"], how="left")
     p_case = period_expr(period, "start_ts")
     per_j = prep.df(
         f"""SELECT {p_case} AS period, '' AS touchpoint, count(*) AS volume, count(*) AS cases,
