@@ -520,7 +520,7 @@ def prioritize_touchpoints(
     supported = (res["n_negative"] + res["n_positive"]) >= 2 * min_n
     imp = res["importance"].where(supported)
     imp_cut = imp.quantile(importance_quantile) if imp.notna().any() else np.nan
-    high_imp = (imp >= imp_cut) & (res["importance_lo"] > 0) & supported
+    high_imp = (imp >= imp_cut) & (res["importance_lo"] > 1e-9) & supported  # > 0 beyond rounding
     vpos = res["volume"][res["volume"] > 0]
     vol_cut = vpos.quantile(volume_quantile) if len(vpos) else np.inf
     high_vol = res["volume"] >= vol_cut
