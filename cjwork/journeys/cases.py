@@ -78,13 +78,21 @@ def build_steps(
         pk = "CASE WHEN e.case_given IS NULL THEN hash(m.journey, CAST(e.customer_id AS VARCHAR), 'derived') ELSE hash(m.journey, e.case_given) END"
     else:
         pk = "m.journey || chr(31) || CASE WHEN e.case_given IS NULL THEN 'd' || CAST(e.customer_id AS VARCHAR) ELSE 'g' || e.case_given END"
+    # The sort payload carries a small journey code (j_idx), not the journey id; the id,
+    # the touchpoint name and the stage join back after the sort.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _tpkey AS
+        SELECT journey, touchpoint, tp_idx, stage_idx, first_stage,
+               CAST(dense_rank() OVER (ORDER BY journey) - 1 AS INTEGER) AS j_idx
+        FROM tpmap"""
+    )
     ctes = [
         f"""ev AS (
-            SELECT CAST(e.customer_id AS VARCHAR) AS customer_id, m.journey, e.case_given, {pk} AS pk,
-                   {ts_sql} AS ts, e._row, m.tp_idx, m.stage_idx, m.first_stage
+            SELECT CAST(e.customer_id AS VARCHAR) AS customer_id, m.j_idx, e.case_given, {pk} AS pk,
+                   {ts_sql} AS ts, e._row, m.tp_idx, m.first_stage
                    {channel_sql}{metric_sql}
             FROM (SELECT *, {case_sql} AS case_given FROM events_raw e) e
-            JOIN tpmap m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
+            JOIN _tpkey m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
         )"""
     ]
     src = "ev"
@@ -130,23 +138,25 @@ def build_steps(
             else "(SELECT *, 0 AS case_no FROM ev)"
         )
     extra = (", f.channel" if channel else "") + "".join(f', f."{m}"' for m in metrics)
+    extra_w = extra.replace(", f.", ", w.")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE steps AS
         WITH {", ".join(ctes)},
         keyed AS (SELECT f.*, {key} AS ck FROM {src} f),
         win AS (
-        SELECT f.journey, f.ck AS case_key, f.case_given, f.case_no, f.customer_id, f.ts, f._row,
-               f.tp_idx, f.stage_idx,
+        SELECT f.j_idx, f.ck AS case_key, f.case_given, f.case_no, f.customer_id, f.ts, f._row,
+               f.tp_idx,
                CAST(row_number() OVER w - 1 AS INTEGER) AS pos,
-               row_number() OVER w = 1 AS first_in_case,
                lead(f.tp_idx) OVER w AS next_tp_idx,
                epoch(lead(f.ts) OVER w) - epoch(f.ts) AS dt_next_s
                {extra}
         FROM keyed f
         WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row))
-        -- touchpoint names join back after the sort: long strings make the sort payload heavy
-        SELECT w.* EXCLUDE (tp_idx, stage_idx), w.tp_idx, t.touchpoint, w.stage_idx
-        FROM win w JOIN tpmap t ON w.journey = t.journey AND w.tp_idx = t.tp_idx"""
+        -- journey, touchpoint names and stage join back after the sort (lighter sort payload)
+        SELECT t.journey, w.case_key, w.case_given, w.case_no, w.customer_id, w.ts, w._row,
+               w.pos, w.pos = 0 AS first_in_case, w.next_tp_idx, w.dt_next_s {extra_w},
+               w.tp_idx, t.touchpoint, t.stage_idx
+        FROM win w JOIN _tpkey t ON w.j_idx = t.j_idx AND w.tp_idx = t.tp_idx"""
     )
 
 
@@ -180,22 +190,29 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
         if channel
         else ", CAST(NULL AS VARCHAR) AS channel"
     )
+    # the last stage of each journey as an inline CASE (no join of every step)
+    last = con.execute("SELECT journey, max(stage_idx) FROM tpmap GROUP BY journey").fetchall()
+    last_sql = (
+        "CASE s.journey "
+        + " ".join(f"WHEN '{j.replace(chr(39), chr(39) * 2)}' THEN {int(i)}" for j, i in last)
+        + " END"
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE case_table AS
-        WITH last AS (SELECT journey, max(stage_idx) AS last_idx FROM tpmap GROUP BY journey),
-        c AS (
+        WITH c AS (
             SELECT s.case_key, any_value(s.journey) AS journey,
-                   min(hash(s.journey, coalesce(s.case_given, s.customer_id), s.case_no, 'check'))
-                     <> max(hash(s.journey, coalesce(s.case_given, s.customer_id), s.case_no, 'check')) AS clash,
+                   min(s.check_h) <> max(s.check_h) AS clash,
                    any_value(s.case_given) AS case_given, any_value(s.case_no) AS case_no,
                    any_value(s.customer_id) AS customer_id,
                    min(s.ts) AS start_ts, max(s.ts) AS end_ts, count(*) AS n_events,
                    max(s.stage_idx) AS depth,
                    bit_or(CAST(1 AS BIGINT) << s.stage_idx) AS stage_mask,
-                   min(s.ts) FILTER (WHERE s.stage_idx = l.last_idx) AS complete_ts,
-                   any_value(l.last_idx) AS last_idx
+                   min(s.ts) FILTER (WHERE s.stage_idx = s.last_idx) AS complete_ts,
+                   any_value(s.last_idx) AS last_idx
                    {channel_case}{words}
-            FROM steps s JOIN last l ON s.journey = l.journey
+            FROM (SELECT *, {last_sql} AS last_idx,
+                         hash(s.journey, coalesce(s.case_given, s.customer_id), s.case_no, 'check') AS check_h
+                  FROM steps s) s
             GROUP BY s.case_key)
         SELECT journey, case_key, coalesce(case_given, customer_id || '#' || CAST(case_no AS VARCHAR)) AS case_id,
                customer_id, start_ts, end_ts, n_events, depth, stage_mask, depth = last_idx AS complete, complete_ts,

@@ -387,7 +387,8 @@ def prepare(
 
     ts_type = types["timestamp"]
     if ts_type.startswith("TIMESTAMP WITH TIME ZONE"):
-        ts_sql = "timezone('UTC', e.\"timestamp\")"
+        # the same instant as naive UTC; cheaper than timezone('UTC', ...) (no ICU lookup per row)
+        ts_sql = 'make_timestamp(epoch_us(e."timestamp"))'
     elif ts_type.startswith("TIMESTAMP"):
         ts_sql = 'CAST(e."timestamp" AS TIMESTAMP)'
     else:

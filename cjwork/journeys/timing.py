@@ -65,27 +65,34 @@ def timing(
             GROUP BY journey""",
         params * 2,
     )
-    to_next = prep.df(
-        f"""SELECT journey, 'to_next' AS measure, tp_idx, 's' AS unit, {_STATS}
-            FROM (SELECT journey, tp_idx, dt_next_s AS v FROM steps WHERE dt_next_s IS NOT NULL {jw})
-            GROUP BY journey, tp_idx""",
-        params,
-    )
     waits = (
         wait_metrics
         if wait_metrics is not None
         else [m for m in prep.metrics if WAIT_PATTERN.search(m)]
     )
-    wait_frames = [
-        prep.df(
-            f"""SELECT journey, 'wait' AS measure, tp_idx, '{m}' AS unit, {_STATS}
-                FROM (SELECT journey, tp_idx, "{m}" AS v FROM steps WHERE "{m}" IS NOT NULL {jw})
-                GROUP BY journey, tp_idx""",
-            params,
-        )
-        for m in waits
-        if m in prep.metrics
-    ]
+    waits = [m for m in waits if m in prep.metrics]
+    # one pass over the steps: the gap to the next event and every wait metric per touchpoint
+    # (aggregates skip NULLs, so each column's statistics are those of its non-null values)
+    cols = ["dt_next_s", *waits]
+    stats = ", ".join(
+        f'count("{c}") AS n{i}, quantile_cont("{c}", 0.5) AS median{i}, '
+        f'quantile_cont("{c}", 0.9) AS p90{i}, avg("{c}") AS mean{i}'
+        for i, c in enumerate(cols)
+    )
+    cond = "WHERE journey = ?" if journey else ""
+    per_tp = prep.df(
+        f"SELECT journey, tp_idx, {stats} FROM steps {cond} GROUP BY journey, tp_idx", params
+    )
+    frames = []
+    for i, (measure, unit) in enumerate([("to_next", "s"), *(("wait", m) for m in waits)]):
+        f = per_tp.loc[
+            per_tp[f"n{i}"] > 0, ["journey", "tp_idx", f"n{i}", f"median{i}", f"p90{i}", f"mean{i}"]
+        ]
+        f.columns = ["journey", "tp_idx", "n", "median", "p90", "mean"]
+        f.insert(1, "measure", measure)
+        f.insert(3, "unit", unit)
+        frames.append(f.reset_index(drop=True))
+    to_next, wait_frames = frames[0], frames[1:]
     return _finish_timing(prep, case_level, to_next, wait_frames, journey)
 
 
