@@ -261,6 +261,58 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
     return out
 
 
+# --------------------------------------------------------------------------- combine
+
+#: How two partials combine: group keys and aggregations per part (sums, and a max).
+COMBINE = {
+    "seen": (["journey"], {"cases": "sum"}),
+    "variants": (
+        ["journey", "vkey"],
+        {"vh": "first", "cases": "sum", "completed": "sum", "length": "first"},
+    ),
+    "vdur": (["journey", "vh", "v"], {"n": "sum"}),
+    "ttc": (["journey", "v"], {"n": "sum"}),
+    "trans": (["journey", "src", "dst", "v"], {"n": "sum"}),
+    "loops": (
+        ["journey", "tp_idx"],
+        {
+            "events": "sum",
+            "cases": "sum",
+            "repeat_cases": "sum",
+            "cases_3plus": "sum",
+            "max_per_case": "max",
+            "self_loops": "sum",
+            "returns": "sum",
+        },
+    ),
+    "depth": (["by", "journey", "grp", "depth", "stage_mask"], {"n": "sum"}),
+    "metric": (["journey", "touchpoint", "tp_idx", "metric", "period", "v"], {"n": "sum"}),
+}
+
+
+def combine_partials(a: dict, b: dict) -> dict:
+    """Two partials as one (runs on a worker): counts summed, histograms summed per value.
+
+    Used as a tree reduction before the client merges, so the client receives one partial
+    whose histograms have one row per distinct ``(key, value)`` of the whole log — their
+    size is bounded by the value range, not by the number of partitions or events.
+    """
+    out: dict = {k: a.get(k, 0) + b.get(k, 0) for k in ("events", "duplicates", "foreign")}
+    out["partitions"] = a.get("partitions", 1) + b.get("partitions", 1)
+    out["metrics"] = sorted(set(a.get("metrics", [])) | set(b.get("metrics", [])))
+    out["has_channel"] = bool(a.get("has_channel") or b.get("has_channel"))
+    out["variant_style"] = a.get("variant_style") or b.get("variant_style")
+    out["tasks"] = list(a.get("tasks", [])) + list(b.get("tasks", []))
+    for name, (keys, agg) in COMBINE.items():
+        frames = [p[name] for p in (a, b) if name in p and len(p[name])]
+        if len(frames) == 1:
+            out[name] = frames[0]
+        elif frames:
+            both = pd.concat(frames, ignore_index=True)
+            out[name] = both.groupby(keys, as_index=False, dropna=False, sort=False).agg(agg)
+    return out
+
+
 # --------------------------------------------------------------------------- merge
 
 
@@ -543,8 +595,8 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         journeys=ok,
         notes=notes,
         counts=counts,
-        partitions=len(parts),
-        tasks=[p["task"] for p in parts if "task" in p],
+        partitions=int(sum(p.get("partitions", 1) for p in parts)),
+        tasks=[t for p in parts for t in p.get("tasks", [])],
     )
 
 
@@ -644,6 +696,17 @@ def analyze_events(
             )
             for i, piece in enumerate(pieces)
         ]
+        # tree reduction on the workers: the client receives one combined partial
+        while len(futures) > 1:
+            nxt = [
+                client.submit(
+                    combine_partials, futures[i], futures[i + 1], retries=retries, pure=False
+                )
+                for i in range(0, len(futures) - 1, 2)
+            ]
+            if len(futures) % 2:
+                nxt.append(futures[-1])
+            futures = nxt
         parts = client.gather(futures)
     return merge_partials(
         parts, jmap, selected, period=period, max_variants=max_variants, source=source
@@ -658,11 +721,13 @@ def _partition_task(piece, jmap, selected, **kw) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     events = read_partition(piece) if isinstance(piece, dict) else piece
     out = event_partials(events, jmap, selected, **kw)
-    out["task"] = {
-        "events": int(out.get("events", 0)),
-        "wall_s": time.perf_counter() - wall,
-        "cpu_s": time.process_time() - cpu,
-    }
+    out["tasks"] = [
+        {
+            "events": int(out.get("events", 0)),
+            "wall_s": time.perf_counter() - wall,
+            "cpu_s": time.process_time() - cpu,
+        }
+    ]
     return out
 
 
