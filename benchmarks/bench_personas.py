@@ -9,8 +9,9 @@ the steps of :func:`cjwork.personas.find_personas` one by one:
 * ``fit``       PersonaModel(n_personas="auto"): k 2..8 by silhouette on a 20,000-row
                 sample, final k-means fitted on a 100,000-row sample (sampled fitting,
                 ``max_fit_rows``), every customer assigned with predict, 5 stability refits
-* ``profiles``  journey engine over all events (funnels per persona), enriched feedback
-                (sentiment of every comment), effect sizes, names, cards
+* ``profiles``  journey engine over all events (funnels per persona), the sentiment of every
+                comment (cjwork.text.score_texts; ``--sentiment rating`` to skip text
+                scoring), effect sizes, names, cards
 
 Usage::
 
@@ -90,7 +91,7 @@ def main() -> None:
     import cjwork
     from cjwork.journeys.engine import prepare
     from cjwork.personas import PersonaModel, build_features, profile_personas
-    from cjwork.personas.features import default_blocks
+    from cjwork.personas.features import default_blocks, feedback_sentiment
 
     t = Timer()
     ws = t.run("load", lambda: cjwork.load(data))
@@ -107,10 +108,11 @@ def main() -> None:
         prep = prepare(ws.events, ws.journeys)
         try:
             enriched = None
-            if args.sentiment == "auto" and ws.feedback is not None:
-                from cjwork.text import enrich_feedback
-
-                enriched = enrich_feedback(ws)
+            if ws.feedback is not None:
+                # as find_personas: every comment scored once (cjwork.text.score_texts), no linking
+                enriched = pd.DataFrame(
+                    {"sentiment_score": feedback_sentiment(ws, sentiment=args.sentiment)}
+                )
             return profile_personas(
                 ws, assignments, features, prep=prep, enriched_feedback=enriched
             )

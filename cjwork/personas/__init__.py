@@ -68,6 +68,7 @@ def find_personas(
     language: str = "en",
     sentiment: str = "auto",
     profile: bool = True,
+    enriched_feedback: pd.DataFrame | None = None,
     **model_params,
 ) -> PersonaResult:
     """Features → PersonaModel → names and profiles, in one call.
@@ -93,6 +94,9 @@ def find_personas(
         Source of feedback sentiment (see :func:`build_features`).
     profile : bool
         Also build the profiles (names need them; without, names are "Persona N").
+    enriched_feedback : DataFrame, optional
+        :func:`cjwork.text.enrich_feedback` output to take the sentiment from (e.g. shared
+        by a report batch); otherwise the texts are scored once here (no linking needed).
     **model_params
         Further :class:`PersonaModel` parameters (``method``, ``k_range``, ``selection``,
         ``max_fit_rows``, ``n_stability_runs``, ...).
@@ -101,7 +105,7 @@ def find_personas(
     -------
     PersonaResult
     """
-    from cjwork.personas.features import BLOCKS, _resolve_blocks, default_blocks
+    from cjwork.personas.features import BLOCKS, _resolve_blocks, default_blocks, feedback_sentiment
 
     chosen = default_blocks(ws) if blocks in (None, "auto") else _resolve_blocks(ws, blocks)
     prep = None
@@ -111,12 +115,13 @@ def find_personas(
             from cjwork.journeys.engine import prepare
 
             prep = prepare(ws.events, ws.journeys)
-        if (
-            ws.feedback is not None
-            and sentiment in ("auto", "text")
-            and ("feedback" in chosen or profile)
-        ):
-            enriched = _enrich(ws, sentiment)
+        if enriched_feedback is not None:
+            enriched = enriched_feedback
+        elif ws.feedback is not None and len(ws.feedback) and ("feedback" in chosen or profile):
+            # score once, share between the features and the profiles
+            enriched = pd.DataFrame(
+                {"sentiment_score": feedback_sentiment(ws, sentiment=sentiment)}
+            )
         features = build_features(
             ws,
             blocks=[b for b in BLOCKS if b in chosen],
@@ -147,16 +152,6 @@ def find_personas(
     return PersonaResult(features=features, model=model, assignments=assignments, profiles=profiles)
 
 
-def _enrich(ws, sentiment: str):
-    try:
-        from cjwork.text import enrich_feedback  # type: ignore[attr-defined]
-    except ImportError:
-        if sentiment == "text":
-            raise
-        return None
-    return enrich_feedback(ws)
-
-
 def check_params(n_personas="auto", blocks="auto", random_state=0, language="en") -> dict:
     """Validate the personas notebook's parameters; returns them normalised for :func:`find_personas`.
 
@@ -170,19 +165,29 @@ def check_params(n_personas="auto", blocks="auto", random_state=0, language="en"
 
     if isinstance(n_personas, str) and n_personas.strip().isdigit():
         n_personas = int(n_personas)
-    if not (n_personas == "auto" or (isinstance(n_personas, int) and not isinstance(n_personas, bool) and n_personas >= 2)):
+    if not (
+        n_personas == "auto"
+        or (isinstance(n_personas, int) and not isinstance(n_personas, bool) and n_personas >= 2)
+    ):
         raise UsageError(f"n_personas must be 'auto' or an int >= 2, got {n_personas!r}")
     if isinstance(blocks, str) and blocks not in ("auto", "all"):
         blocks = [b.strip() for b in blocks.split(",") if b.strip()]
     if not isinstance(blocks, str):
         unknown = [b for b in blocks if b not in BLOCKS]
         if unknown or not blocks:
-            raise UsageError(f"blocks must be 'auto', 'all' or a list of {', '.join(BLOCKS)}, got {blocks!r}")
+            raise UsageError(
+                f"blocks must be 'auto', 'all' or a list of {', '.join(BLOCKS)}, got {blocks!r}"
+            )
     if not isinstance(random_state, int) or isinstance(random_state, bool):
         raise UsageError(f"seed must be an int, got {random_state!r}")
     if language not in ("en", "de"):
         raise UsageError(f"language must be 'en' or 'de', got {language!r}")
-    return {"n_personas": n_personas, "blocks": blocks, "random_state": random_state, "language": language}
+    return {
+        "n_personas": n_personas,
+        "blocks": blocks,
+        "random_state": random_state,
+        "language": language,
+    }
 
 
 def assign_personas(ws, n_personas="auto", random_state=0, **kwargs) -> pd.DataFrame:

@@ -254,9 +254,9 @@ def build_features(
         Reference time for ``recency_days`` and date attributes; defaults to the last event
         (so the same data always gives the same features).
     sentiment : {"auto", "text", "rating"}
-        Where ``sentiment_mean`` comes from: ``"text"`` uses
-        :func:`cjwork.text.enrich_feedback`, ``"rating"`` uses ``rating``/``nps``,
-        ``"auto"`` uses the text module when it is installed and the rating otherwise.
+        Where ``sentiment_mean`` comes from: ``"text"``/``"auto"`` score the texts with
+        :func:`cjwork.text.score_texts` (or take ``sentiment_score`` from
+        ``enriched_feedback``), ``"rating"`` uses ``rating`` (else ``nps``).
     enriched_feedback : DataFrame, optional
         A frame from :func:`cjwork.text.enrich_feedback` computed earlier (saves scoring the
         texts twice).
@@ -575,22 +575,31 @@ def feedback_sentiment(
         return (
             pd.to_numeric(enriched["sentiment_score"], errors="coerce").astype("float64").to_numpy()
         )
-    if sentiment in ("auto", "text"):
-        try:
-            from cjwork.text import enrich_feedback  # type: ignore[attr-defined]
-        except ImportError:
-            if sentiment == "text":
-                raise UsageError(
-                    "sentiment='text' needs cjwork.text.enrich_feedback, which is not available"
-                ) from None
-        else:
-            scored = enrich_feedback(ws)
-            return (
-                pd.to_numeric(scored["sentiment_score"], errors="coerce")
-                .astype("float64")
-                .to_numpy()
-            )
+    if sentiment in ("auto", "text") and "text" in fb.columns:
+        return text_sentiment(fb)
     return rating_sentiment(fb)
+
+
+def text_sentiment(fb: pd.DataFrame) -> np.ndarray:
+    """Sentiment of every feedback text with the text module's scorer (:func:`cjwork.text.score_texts`).
+
+    Only the scores: no touchpoint linking (which :func:`cjwork.text.enrich_feedback` adds and
+    personas do not need), so a million comments stay cheap. The ``language`` column, where
+    filled, overrides detection.
+    """
+    from cjwork.text import score_texts
+
+    languages = fb["language"] if "language" in fb.columns else None
+    scored = score_texts(fb["text"].astype("string").fillna(""), languages=languages)
+    out = pd.to_numeric(scored["sentiment_score"], errors="coerce").to_numpy(
+        dtype="float64", copy=True
+    )
+    empty = (
+        fb["text"].isna().to_numpy()
+        | (fb["text"].astype("string").str.strip() == "").fillna(True).to_numpy()
+    )
+    out[empty] = np.nan
+    return out
 
 
 def rating_sentiment(fb: pd.DataFrame) -> np.ndarray:
