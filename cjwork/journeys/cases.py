@@ -255,9 +255,15 @@ def variant_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
     max_tp = con.execute("SELECT max(tp_idx) FROM tpmap").fetchall()[0][0]
     bits, per = pack_layout(max_tp)
     a = f"{alias}." if alias else ""
+    # the packed code of an event is tp_idx + 1, i.e. the 1-based position in ``names``:
+    # decode and name in one lambda (no intermediate list of tp_idx)
+    word = (
+        f"CASE i // {per} " + " ".join(f"WHEN {w} THEN {a}v{w}" for w in range(PACK_WORDS)) + " END"
+    )
+    code = f"CAST((({word}) >> CAST({bits} * (i % {per}) AS INTEGER)) & {(1 << bits) - 1} AS INTEGER)"
     return (
         f"CASE WHEN {a}long_variant IS NOT NULL THEN array_to_string(list_transform({a}long_variant, lambda x: names[x + 1]), ' > ') "
-        f"ELSE array_to_string(list_transform({_decode_sql(bits, per, alias)}, lambda x: names[x + 1]), ' > ') END"
+        f"ELSE array_to_string(list_transform(range({a}n_events), lambda i: names[{code}]), ' > ') END"
     )
 
 

@@ -97,11 +97,11 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
                 FROM case_table {where} GROUP BY ALL),
             nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey),
             jr AS (SELECT unnest(?::VARCHAR[]) AS journey, unnest(range(len(?::VARCHAR[]))) AS jr),
+            tot AS (SELECT journey, sum(cases) AS total FROM v GROUP BY journey),
             named AS (
                 SELECT v.journey, {variant_sql(prep.con, "v")} AS variant, v.cases, v.completion_rate,
-                       v.n_events AS length, v.median_duration_s,
-                       v.cases / sum(v.cases) OVER (PARTITION BY v.journey) AS share
-                FROM v JOIN nm USING (journey))
+                       v.n_events AS length, v.median_duration_s, v.cases / t.total AS share
+                FROM v JOIN tot t USING (journey) JOIN nm USING (journey))
             SELECT n.* FROM named n JOIN jr USING (journey)
             ORDER BY jr.jr, n.cases DESC, n.variant""",
         [*params, prep.journeys, prep.journeys],
