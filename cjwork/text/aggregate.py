@@ -197,6 +197,7 @@ def _stopwords() -> set[str]:
     from cjwork.text.lexicon import CONTRASTS, INTENSIFIERS, NEGATORS
 
     extra = {"dass", "wurde", "habe", "haben", "sind", "sein", "kann", "ihre", "ihrer", "meine", "einen", "einem",
+             "beim", "vom", "ins", "lief", "laeuft", "ging", "geht", "hatte", "wird", "wäre", "waere", "mein", "alles",
              "this", "that", "with", "have", "they", "there", "were", "been", "about", "would", "could", "your"}
     return set(DE_STOPWORDS) | set(EN_STOPWORDS) | set(NEGATORS) | set(INTENSIFIERS) | set(CONTRASTS) | extra
 

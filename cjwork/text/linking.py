@@ -16,7 +16,7 @@ Precedence, per feedback row:
    names is kept in the long ``candidates`` table; the strongest one is the link.
 4. ``model`` — a TF-IDF classifier trained on the explicit links, used for rows still
    unlinked, and only when its cross-validated accuracy on the explicit rows beats the text
-   method's accuracy on the same rows.
+   method's accuracy on the same rows (trained on at most ``MAX_MODEL_ROWS`` explicit links).
 
 Everything per text is vectorised: keywords are matched once per distinct token (and per
 distinct n-gram), then summed per feedback with a sparse matrix product.
@@ -36,6 +36,8 @@ from cjwork.journeymap import JourneyMap
 from cjwork.text.normalize import clean_texts, fold, stem, tokenize_corpus
 
 METHODS = ("explicit", "event", "text", "model")
+#: at most this many explicit links train the link model (a seeded sample beyond that)
+MAX_MODEL_ROWS = 5000
 
 
 @dataclass
@@ -441,6 +443,9 @@ def _model_links(feedback, explicit_rows, touchpoint, tl: TextLinks, free, rando
     clean, _ = clean_texts(feedback["text"])
     X = np.asarray([fold(t) for t in clean], dtype=object)
     y = touchpoint[explicit_rows].astype(str)
+    if len(explicit_rows) > MAX_MODEL_ROWS:  # a seeded sample keeps CV and training bounded
+        pick = np.sort(np.random.default_rng(random_state).choice(len(explicit_rows), MAX_MODEL_ROWS, replace=False))
+        explicit_rows, y = explicit_rows[pick], y[pick]
     counts = pd.Series(y).value_counts()
     ok = np.isin(y, counts[counts >= 3].index)
     rows, y = explicit_rows[ok], y[ok]
@@ -448,7 +453,7 @@ def _model_links(feedback, explicit_rows, touchpoint, tl: TextLinks, free, rando
         return {}
     model = make_pipeline(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=50_000),
-        SGDClassifier(loss="modified_huber", alpha=1e-4, max_iter=50, tol=None, random_state=random_state),
+        SGDClassifier(loss="modified_huber", alpha=1e-4, max_iter=15, tol=None, random_state=random_state),
     )
     n_splits = int(min(5, counts[counts >= 3].min()))
     cv = StratifiedKFold(n_splits=max(2, n_splits), shuffle=True, random_state=random_state)
