@@ -239,7 +239,9 @@ def report(data_dir: Path, out_dir: Path, journeys: tuple[str, ...], all_journey
                    "cross-validated macro-F1 beats the built-in lexicon scorer's on the same folds by 0.02; the choice "
                    "and both scores are printed. 'none' uses the lexicon scorer (no training, offline).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the cross-validation split and the solver.")
-def sentiment(source: Path, out_file: Path, text_column: str | None, language: str, learn_from: str, seed: int) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="dask: score the texts on the Dask workers (the scorer is fitted here and shipped once).")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address for --engine dask; without it a local cluster of 2 workers is started.")
+def sentiment(source: Path, out_file: Path, text_column: str | None, language: str, learn_from: str, seed: int, engine: str, scheduler: str | None) -> None:
     """Score the sentiment of German and English feedback: SOURCE is a data directory (its
     feedback table) or any CSV file with --text-column.
 
@@ -251,7 +253,12 @@ def sentiment(source: Path, out_file: Path, text_column: str | None, language: s
     from cjwork.text.cli_support import read_text_source, score_frame
 
     frame, inputs, label = read_text_source(source, text_column)
-    out, notes = score_frame(frame, text_column or "text", language=language, learn_from=learn_from, random_state=seed)
+    if engine == "dask":
+        from cjwork.scale.text import score_frame_dask
+
+        out, notes = score_frame_dask(frame, text_column or "text", language=language, learn_from=learn_from, random_state=seed, scheduler=scheduler)
+    else:
+        out, notes = score_frame(frame, text_column or "text", language=language, learn_from=learn_from, random_state=seed)
     write_csv_atomic(out, out_file, inputs=inputs)
     for line in notes:
         echo_err(line)
@@ -270,7 +277,9 @@ def sentiment(source: Path, out_file: Path, text_column: str | None, language: s
 @click.option("--events/--no-events", default=True, help="Use the event log for 'event' links.")
 @click.option("--model/--no-model", default=True, help="Train a classifier on explicit links (used only where it beats text linking in CV).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the model's cross-validation.")
-def link(data_dir: Path, out_file: Path, window: str, text_overrides_event: float, candidates_file: Path | None, events: bool, model: bool, seed: int) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="dask: link per customer partition on the Dask workers (explicit, event and text rules; no model).")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address for --engine dask; without it a local cluster of 2 workers is started.")
+def link(data_dir: Path, out_file: Path, window: str, text_overrides_event: float, candidates_file: Path | None, events: bool, model: bool, seed: int, engine: str, scheduler: str | None) -> None:
     """Link every feedback of DATA_DIR to a touchpoint.
 
     One row per feedback: feedback_id, journey, touchpoint (empty when unknown),
@@ -285,6 +294,18 @@ def link(data_dir: Path, out_file: Path, window: str, text_overrides_event: floa
 
     ws = cjwork.load(data_dir)
     ws.require("feedback")
+    if engine == "dask":
+        from cjwork.errors import UsageError
+        from cjwork.scale.text import link_touchpoints
+
+        if candidates_file is not None:
+            raise UsageError("--candidates is not available with --engine dask; leave it out or use --engine local")
+        links = link_touchpoints(ws.feedback, ws.journeys, ws.events if events else None, window=window, text_overrides_event=text_overrides_event, scheduler=scheduler)
+        write_csv_atomic(links[["feedback_id", "journey", "touchpoint", "link_method", "link_confidence", "stage"]], out_file, inputs=ws)
+        linked = links["touchpoint"].fillna("").astype(str) != ""
+        cov = ", ".join(f"{m} {share:.1%}" for m, share in links.loc[linked, "link_method"].value_counts(normalize=False).div(len(links)).items())
+        click.echo(f"linked {len(links):,} feedback rows on the Dask workers: {cov}; unlinked {1 - linked.mean():.1%}")
+        return
     links, candidates, summary = link_feedback(
         ws.feedback, ws.journeys, events=ws.events if events else None, window=window,
         text_overrides_event=text_overrides_event, use_model="auto" if model else "never", random_state=seed,

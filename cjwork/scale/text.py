@@ -169,3 +169,52 @@ def link_touchpoints(
             )
         parts = client.gather(futures)
     return pd.concat(parts).sort_index().reset_index(drop=True)
+
+
+def score_frame_dask(
+    frame: pd.DataFrame,
+    text_column: str,
+    language: str = "auto",
+    learn_from: str = "none",
+    random_state: int = 0,
+    scheduler=None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """``cjwork sentiment --engine dask``: fit on the client (if asked), score on the workers.
+
+    Same output as :func:`cjwork.text.cli_support.score_frame`: the rows in order with
+    ``language``, ``sentiment_score`` and ``sentiment_label``, plus notes for the user.
+    """
+    from cjwork.errors import ModelError
+    from cjwork.text import SentimentScorer, _choose_learning
+
+    if text_column not in frame.columns:
+        raise UsageError(f"the input has no '{text_column}' column; name it with --text-column")
+    notes: list[str] = []
+    scorer = SentimentScorer(language=language, random_state=random_state)
+    labels, source = _choose_learning(frame, learn_from)
+    if labels is not None:
+        try:
+            scorer.fit(frame[text_column], labels=labels)
+        except ModelError as exc:
+            notes.append(f"note: not learning from {source}: {exc}")
+    scored = score_sentiment(
+        frame,
+        scorer,
+        text_column=text_column,
+        language_column="language" if language == "auto" else None,
+        scheduler=scheduler,
+    )
+    out = frame.reset_index(drop=True).copy()
+    for col in ("language", "sentiment_score", "sentiment_label"):
+        out[col] = scored[col].to_numpy()
+    notes.append(
+        f"note: scorer: {scorer.summary()}"
+        + (f" (weak labels from {source})" if source != "none" else "")
+        + "; scored on the Dask workers"
+    )
+    counts = out["sentiment_label"].value_counts()
+    notes.append(
+        "note: labels: "
+        + ", ".join(f"{k} {int(counts.get(k, 0)):,}" for k in ("negative", "neutral", "positive"))
+    )
+    return out, notes
