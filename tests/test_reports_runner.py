@@ -292,3 +292,28 @@ def test_kernel_is_the_running_environment_whatever_kernelspecs_say(
     )
     assert result.exit_code == 0, result.summary()
     assert Path(result.results[0].records["python"]).resolve() == Path(sys.executable).resolve()
+
+
+def test_kernels_wait_for_the_shared_cache_only_while_someone_fills_it(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from cjwork.reports import shared
+
+    cache = tmp_path / "cache"
+    assert shared.wait_for_cache(None) is False
+    assert shared.wait_for_cache(cache) is False  # no directory: compute
+    cache.mkdir()
+    assert shared.wait_for_cache(cache) is True  # nobody fills it: use what is there
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (cache / shared.PREPARING).write_text(done.stdout.strip())
+    assert shared.wait_for_cache(cache) is True  # the filling process is gone
+    (cache / shared.PREPARING).write_text(str(os.getpid()))
+    (cache / shared.FAILED).write_text("boom")
+    assert shared.wait_for_cache(cache) is False
+    (cache / shared.FAILED).unlink()
+    (cache / shared.READY).write_text("")
+    assert shared.wait_for_cache(cache) is True

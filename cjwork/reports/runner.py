@@ -493,10 +493,10 @@ def run_reports(
         workdir = Path(tmp)
         # 4. what every journey needs (enriched feedback, personas): once, not per kernel,
         # computed while the workers and kernels start; a kernel waits for the marker file.
-        from cjwork.reports.shared import prepare_shared
+        from cjwork.reports.shared import mark_preparing, prepare_shared
 
         cache_dir = workdir / "shared"
-        cache_dir.mkdir()
+        mark_preparing(cache_dir)  # before any kernel can look
         shared_timing: dict[str, float] = {}
         preparing = threading.Thread(
             target=prepare_shared,

@@ -16,25 +16,58 @@ import pandas as pd
 
 from cjwork.errors import CjworkError
 from cjwork.io.workspace import Workspace
+from cjwork.io.writing import write_parquet_atomic
 
 FILES = {"feedback": "enriched_feedback.parquet", "personas": "personas.parquet"}
-READY, FAILED = "READY", "FAILED"
+READY, FAILED, PREPARING = "READY", "FAILED", "PREPARING"
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_preparing(cache_dir: Path) -> None:
+    """Say that this process is filling ``cache_dir`` (kernels wait while it is alive)."""
+    import os
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    (cache_dir / PREPARING).write_text(str(os.getpid()), encoding="utf-8")
 
 
 def wait_for_cache(cache: Path | None, poll: float = 0.1) -> bool:
-    """Wait until the batch runner finished the cache in ``cache`` (its ``READY`` or ``FAILED``
-    marker); ``True`` when it is ready. A missing directory (a notebook run on its own, or
-    the cache of a finished batch) returns ``False`` at once. The batch's per-journey timeout
-    bounds the wait."""
+    """Whether to read shared tables from ``cache``, waiting while the batch runner fills it.
+
+    ``True`` once the runner's ``READY`` marker is there, or when nobody is filling the
+    directory (no marker, or the process that was is gone: files are written atomically, so
+    what is there is complete; what is missing is computed). ``False`` for a missing
+    directory (a notebook run on its own, or the cache of a finished batch) or a ``FAILED``
+    marker. The batch's per-journey timeout bounds the wait.
+    """
     import time
 
     if cache is None or not cache.is_dir():
         return False
-    while not (cache / READY).exists():
+    while True:
+        if (cache / READY).exists():
+            return True
         if (cache / FAILED).exists():
             return False
+        marker = cache / PREPARING
+        try:
+            pid = int(marker.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return True
+        if not _alive(pid):
+            return True
         time.sleep(poll)
-    return True
 
 
 def prepare_shared(
@@ -52,6 +85,8 @@ def prepare_shared(
 
     t0 = time.perf_counter()
     timing = timing if timing is not None else {}
+    if not (cache_dir / PREPARING).exists():
+        mark_preparing(cache_dir)
     try:
         write_shared_tables(ws, cache_dir, n_personas, seed, with_personas=with_personas)
         if owners_period is not None:
@@ -114,7 +149,7 @@ def write_shared_tables(
     for name, frame in tables:
         if frame is not None:
             path = cache / FILES[name]
-            frame.to_parquet(path, index=False)
+            write_parquet_atomic(frame, path)
             written[name] = path
     return written
 
@@ -171,7 +206,7 @@ def write_all_journeys_analysis(
     path = cache / FILES["feedback"]
     fb = pd.read_parquet(path) if path.is_file() else enriched_feedback(ws, seed)
     for name, frame in all_journeys_analysis(ws, period, seed, fb).items():
-        frame.to_parquet(cache / f"analysis_{period}_{name}.parquet", index=False)
+        write_parquet_atomic(frame, cache / f"analysis_{period}_{name}.parquet")
 
 
 def cached_all_journeys_analysis(
