@@ -260,7 +260,9 @@ def variant_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
     word = (
         f"CASE i // {per} " + " ".join(f"WHEN {w} THEN {a}v{w}" for w in range(PACK_WORDS)) + " END"
     )
-    code = f"CAST((({word}) >> CAST({bits} * (i % {per}) AS INTEGER)) & {(1 << bits) - 1} AS INTEGER)"
+    code = (
+        f"CAST((({word}) >> CAST({bits} * (i % {per}) AS INTEGER)) & {(1 << bits) - 1} AS INTEGER)"
+    )
     return (
         f"CASE WHEN {a}long_variant IS NOT NULL THEN array_to_string(list_transform({a}long_variant, lambda x: names[x + 1]), ' > ') "
         f"ELSE array_to_string(list_transform(range({a}n_events), lambda i: names[{code}]), ' > ') END"

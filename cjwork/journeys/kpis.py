@@ -65,7 +65,7 @@ def kpis(prep: Prepared, journey: str | None = None, period: str | None = None) 
                     UNPIVOT (SELECT journey, touchpoint{pcol}, {cols} FROM steps {jw})
                     ON {cols} INTO NAME metric VALUE v)
                 SELECT u.journey, u.touchpoint, u.metric{pgrp}, count(*) AS n,
-                       quantile_cont(u.v, 0.5) AS median, avg(u.v) AS mean, quantile_cont(u.v, 0.9) AS p90,
+                       quantile_cont(u.v, [0.5, 0.9])[1] AS median, avg(u.v) AS mean, quantile_cont(u.v, [0.5, 0.9])[2] AS p90,
                        avg(CASE WHEN t.better = 'lower' THEN CAST(u.v <= t.target AS DOUBLE)
                                 WHEN t.better = 'higher' THEN CAST(u.v >= t.target AS DOUBLE) END) AS share_within_target,
                        bool_and(u.v IN (0, 1)) AS binary

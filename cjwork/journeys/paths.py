@@ -177,7 +177,7 @@ def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
     cond = "next_tp_idx IS NOT NULL" + (" AND journey = ?" if journey else "")
     df = prep.df(
         f"""SELECT journey, tp_idx AS src, next_tp_idx AS dst, count(*) AS count,
-                   quantile_cont(dt_next_s, 0.5) AS median_s, quantile_cont(dt_next_s, 0.9) AS p90_s
+                   quantile_cont(dt_next_s, [0.5, 0.9])[1] AS median_s, quantile_cont(dt_next_s, [0.5, 0.9])[2] AS p90_s
             FROM steps WHERE {cond} GROUP BY journey, tp_idx, next_tp_idx""",
         params,
     )

@@ -31,7 +31,8 @@ WAIT_PATTERN = re.compile(r"wait|queue|response|lead_time|delay", re.IGNORECASE)
 TIMING_COLUMNS = ["journey", "measure", "touchpoint", "unit", "n", "median", "p90", "mean"]
 
 _STATS = (
-    "count(v) AS n, quantile_cont(v, 0.5) AS median, quantile_cont(v, 0.9) AS p90, avg(v) AS mean"
+    "count(v) AS n, quantile_cont(v, [0.5, 0.9])[1] AS median, "
+    "quantile_cont(v, [0.5, 0.9])[2] AS p90, avg(v) AS mean"
 )
 
 
@@ -75,8 +76,8 @@ def timing(
     # (aggregates skip NULLs, so each column's statistics are those of its non-null values)
     cols = ["dt_next_s", *waits]
     stats = ", ".join(
-        f'count("{c}") AS n{i}, quantile_cont("{c}", 0.5) AS median{i}, '
-        f'quantile_cont("{c}", 0.9) AS p90{i}, avg("{c}") AS mean{i}'
+        f'count("{c}") AS n{i}, quantile_cont("{c}", [0.5, 0.9])[1] AS median{i}, '
+        f'quantile_cont("{c}", [0.5, 0.9])[2] AS p90{i}, avg("{c}") AS mean{i}'
         for i, c in enumerate(cols)
     )
     cond = "WHERE journey = ?" if journey else ""
