@@ -95,11 +95,15 @@ def test_journey_report_numbers_show_the_planted_dropoff(sample, runs):
     eff = next(e for e in effects["effects"].values() if e.get("type") == "persona_dropoff")
     r = runs[0]
     exp = persona_journey_experience(ws, r.assignments, eff["journey"])
-    assert exp["personas"]["cases"].sum() == exp["stages"].query("stage_order == 0")["reached"].sum()
+    assert (
+        exp["personas"]["cases"].sum() == exp["stages"].query("stage_order == 0")["reached"].sum()
+    )
     a = r.assignments.assign(true=_truth_for(truth, r.assignments))
     found = int(a[a["true"] == eff["persona_id"]]["persona_id"].mode().iloc[0])
     name = r.profiles.names[found]
     top = notable_differences(exp["differences"]).iloc[0]
-    stage_name = next(s.name for s in ws.journeys.journey(eff["journey"]).stages if s.id == eff["stage"])
+    stage_name = next(
+        s.name for s in ws.journeys.journey(eff["journey"]).stages if s.id == eff["stage"]
+    )
     assert (top["persona_name"], top["stage_name"], top["measure"]) == (name, stage_name, "dropoff")
     assert top["value"] == pytest.approx(eff["observed"]["dropoff_rate"], abs=0.08)
