@@ -37,7 +37,7 @@ from cjwork.text.normalize import clean_texts, fold, stem, tokenize_corpus
 
 METHODS = ("explicit", "event", "text", "model")
 #: at most this many explicit links train the link model (a seeded sample beyond that)
-MAX_MODEL_ROWS = 5000
+MAX_MODEL_ROWS = 3000
 
 
 @dataclass
@@ -220,11 +220,13 @@ def _multi_hits(vocab: Vocabulary, tokens: np.ndarray, ids: np.ndarray, doc: np.
     stems_de = np.array([stem(t, "de") if t[:1].isalpha() else t for t in tokens], dtype=object)
     out = sp.csr_matrix((n, n_tp))
     firsts = {k[0] for k in vocab.multi}
+    # per distinct token (not per position): can it start a multi-word keyword?
+    can_start = np.fromiter((a in firsts or b in firsts for a, b in zip(stems, stems_de, strict=True)), dtype=bool, count=len(stems))
     for k in range(2, vocab.max_words + 1):
         if len(ids) < k:
             break
         same = doc[: len(doc) - k + 1] == doc[k - 1 :]
-        start_ok = np.isin(stems[ids[: len(ids) - k + 1]], list(firsts)) | np.isin(stems_de[ids[: len(ids) - k + 1]], list(firsts))
+        start_ok = can_start[ids[: len(ids) - k + 1]]
         pos = np.flatnonzero(same & start_ok)
         if not len(pos):
             continue
