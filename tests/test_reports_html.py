@@ -213,3 +213,57 @@ def test_reports_render_in_headless_chromium(batch: BatchResult, tmp_path: Path)
     assert sorted(p.name for p in SCREENSHOTS.glob("*.png") if "-print" not in p.name) >= sorted(
         f"{r.journey}.png" for r in batch.results
     )
+
+
+def test_report_numbers_agree_with_cjwork_analyze(batch: BatchResult, tmp_path: Path) -> None:
+    """One computation, two outputs: the tables each report records equal `cjwork analyze`'s files."""
+    import pandas as pd
+
+    from cjwork.cli import main
+
+    out = tmp_path / "analysis"
+    with pytest.raises(SystemExit) as done:
+        main(["analyze", str(SAMPLE), "--all", "-o", str(out)])
+    assert done.value.code == 0
+    tables = {
+        name: pd.read_csv(out / f"{name}.csv")
+        for name in ("funnel", "variants", "touchpoints", "trends")
+    }
+
+    def of(name: str, journey: str, columns: list[str]) -> pd.DataFrame:
+        df = tables[name]
+        return df.loc[df["journey"] == journey, columns].reset_index(drop=True)
+
+    checked = 0
+    for result in batch.results:
+        if result.kind != "journey":
+            continue
+        assert result.ok, result.reason
+        rec = result.records
+        j = result.journey
+        funnel_cols = ["stage", "reached", "share_of_start", "dropoff"]
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(rec["funnel"])[funnel_cols],
+            of("funnel", j, funnel_cols),
+            check_dtype=False,
+        )
+        variant_cols = ["variant", "cases", "share", "completion_rate"]
+        shown = pd.DataFrame(rec["top_variants"])[variant_cols]
+        pd.testing.assert_frame_equal(
+            shown, of("variants", j, variant_cols).head(len(shown)), check_dtype=False
+        )
+        tp_cols = ["touchpoint", "category", "moment_of_truth", "quick_win"]
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(rec["touchpoint_categories"])[tp_cols],
+            of("touchpoints", j, tp_cols),
+            check_dtype=False,
+        )
+        trends = of("trends", j, ["period", "touchpoint", "significant_change"])
+        flagged = trends[trends["significant_change"].astype(bool)]
+        shown_flags = {(str(f["period"])[:7], f["touchpoint"] or "") for f in rec["trend_flags"]}
+        assert shown_flags == {
+            (str(p)[:7], "" if pd.isna(t) else t)
+            for p, t in zip(flagged["period"], flagged["touchpoint"], strict=True)
+        }
+        checked += 1
+    assert checked == len(load_journey_map(SAMPLE / "journeys.yml").journeys)
