@@ -57,7 +57,11 @@ def ws() -> Workspace:
     rng = np.random.default_rng(0)
     rows = []
     phrases = {
-        "hotline": ["Die Hotline war eine Katastrophe, ewig in der Warteschleife", "Hotline unfreundlich", "The hotline was terrible"],
+        "hotline": [
+            "Die Hotline war eine Katastrophe, ewig in der Warteschleife",
+            "Hotline unfreundlich",
+            "The hotline was terrible",
+        ],
         "chat": ["Der Chat war super schnell", "Chat sehr hilfreich, danke", "The chat was great"],
         "bill": ["Die Rechnung war ok", "Rechnung erhalten", "The bill arrived"],
     }
@@ -89,7 +93,16 @@ def enriched(ws) -> pd.DataFrame:
 def test_enrich_feedback_contract(ws, enriched):
     assert len(enriched) == len(ws.feedback)
     assert enriched["feedback_id"].tolist() == ws.feedback["feedback_id"].tolist()
-    for col in ("language", "sentiment_score", "sentiment_label", "journey", "touchpoint", "stage", "link_method", "link_confidence"):
+    for col in (
+        "language",
+        "sentiment_score",
+        "sentiment_label",
+        "journey",
+        "touchpoint",
+        "stage",
+        "link_method",
+        "link_confidence",
+    ):
         assert col in enriched.columns
     assert enriched["sentiment_score"].between(-1, 1).all()
     assert (enriched["link_method"] == "text").all()
@@ -118,7 +131,13 @@ def test_summary_per_touchpoint_with_ci(enriched):
 
 
 def test_emotional_journey_in_map_order_per_persona(ws, enriched):
-    personas = pd.DataFrame({"customer_id": [f"C{i}" for i in range(10)], "persona_id": [i % 2 for i in range(10)], "persona_name": ["Even" if i % 2 == 0 else "Odd" for i in range(10)]})
+    personas = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(10)],
+            "persona_id": [i % 2 for i in range(10)],
+            "persona_name": ["Even" if i % 2 == 0 else "Odd" for i in range(10)],
+        }
+    )
     curve = emotional_journey(enriched, ws.journeys, "service", personas=personas)
     allc = curve[curve["persona"] == "all"]
     assert allc["touchpoint"].tolist() == ["hotline", "chat", "bill"]
@@ -134,7 +153,9 @@ def test_emotional_journey_in_map_order_per_persona(ws, enriched):
 def test_themes_and_masked_quotes(enriched):
     th = themes(enriched, top=3, min_docs=2)
     hot = th[th["touchpoint"] == "hotline"]["theme"].tolist()
-    assert any(t in hot for t in ("katastrophe", "warteschleife", "unfreundlich", "terrible", "ewig"))
+    assert any(
+        t in hot for t in ("katastrophe", "warteschleife", "unfreundlich", "terrible", "ewig")
+    )
     q = quotes(enriched, n=3)
     assert set(q["kind"]) <= {"negative", "positive", "typical"}
     assert q.groupby("touchpoint").size().max() <= 3
@@ -178,13 +199,21 @@ def test_cli_sentiment_and_link(tmp_path, ws):
     from cjwork.cli import main
 
     src = tmp_path / "in.csv"
-    src.write_bytes("id;Kommentar\n1;Die Hotline war super\n2;\n3;nicht gut\n4;Verspätung\n".encode("cp1252"))
+    src.write_bytes(
+        "id;Kommentar\n1;Die Hotline war super\n2;\n3;nicht gut\n4;Verspätung\n".encode("cp1252")
+    )
     out = tmp_path / "out.csv"
     with pytest.raises(SystemExit) as e:
         main(["sentiment", str(src), "--text-column", "Kommentar", "-o", str(out)])
     assert e.value.code == 0
     res = pd.read_csv(out, keep_default_na=False)
-    assert res.columns.tolist() == ["id", "Kommentar", "language", "sentiment_score", "sentiment_label"]
+    assert res.columns.tolist() == [
+        "id",
+        "Kommentar",
+        "language",
+        "sentiment_score",
+        "sentiment_label",
+    ]
     assert res["sentiment_label"].tolist() == ["positive", "neutral", "negative", "negative"]
     with pytest.raises(SystemExit) as e:
         main(["sentiment", str(src), "-o", str(out)])
@@ -194,7 +223,9 @@ def test_cli_sentiment_and_link(tmp_path, ws):
     assert e.value.code == 1
 
 
-@pytest.mark.skipif(not (SAMPLE / "truth" / "feedback.csv").exists(), reason="sample data not generated")
+@pytest.mark.skipif(
+    not (SAMPLE / "truth" / "feedback.csv").exists(), reason="sample data not generated"
+)
 def test_sample_sentiment_per_touchpoint_tracks_the_planted_truth(tmp_path):
     import cjwork
     from cjwork.cli import main
@@ -215,5 +246,11 @@ def test_sample_sentiment_per_touchpoint_tracks_the_planted_truth(tmp_path):
         main(["link", str(SAMPLE), "-o", str(out)])
     assert e.value.code == 0
     links = pd.read_csv(out, keep_default_na=False)
-    assert links.columns.tolist()[:5] == ["feedback_id", "journey", "touchpoint", "link_method", "link_confidence"]
+    assert links.columns.tolist()[:5] == [
+        "feedback_id",
+        "journey",
+        "touchpoint",
+        "link_method",
+        "link_confidence",
+    ]
     assert len(links) == len(truth)

@@ -69,8 +69,17 @@ def test_compounds_inflections_and_multiword_keywords(jm):
         "Nichts davon",
     ]
     assert best(texts, jm) == [
-        "hotline", "first_bill", "first_bill", "first_bill", "first_bill", "hotline",
-        "", "app", "sales_hotline", "sales_hotline", "",
+        "hotline",
+        "first_bill",
+        "first_bill",
+        "first_bill",
+        "first_bill",
+        "hotline",
+        "",
+        "app",
+        "sales_hotline",
+        "sales_hotline",
+        "",
     ]
 
 
@@ -85,7 +94,11 @@ def test_several_touchpoints_strongest_wins_all_kept(jm):
 
 def test_journey_restricts_candidates(jm):
     texts = ["Bestellung und Hotline"] * 3
-    assert best(texts, jm, journeys=["service", "purchase", "unknown"]) == ["hotline", "web_order", ""]
+    assert best(texts, jm, journeys=["service", "purchase", "unknown"]) == [
+        "hotline",
+        "web_order",
+        "",
+    ]
 
 
 def _feedback(**cols) -> pd.DataFrame:
@@ -106,7 +119,13 @@ def test_precedence_explicit_event_text(jm):
         }
     )
     fb = _feedback(
-        text=["Die App ist toll", "Danke für alles", "Meine erste Rechnung war falsch", "Die App stürzt ab", "Hotline ok"],
+        text=[
+            "Die App ist toll",
+            "Danke für alles",
+            "Meine erste Rechnung war falsch",
+            "Die App stürzt ab",
+            "Hotline ok",
+        ],
         customer_id=["C1", "C2", "C3", "C4", "C9"],
         timestamp=[t0] * 5,
         touchpoint=["first_bill", None, None, None, None],
@@ -139,7 +158,9 @@ def test_event_link_respects_the_feedback_journey(jm):
             "touchpoint": ["hotline", "web_order"],
         }
     )
-    fb = _feedback(text=["ok", "ok"], customer_id=["C1", "C1"], timestamp=[t0, t0], journey=["service", None])
+    fb = _feedback(
+        text=["ok", "ok"], customer_id=["C1", "C1"], timestamp=[t0, t0], journey=["service", None]
+    )
     links, _, _ = link_feedback(fb, jm, events=events)
     assert links["touchpoint"].tolist() == ["hotline", "web_order"]
     assert links["link_method"].tolist() == ["event", "event"]
@@ -152,10 +173,19 @@ def test_model_used_only_when_it_beats_text(jm):
     for i in range(120):
         tp = "hotline" if i % 2 else "app"
         explicit = i < 80
-        rows.append({"text": f"{rng.choice(words[tp])} {rng.choice(['heute', 'gestern', 'neulich'])} {rng.choice(words[tp])}", "touchpoint": tp if explicit else None, "true": tp})
+        rows.append(
+            {
+                "text": f"{rng.choice(words[tp])} {rng.choice(['heute', 'gestern', 'neulich'])} {rng.choice(words[tp])}",
+                "touchpoint": tp if explicit else None,
+                "true": tp,
+            }
+        )
     fb = _feedback(text=[r["text"] for r in rows], touchpoint=[r["touchpoint"] for r in rows])
     links, _, summary = link_feedback(fb, jm)
-    assert summary["model_used"] and summary["model_cv_accuracy"] > summary["text_accuracy_on_explicit"]
+    assert (
+        summary["model_used"]
+        and summary["model_cv_accuracy"] > summary["text_accuracy_on_explicit"]
+    )
     rest = links.iloc[80:]
     assert (rest["link_method"] == "model").all()
     assert (rest["touchpoint"].to_numpy() == np.array([r["true"] for r in rows[80:]])).mean() >= 0.9
@@ -172,7 +202,9 @@ def test_bad_input(jm):
     assert links["touchpoint"].tolist() == ["", "", "", "hotline"]
 
 
-@pytest.mark.skipif(not (SAMPLE / "truth" / "feedback.csv").exists(), reason="sample data not generated")
+@pytest.mark.skipif(
+    not (SAMPLE / "truth" / "feedback.csv").exists(), reason="sample data not generated"
+)
 def test_sample_text_linking_recovers_planted_touchpoints():
     import cjwork
 

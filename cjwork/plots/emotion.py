@@ -59,11 +59,23 @@ def plot_emotion_curve(
             lo = g[lower].to_numpy(dtype=float)
             hi = g[upper].to_numpy(dtype=float)
             ok = ~np.isnan(lo) & ~np.isnan(hi)
-            ax.fill_between(xs, np.where(ok, lo, ys), np.where(ok, hi, ys), where=ok, alpha=0.15, color=line.get_color(), linewidth=0)
+            ax.fill_between(
+                xs,
+                np.where(ok, lo, ys),
+                np.where(ok, hi, ys),
+                where=ok,
+                alpha=0.15,
+                color=line.get_color(),
+                linewidth=0,
+            )
     ax.axhline(0, color="grey", linestyle="--", linewidth=0.8)
     ticks = df.drop_duplicates(x).sort_values(x)
     ax.set_xticks(ticks[x].to_numpy(dtype=float))
-    ax.set_xticklabels(ticks[label].astype(str).tolist() if label in ticks else ticks[x].astype(str).tolist(), rotation=30, ha="right")
+    ax.set_xticklabels(
+        ticks[label].astype(str).tolist() if label in ticks else ticks[x].astype(str).tolist(),
+        rotation=30,
+        ha="right",
+    )
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("sentiment (−1 … 1)")
     ax.set_xlabel("")
@@ -104,10 +116,26 @@ def plot_touchpoint_sentiment(
         lo = df[lower].to_numpy(dtype=float)
         hi = df[upper].to_numpy(dtype=float)
         ok = ~np.isnan(lo)
-        ax.errorbar(vals[ok], pos[ok], xerr=[vals[ok] - lo[ok], hi[ok] - vals[ok]], fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+        ax.errorbar(
+            vals[ok],
+            pos[ok],
+            xerr=[vals[ok] - lo[ok], hi[ok] - vals[ok]],
+            fmt="none",
+            ecolor="black",
+            elinewidth=0.8,
+            capsize=2,
+        )
     if n in df:
         for p, k in zip(pos, df[n].to_numpy(), strict=True):
-            ax.annotate(f"n={int(k)}", (1.0, p), xycoords=("axes fraction", "data"), xytext=(4, 0), textcoords="offset points", va="center", fontsize="x-small")
+            ax.annotate(
+                f"n={int(k)}",
+                (1.0, p),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize="x-small",
+            )
     ax.set_yticks(pos)
     ax.set_yticklabels(df[y].astype(str).tolist())
     ax.axvline(0, color="grey", linewidth=0.8)

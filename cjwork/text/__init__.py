@@ -32,7 +32,9 @@ __all__ = [
 MIN_LABELLED = 200
 
 
-def score_texts(texts, language="auto", languages=None, scorer: SentimentScorer | None = None) -> pd.DataFrame:
+def score_texts(
+    texts, language="auto", languages=None, scorer: SentimentScorer | None = None
+) -> pd.DataFrame:
     """Score any texts: ``language``, ``sentiment_score`` (−1 … 1), ``sentiment_label``.
 
     Parameters
@@ -151,5 +153,7 @@ def enrich_feedback(
     out.attrs["link_summary"] = summary
     report = scored.attrs.get("clean_report")
     out.attrs["clean_report"] = report.as_dict() if report is not None else {}
-    out.attrs["scorer"] = scorer.summary() + (f" (weak labels from {source})" if source != "none" else "")
+    out.attrs["scorer"] = scorer.summary() + (
+        f" (weak labels from {source})" if source != "none" else ""
+    )
     return out

@@ -24,7 +24,9 @@ PERIODS = {"week": "W", "month": "M", "quarter": "Q"}
 SUMMARY_COLUMNS = ["n", "mean", "share_negative", "share_positive", "ci_low", "ci_high"]
 
 
-def add_period(feedback: pd.DataFrame, period: str = "month", column: str = "timestamp") -> pd.DataFrame:
+def add_period(
+    feedback: pd.DataFrame, period: str = "month", column: str = "timestamp"
+) -> pd.DataFrame:
     """Return a copy with a ``period`` column (e.g. ``2026-03``) from ``timestamp``."""
     if period not in PERIODS:
         raise UsageError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
@@ -86,15 +88,29 @@ def sentiment_summary(
     df = feedback[by].astype("string").fillna("").copy()
     df["_s"] = pd.to_numeric(feedback["sentiment_score"], errors="coerce").to_numpy()
     lab = feedback["sentiment_label"].astype("string") if "sentiment_label" in feedback else None
-    df["_neg"] = (lab == "negative").fillna(False).to_numpy(dtype=float) if lab is not None else (df["_s"] < 0).astype(float)
-    df["_pos"] = (lab == "positive").fillna(False).to_numpy(dtype=float) if lab is not None else (df["_s"] > 0).astype(float)
+    df["_neg"] = (
+        (lab == "negative").fillna(False).to_numpy(dtype=float)
+        if lab is not None
+        else (df["_s"] < 0).astype(float)
+    )
+    df["_pos"] = (
+        (lab == "positive").fillna(False).to_numpy(dtype=float)
+        if lab is not None
+        else (df["_s"] > 0).astype(float)
+    )
     df = df[df["_s"].notna()]
     if not include_unlinked:
         df = df[(df[by] != "").all(axis=1)]
     if df.empty:
         return pd.DataFrame(columns=[*by, *SUMMARY_COLUMNS])
     g = df.groupby(by, sort=True, observed=True)
-    out = g.agg(n=("_s", "size"), mean=("_s", "mean"), sd=("_s", "std"), share_negative=("_neg", "mean"), share_positive=("_pos", "mean")).reset_index()
+    out = g.agg(
+        n=("_s", "size"),
+        mean=("_s", "mean"),
+        sd=("_s", "std"),
+        share_negative=("_neg", "mean"),
+        share_positive=("_pos", "mean"),
+    ).reset_index()
     if method == "analytic":
         t = stats.t.ppf(0.5 + ci / 2, np.maximum(out["n"] - 1, 1))
         half = t * out["sd"] / np.sqrt(out["n"])
@@ -111,7 +127,11 @@ def sentiment_summary(
             v = values[order[bounds[k] : bounds[k + 1]]]
             if len(v) < 2:
                 continue
-            means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1) if len(v) * n_boot <= 5e7 else rng.normal(v.mean(), v.std(ddof=1) / np.sqrt(len(v)), n_boot)
+            means = (
+                v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
+                if len(v) * n_boot <= 5e7
+                else rng.normal(v.mean(), v.std(ddof=1) / np.sqrt(len(v)), n_boot)
+            )
             lo[k], hi[k] = np.quantile(means, [0.5 - ci / 2, 0.5 + ci / 2])
         out["ci_low"], out["ci_high"] = lo, hi
     out = out.drop(columns="sd")
@@ -164,25 +184,45 @@ def emotional_journey(
     tps = journey_map.touchpoints_frame()
     tps = tps[tps["journey"] == journey]
     if level == "touchpoint":
-        steps = tps[["journey", "stage", "stage_name", "stage_order", "touchpoint", "touchpoint_name"]].copy()
+        steps = tps[
+            ["journey", "stage", "stage_name", "stage_order", "touchpoint", "touchpoint_name"]
+        ].copy()
         steps["label"] = steps["touchpoint_name"]
         key = ["touchpoint"]
     else:
-        steps = tps.drop_duplicates("stage")[["journey", "stage", "stage_name", "stage_order"]].copy()
+        steps = tps.drop_duplicates("stage")[
+            ["journey", "stage", "stage_name", "stage_order"]
+        ].copy()
         steps["label"] = steps["stage_name"]
         key = ["stage"]
     steps["step"] = np.arange(len(steps))
-    fb = feedback[feedback["journey"].astype("string") == journey] if "journey" in feedback else feedback.iloc[0:0]
+    fb = (
+        feedback[feedback["journey"].astype("string") == journey]
+        if "journey" in feedback
+        else feedback.iloc[0:0]
+    )
     curves = [("all", fb)]
     if personas is not None and len(fb) and "customer_id" in fb:
         p = personas.copy()
         name_col = "persona_name" if "persona_name" in p else "persona_id"
-        m = fb.merge(p[["customer_id", name_col]].astype({"customer_id": "string"}), how="left", left_on=fb["customer_id"].astype("string"), right_on="customer_id", suffixes=("", "_p"))
+        m = fb.merge(
+            p[["customer_id", name_col]].astype({"customer_id": "string"}),
+            how="left",
+            left_on=fb["customer_id"].astype("string"),
+            right_on="customer_id",
+            suffixes=("", "_p"),
+        )
         for name in sorted(m[name_col].dropna().astype(str).unique()):
             curves.append((name, m[m[name_col].astype(str) == name]))
     frames = []
     for name, sub in curves:
-        summ = sentiment_summary(sub, by=key, ci=ci, method=method, n_boot=n_boot, random_state=random_state) if len(sub) else pd.DataFrame(columns=[*key, *SUMMARY_COLUMNS])
+        summ = (
+            sentiment_summary(
+                sub, by=key, ci=ci, method=method, n_boot=n_boot, random_state=random_state
+            )
+            if len(sub)
+            else pd.DataFrame(columns=[*key, *SUMMARY_COLUMNS])
+        )
         cur = steps.merge(summ, on=key, how="left")
         cur["n"] = cur["n"].fillna(0).astype(int)
         cur["persona"] = name
@@ -196,13 +236,58 @@ def emotional_journey(
 def _stopwords() -> set[str]:
     from cjwork.text.lexicon import CONTRASTS, INTENSIFIERS, NEGATORS
 
-    extra = {"dass", "wurde", "habe", "haben", "sind", "sein", "kann", "ihre", "ihrer", "meine", "einen", "einem",
-             "beim", "vom", "ins", "lief", "laeuft", "ging", "geht", "hatte", "wird", "wäre", "waere", "mein", "alles",
-             "this", "that", "with", "have", "they", "there", "were", "been", "about", "would", "could", "your"}
-    return set(DE_STOPWORDS) | set(EN_STOPWORDS) | set(NEGATORS) | set(INTENSIFIERS) | set(CONTRASTS) | extra
+    extra = {
+        "dass",
+        "wurde",
+        "habe",
+        "haben",
+        "sind",
+        "sein",
+        "kann",
+        "ihre",
+        "ihrer",
+        "meine",
+        "einen",
+        "einem",
+        "beim",
+        "vom",
+        "ins",
+        "lief",
+        "laeuft",
+        "ging",
+        "geht",
+        "hatte",
+        "wird",
+        "wäre",
+        "waere",
+        "mein",
+        "alles",
+        "this",
+        "that",
+        "with",
+        "have",
+        "they",
+        "there",
+        "were",
+        "been",
+        "about",
+        "would",
+        "could",
+        "your",
+    }
+    return (
+        set(DE_STOPWORDS)
+        | set(EN_STOPWORDS)
+        | set(NEGATORS)
+        | set(INTENSIFIERS)
+        | set(CONTRASTS)
+        | extra
+    )
 
 
-def themes(feedback: pd.DataFrame, by: str = "touchpoint", top: int = 5, min_docs: int = 3) -> pd.DataFrame:
+def themes(
+    feedback: pd.DataFrame, by: str = "touchpoint", top: int = 5, min_docs: int = 3
+) -> pd.DataFrame:
     """Top themes per group: the words that set a group's feedback apart.
 
     Words are scored by a log-odds ratio with an informative Dirichlet prior (Monroe et
@@ -228,7 +313,9 @@ def themes(feedback: pd.DataFrame, by: str = "touchpoint", top: int = 5, min_doc
     doc, ids = stream.doc[keep], stream.ids[keep]
     g_codes, g_names = pd.factorize(pd.Series(groups[use], dtype=object))
     # binary doc-term presence, then counts per group
-    pairs = np.unique(np.stack([doc, ids], axis=1), axis=0) if len(doc) else np.zeros((0, 2), np.int64)
+    pairs = (
+        np.unique(np.stack([doc, ids], axis=1), axis=0) if len(doc) else np.zeros((0, 2), np.int64)
+    )
     if not len(pairs):
         return pd.DataFrame(columns=[by, "theme", "docs", "share", "mean_sentiment", "z", "rank"])
     import scipy.sparse as sp
@@ -248,7 +335,9 @@ def themes(feedback: pd.DataFrame, by: str = "touchpoint", top: int = 5, min_doc
         yi = counts[k]
         yj = total - yi
         ni, nj = yi.sum(), yj.sum()
-        delta = np.log((yi + prior) / (ni + a0 - yi - prior)) - np.log((yj + prior) / (nj + a0 - yj - prior))
+        delta = np.log((yi + prior) / (ni + a0 - yi - prior)) - np.log(
+            (yj + prior) / (nj + a0 - yj - prior)
+        )
         var = 1 / (yi + prior) + 1 / (yj + prior)
         z = delta / np.sqrt(var)
         z[yi < min_docs] = -np.inf
@@ -256,12 +345,23 @@ def themes(feedback: pd.DataFrame, by: str = "touchpoint", top: int = 5, min_doc
         for r, j in enumerate(best):
             if not np.isfinite(z[j]) or z[j] <= 0:
                 continue
-            rows.append({by: g_names[k], "theme": vocab.iat[j], "docs": int(yi[j]), "share": round(yi[j] / docs_per_group[k], 4),
-                         "mean_sentiment": round(s_sum[k, j] / yi[j], 4), "z": round(float(z[j]), 3), "rank": r + 1})
+            rows.append(
+                {
+                    by: g_names[k],
+                    "theme": vocab.iat[j],
+                    "docs": int(yi[j]),
+                    "share": round(yi[j] / docs_per_group[k], 4),
+                    "mean_sentiment": round(s_sum[k, j] / yi[j], 4),
+                    "z": round(float(z[j]), 3),
+                    "rank": r + 1,
+                }
+            )
     return pd.DataFrame(rows, columns=[by, "theme", "docs", "share", "mean_sentiment", "z", "rank"])
 
 
-def quotes(feedback: pd.DataFrame, by: str = "touchpoint", n: int = 3, max_chars: int = 240) -> pd.DataFrame:
+def quotes(
+    feedback: pd.DataFrame, by: str = "touchpoint", n: int = 3, max_chars: int = 240
+) -> pd.DataFrame:
     """Representative quotes per group, PII masked: the most negative, the most positive and
     the most typical (closest to the group mean) texts, up to ``n`` per group.
 
@@ -277,12 +377,18 @@ def quotes(feedback: pd.DataFrame, by: str = "touchpoint", n: int = 3, max_chars
     df["_t"] = df["text"].astype("string").fillna("").str.strip()
     df = df[(df["_g"] != "") & (df["_t"].str.len() > 0)]
     if df.empty:
-        return pd.DataFrame(columns=[by, "kind", "quote", "sentiment_score", "language", "feedback_id"])
+        return pd.DataFrame(
+            columns=[by, "kind", "quote", "sentiment_score", "language", "feedback_id"]
+        )
     df["_mean"] = df.groupby("_g")["sentiment_score"].transform("mean")
     df["_dist"] = (df["sentiment_score"] - df["_mean"]).abs()
     sort_id = "feedback_id" if "feedback_id" in df else "_t"
     picks = []
-    for kind, col, asc in (("negative", "sentiment_score", True), ("positive", "sentiment_score", False), ("typical", "_dist", True)):
+    for kind, col, asc in (
+        ("negative", "sentiment_score", True),
+        ("positive", "sentiment_score", False),
+        ("typical", "_dist", True),
+    ):
         d = df.sort_values(["_g", col, sort_id], ascending=[True, asc, True], kind="stable")
         d = d.groupby("_g", sort=True).head(1).assign(kind=kind)
         if kind == "negative":
@@ -295,7 +401,9 @@ def quotes(feedback: pd.DataFrame, by: str = "touchpoint", n: int = 3, max_chars
     out["_rank"] = out["kind"].map({"negative": 0, "positive": 1, "typical": 2})
     out = out.sort_values(["_g", "_rank"], kind="stable").groupby("_g", sort=True).head(n)
     text = out["_t"].astype(str)
-    short = text.where(text.str.len() <= max_chars, text.str.slice(0, max_chars - 1).str.rstrip() + "…")
+    short = text.where(
+        text.str.len() <= max_chars, text.str.slice(0, max_chars - 1).str.rstrip() + "…"
+    )
     res = pd.DataFrame(
         {
             by: out["_g"].to_numpy(),
@@ -303,7 +411,9 @@ def quotes(feedback: pd.DataFrame, by: str = "touchpoint", n: int = 3, max_chars
             "quote": mask_pii(short.tolist()),
             "sentiment_score": out["sentiment_score"].to_numpy(),
             "language": out["language"].to_numpy() if "language" in out else "",
-            "feedback_id": out["feedback_id"].astype("string").to_numpy() if "feedback_id" in out else "",
+            "feedback_id": out["feedback_id"].astype("string").to_numpy()
+            if "feedback_id" in out
+            else "",
         }
     )
     return res.reset_index(drop=True)
@@ -316,4 +426,10 @@ def link_coverage(feedback: pd.DataFrame) -> pd.DataFrame:
     counts = m.value_counts()
     order = ["explicit", "event", "text", "model", "unlinked"]
     n = max(len(feedback), 1)
-    return pd.DataFrame({"method": order, "n": [int(counts.get(k, 0)) for k in order], "share": [round(counts.get(k, 0) / n, 4) for k in order]})
+    return pd.DataFrame(
+        {
+            "method": order,
+            "n": [int(counts.get(k, 0)) for k in order],
+            "share": [round(counts.get(k, 0) / n, 4) for k in order],
+        }
+    )

@@ -40,7 +40,9 @@ EN_STOPWORDS = frozenset(
     during until since yet please thank thanks good bad great nothing got get getting
     really don't didn't doesn't isn't wasn't won't can't i'm i've it's that's""".split()
 )
-_DE_SHAPE = r"(?:ung|ungen|keit|heit|chen|lich|isch|schaft|ieren|iert|gen|ten|den|ern)$|sch|ae|ue|oe|tz|ei"
+_DE_SHAPE = (
+    r"(?:ung|ungen|keit|heit|chen|lich|isch|schaft|ieren|iert|gen|ten|den|ern)$|sch|ae|ue|oe|tz|ei"
+)
 _EN_SHAPE = r"(?:ing|ed|ly|tion|tions|ness|ment|ful|ous|ity|th|y)$|^wh|ee|oo|ea"
 
 # words in both lists carry no evidence
@@ -68,8 +70,16 @@ def _evidence(stream: TokenStream) -> tuple[np.ndarray, np.ndarray]:
         w_de[rest[de_shape & ~en_shape]] = 0.3
         w_en[rest[en_shape & ~de_shape]] = 0.3
     n = stream.n_docs
-    de = np.bincount(stream.doc, weights=w_de[stream.ids], minlength=n)[:n] if len(stream.ids) else np.zeros(n)
-    en = np.bincount(stream.doc, weights=w_en[stream.ids], minlength=n)[:n] if len(stream.ids) else np.zeros(n)
+    de = (
+        np.bincount(stream.doc, weights=w_de[stream.ids], minlength=n)[:n]
+        if len(stream.ids)
+        else np.zeros(n)
+    )
+    en = (
+        np.bincount(stream.doc, weights=w_en[stream.ids], minlength=n)[:n]
+        if len(stream.ids)
+        else np.zeros(n)
+    )
     return de, en
 
 
@@ -78,7 +88,9 @@ def languages_from_stream(texts: list[str], stream: TokenStream) -> np.ndarray:
     de, en = _evidence(stream)
     if len(stream.ids):
         n = stream.n_docs
-        umlaut = np.bincount(stream.doc, weights=stream.umlaut[stream.ids].astype(float), minlength=n)[:n]
+        umlaut = np.bincount(
+            stream.doc, weights=stream.umlaut[stream.ids].astype(float), minlength=n
+        )[:n]
         de = de + np.minimum(umlaut, 3) * 0.7
     out = np.full(len(texts), "other", dtype=object)
     out[de > en] = "de"

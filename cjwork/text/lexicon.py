@@ -45,7 +45,10 @@ INTENSIFIERS: dict[str, float] = {
         "super so too quite".split(),
         1.4,
     ),
-    **dict.fromkeys("etwas bisschen leicht eher einigermassen halbwegs somewhat slightly rather fairly".split(), 0.6),
+    **dict.fromkeys(
+        "etwas bisschen leicht eher einigermassen halbwegs somewhat slightly rather fairly".split(),
+        0.6,
+    ),
 }
 
 #: words after which the clause carries more weight ("freundlich, aber langsam")
@@ -62,47 +65,137 @@ FORMULA_NEXT = frozenset(
 
 #: two-word phrases whose meaning is not the sum of their words (valence of the pair)
 PHRASES: dict[tuple[str, str], float] = {
-    ("nie", "wieder"): -2.6, ("never", "again"): -2.6,
-    ("zu", "hoch"): -1.8, ("zu", "teuer"): -2.4, ("zu", "lange"): -1.9, ("zu", "lang"): -1.7,
-    ("zu", "spaet"): -2.0, ("zu", "viel"): -1.4, ("zu", "langsam"): -2.0, ("zu", "kompliziert"): -2.2,
-    ("too", "high"): -1.8, ("too", "expensive"): -2.3, ("too", "long"): -1.8, ("too", "late"): -2.0,
-    ("too", "slow"): -2.0, ("too", "much"): -1.2, ("too", "complicated"): -2.1,
-    ("keine", "antwort"): -2.0, ("keine", "rueckmeldung"): -2.0, ("kein", "rueckruf"): -2.0,
-    ("keine", "reaktion"): -2.0, ("no", "reply"): -2.0, ("no", "response"): -2.0,
-    ("no", "answer"): -1.8, ("no", "callback"): -2.0, ("no", "one"): -1.0,
-    ("kein", "problem"): 1.2, ("keine", "probleme"): 1.4, ("no", "problem"): 1.2,
-    ("no", "problems"): 1.3, ("no", "issues"): 1.3, ("keine", "beschwerden"): 1.3,
-    ("no", "complaints"): 1.4, ("keine", "fehler"): 1.2, ("no", "errors"): 1.2,
-    ("nicht", "erreichbar"): -2.3, ("not", "reachable"): -2.2, ("weiter", "so"): 2.2,
-    ("schwarzes", "loch"): -2.2, ("black", "hole"): -2.2, ("a", "joke"): -2.0, ("ein", "witz"): -2.2,
-    ("still", "waiting"): -2.0, ("warte", "immer"): -1.6, ("immer", "noch"): -0.8,
-    ("geht", "so"): -0.4, ("ging", "so"): -0.4, ("mehr", "nicht"): -0.6, ("nothing", "more"): -0.5,
-    ("nichts", "besonderes"): -0.2, ("nothing", "special"): -0.2, ("in", "ordnung"): 0.9,
-    ("nicht", "durch"): -1.8, ("not", "through"): -1.5, ("no", "way"): -1.2,
-    ("never", "showed"): -2.2, ("never", "arrived"): -2.2, ("nie", "angekommen"): -2.2,
-    ("keep", "up"): 1.5, ("well", "done"): 2.2, ("gut", "gemacht"): 2.2,
+    ("nie", "wieder"): -2.6,
+    ("never", "again"): -2.6,
+    ("zu", "hoch"): -1.8,
+    ("zu", "teuer"): -2.4,
+    ("zu", "lange"): -1.9,
+    ("zu", "lang"): -1.7,
+    ("zu", "spaet"): -2.0,
+    ("zu", "viel"): -1.4,
+    ("zu", "langsam"): -2.0,
+    ("zu", "kompliziert"): -2.2,
+    ("too", "high"): -1.8,
+    ("too", "expensive"): -2.3,
+    ("too", "long"): -1.8,
+    ("too", "late"): -2.0,
+    ("too", "slow"): -2.0,
+    ("too", "much"): -1.2,
+    ("too", "complicated"): -2.1,
+    ("keine", "antwort"): -2.0,
+    ("keine", "rueckmeldung"): -2.0,
+    ("kein", "rueckruf"): -2.0,
+    ("keine", "reaktion"): -2.0,
+    ("no", "reply"): -2.0,
+    ("no", "response"): -2.0,
+    ("no", "answer"): -1.8,
+    ("no", "callback"): -2.0,
+    ("no", "one"): -1.0,
+    ("kein", "problem"): 1.2,
+    ("keine", "probleme"): 1.4,
+    ("no", "problem"): 1.2,
+    ("no", "problems"): 1.3,
+    ("no", "issues"): 1.3,
+    ("keine", "beschwerden"): 1.3,
+    ("no", "complaints"): 1.4,
+    ("keine", "fehler"): 1.2,
+    ("no", "errors"): 1.2,
+    ("nicht", "erreichbar"): -2.3,
+    ("not", "reachable"): -2.2,
+    ("weiter", "so"): 2.2,
+    ("schwarzes", "loch"): -2.2,
+    ("black", "hole"): -2.2,
+    ("a", "joke"): -2.0,
+    ("ein", "witz"): -2.2,
+    ("still", "waiting"): -2.0,
+    ("warte", "immer"): -1.6,
+    ("immer", "noch"): -0.8,
+    ("geht", "so"): -0.4,
+    ("ging", "so"): -0.4,
+    ("mehr", "nicht"): -0.6,
+    ("nothing", "more"): -0.5,
+    ("nichts", "besonderes"): -0.2,
+    ("nothing", "special"): -0.2,
+    ("in", "ordnung"): 0.9,
+    ("nicht", "durch"): -1.8,
+    ("not", "through"): -1.5,
+    ("no", "way"): -1.2,
+    ("never", "showed"): -2.2,
+    ("never", "arrived"): -2.2,
+    ("nie", "angekommen"): -2.2,
+    ("keep", "up"): 1.5,
+    ("well", "done"): 2.2,
+    ("gut", "gemacht"): 2.2,
 }
 
 #: compound modifiers with a valence of their own (``Superservice``, ``Horrorrechnung``)
 MODIFIERS: dict[str, float] = {
-    "super": 2.0, "mega": 1.5, "top": 1.8, "spitzen": 2.2, "traum": 2.0, "klasse": 1.8,
-    "wunsch": 0.8, "bilderbuch": 1.8, "vorzeige": 1.8,
-    "scheiss": -2.6, "mist": -2.2, "horror": -2.5, "katastrophen": -2.6, "chaos": -2.4,
-    "sau": -1.0, "drecks": -2.5, "schrott": -2.5, "kack": -2.5, "stress": -1.6,
-    "wucher": -2.5, "abzock": -2.8, "pannen": -2.0, "problem": -1.6, "aerger": -2.0,
-    "fehl": -1.5, "falsch": -1.8, "stoerungs": -1.8, "verspaetungs": -1.8, "ausfall": -1.8,
+    "super": 2.0,
+    "mega": 1.5,
+    "top": 1.8,
+    "spitzen": 2.2,
+    "traum": 2.0,
+    "klasse": 1.8,
+    "wunsch": 0.8,
+    "bilderbuch": 1.8,
+    "vorzeige": 1.8,
+    "scheiss": -2.6,
+    "mist": -2.2,
+    "horror": -2.5,
+    "katastrophen": -2.6,
+    "chaos": -2.4,
+    "sau": -1.0,
+    "drecks": -2.5,
+    "schrott": -2.5,
+    "kack": -2.5,
+    "stress": -1.6,
+    "wucher": -2.5,
+    "abzock": -2.8,
+    "pannen": -2.0,
+    "problem": -1.6,
+    "aerger": -2.0,
+    "fehl": -1.5,
+    "falsch": -1.8,
+    "stoerungs": -1.8,
+    "verspaetungs": -1.8,
+    "ausfall": -1.8,
 }
 _MIN_HEAD = 6
 _PLURALS = ("en", "n", "s", "e")
 #: inflectional endings tried (longest first) when a word is not in the lexicon as written
 _SUFFIXES = {
-    "de": ("esten", "ester", "estes", "eren", "erer", "eres", "erem", "sten", "ster", "stes", "ste", "ere", "ern", "en", "er", "es", "em", "e", "n", "s", "t"),
+    "de": (
+        "esten",
+        "ester",
+        "estes",
+        "eren",
+        "erer",
+        "eres",
+        "erem",
+        "sten",
+        "ster",
+        "stes",
+        "ste",
+        "ere",
+        "ern",
+        "en",
+        "er",
+        "es",
+        "em",
+        "e",
+        "n",
+        "s",
+        "t",
+    ),
     "en": ("ing", "ed", "es", "ly", "s", "d"),
 }
 
+
 def _read_tsv(name: str) -> dict[str, float]:
     out: dict[str, float] = {}
-    text = resources.files("cjwork").joinpath(f"resources/lexicons/{name}").read_text(encoding="utf-8")
+    text = (
+        resources.files("cjwork").joinpath(f"resources/lexicons/{name}").read_text(encoding="utf-8")
+    )
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -134,10 +227,16 @@ class Lexicon:
         """
         memo = _MEMO.setdefault(self.language, {}) if self is _LEXICONS.get(self.language) else {}
         s = pd.Series(vocab, dtype=object)
-        out = s.map(memo).to_numpy(dtype=np.float64, na_value=np.nan, copy=True) if memo else np.full(len(s), np.nan)
+        out = (
+            s.map(memo).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+            if memo
+            else np.full(len(s), np.nan)
+        )
         miss = np.flatnonzero(np.isnan(out))
         if len(miss):
-            new = np.fromiter((_uncached_lookup(self, t) for t in s.iloc[miss]), dtype=np.float64, count=len(miss))
+            new = np.fromiter(
+                (_uncached_lookup(self, t) for t in s.iloc[miss]), dtype=np.float64, count=len(miss)
+            )
             out[miss] = new
             if len(memo) < 2_000_000:
                 memo.update(zip(s.iloc[miss].tolist(), new.tolist(), strict=True))

@@ -101,7 +101,9 @@ def compile_vocabulary(journey_map: JourneyMap) -> Vocabulary:
                 if len(ste) >= 5 and ste not in (parts[0], st):
                     raw_single.setdefault(ste, set()).add(i)
             else:
-                raw_multi.setdefault(tuple(stem(p, "en" if p.isascii() else "de") for p in parts), set()).add(i)
+                raw_multi.setdefault(
+                    tuple(stem(p, "en" if p.isascii() else "de") for p in parts), set()
+                ).add(i)
                 joined = "".join(parts)
                 if len(joined) >= 6:  # "smart meter" is also written "Smartmeter"
                     raw_single.setdefault(joined, set()).add(i)
@@ -152,7 +154,9 @@ class TextLinks:
     touchpoints: list[str] = field(default_factory=list)
 
 
-def link_text(texts, journey_map: JourneyMap, journeys=None, vocabulary: Vocabulary | None = None) -> TextLinks:
+def link_text(
+    texts, journey_map: JourneyMap, journeys=None, vocabulary: Vocabulary | None = None
+) -> TextLinks:
     """Link texts to touchpoints by their vocabulary.
 
     Parameters
@@ -190,7 +194,9 @@ def link_text(texts, journey_map: JourneyMap, journeys=None, vocabulary: Vocabul
             rows_given = np.flatnonzero(given.to_numpy())
             Sg = S[rows_given].tocoo()
             ok = tp_j[Sg.col] == jr.to_numpy(dtype=object)[rows_given][Sg.row]
-            mask = sp.csr_matrix((np.ones(ok.sum()), (rows_given[Sg.row[ok]], Sg.col[ok])), shape=S.shape)
+            mask = sp.csr_matrix(
+                (np.ones(ok.sum()), (rows_given[Sg.row[ok]], Sg.col[ok])), shape=S.shape
+            )
             keep_rows = sp.diags((~given.to_numpy()).astype(float))
             S = keep_rows @ S + S.multiply(mask)
             S = sp.csr_matrix(S)
@@ -213,15 +219,24 @@ def link_text(texts, journey_map: JourneyMap, journeys=None, vocabulary: Vocabul
     return TextLinks(best, jbest, np.round(conf, 3), S, list(vocab.touchpoints))
 
 
-def _multi_hits(vocab: Vocabulary, tokens: np.ndarray, ids: np.ndarray, doc: np.ndarray, n: int) -> sp.csr_matrix:
+def _multi_hits(
+    vocab: Vocabulary, tokens: np.ndarray, ids: np.ndarray, doc: np.ndarray, n: int
+) -> sp.csr_matrix:
     n_tp = len(vocab.touchpoints)
-    stems = np.array([stem(t, "en" if t.isascii() else "de") if t[:1].isalpha() else t for t in tokens], dtype=object)
+    stems = np.array(
+        [stem(t, "en" if t.isascii() else "de") if t[:1].isalpha() else t for t in tokens],
+        dtype=object,
+    )
     # German stems for ascii words too: try both when looking up
     stems_de = np.array([stem(t, "de") if t[:1].isalpha() else t for t in tokens], dtype=object)
     out = sp.csr_matrix((n, n_tp))
     firsts = {k[0] for k in vocab.multi}
     # per distinct token (not per position): can it start a multi-word keyword?
-    can_start = np.fromiter((a in firsts or b in firsts for a, b in zip(stems, stems_de, strict=True)), dtype=bool, count=len(stems))
+    can_start = np.fromiter(
+        (a in firsts or b in firsts for a, b in zip(stems, stems_de, strict=True)),
+        dtype=bool,
+        count=len(stems),
+    )
     for k in range(2, vocab.max_words + 1):
         if len(ids) < k:
             break
@@ -251,19 +266,37 @@ def _multi_hits(vocab: Vocabulary, tokens: np.ndarray, ids: np.ndarray, doc: np.
     return sp.csr_matrix(out)
 
 
-def _event_links(feedback: pd.DataFrame, events: pd.DataFrame, window: pd.Timedelta) -> pd.DataFrame:
+def _event_links(
+    feedback: pd.DataFrame, events: pd.DataFrame, window: pd.Timedelta
+) -> pd.DataFrame:
     """As-of merge: the customer's last event before each feedback (within ``window``)."""
     n = len(feedback)
-    out = pd.DataFrame({"touchpoint": np.full(n, "", dtype=object), "journey": np.full(n, "", dtype=object), "gap": np.full(n, np.nan)})
+    out = pd.DataFrame(
+        {
+            "touchpoint": np.full(n, "", dtype=object),
+            "journey": np.full(n, "", dtype=object),
+            "gap": np.full(n, np.nan),
+        }
+    )
     need = {"customer_id", "timestamp"}
-    if events is None or not need <= set(feedback.columns) or not need | {"touchpoint"} <= set(events.columns):
+    if (
+        events is None
+        or not need <= set(feedback.columns)
+        or not need | {"touchpoint"} <= set(events.columns)
+    ):
         return out
     fb = pd.DataFrame(
         {
             "_row": np.arange(n),
             "customer_id": feedback["customer_id"].astype("string").to_numpy(),
-            "timestamp": pd.to_datetime(feedback["timestamp"], utc=True, errors="coerce").to_numpy(),
-            "journey": (feedback["journey"].astype("string") if "journey" in feedback else pd.Series([pd.NA] * n, dtype="string")).to_numpy(),
+            "timestamp": pd.to_datetime(
+                feedback["timestamp"], utc=True, errors="coerce"
+            ).to_numpy(),
+            "journey": (
+                feedback["journey"].astype("string")
+                if "journey" in feedback
+                else pd.Series([pd.NA] * n, dtype="string")
+            ).to_numpy(),
         }
     )
     fb = fb[fb["customer_id"].notna() & fb["timestamp"].notna()]
@@ -273,7 +306,9 @@ def _event_links(feedback: pd.DataFrame, events: pd.DataFrame, window: pd.Timede
         {
             "customer_id": events["customer_id"].astype("string").to_numpy(),
             "ev_time": pd.to_datetime(events["timestamp"], utc=True, errors="coerce").to_numpy(),
-            "ev_journey": events["journey"].astype("string").to_numpy() if "journey" in events else pd.NA,
+            "ev_journey": events["journey"].astype("string").to_numpy()
+            if "journey" in events
+            else pd.NA,
             "ev_touchpoint": events["touchpoint"].astype("string").to_numpy(),
         }
     )
@@ -283,12 +318,32 @@ def _event_links(feedback: pd.DataFrame, events: pd.DataFrame, window: pd.Timede
     with_j = fb[fb["journey"].notna() & (fb["journey"] != "")]
     without_j = fb[~fb.index.isin(with_j.index)]
     if len(with_j):
-        left = with_j.rename(columns={"journey": "ev_journey"}).sort_values("timestamp", kind="stable")
-        m = pd.merge_asof(left, ev, left_on="timestamp", right_on="ev_time", by=["customer_id", "ev_journey"], direction="backward", tolerance=window, allow_exact_matches=True)
+        left = with_j.rename(columns={"journey": "ev_journey"}).sort_values(
+            "timestamp", kind="stable"
+        )
+        m = pd.merge_asof(
+            left,
+            ev,
+            left_on="timestamp",
+            right_on="ev_time",
+            by=["customer_id", "ev_journey"],
+            direction="backward",
+            tolerance=window,
+            allow_exact_matches=True,
+        )
         results.append(m)
     if len(without_j):
         left = without_j.drop(columns=["journey"]).sort_values("timestamp", kind="stable")
-        m = pd.merge_asof(left, ev, left_on="timestamp", right_on="ev_time", by="customer_id", direction="backward", tolerance=window, allow_exact_matches=True)
+        m = pd.merge_asof(
+            left,
+            ev,
+            left_on="timestamp",
+            right_on="ev_time",
+            by="customer_id",
+            direction="backward",
+            tolerance=window,
+            allow_exact_matches=True,
+        )
         results.append(m)
     m = pd.concat(results, ignore_index=True)
     m = m[m["ev_touchpoint"].notna()]
@@ -381,12 +436,19 @@ def link_feedback(
     if ev is not None:
         has_ev = free & (ev["touchpoint"].to_numpy(dtype=object) != "")
         ev_tp = ev["touchpoint"].to_numpy(dtype=object)
-        override = has_ev & (tl.touchpoint != "") & (tl.touchpoint != ev_tp) & (tl.confidence >= text_overrides_event)
+        override = (
+            has_ev
+            & (tl.touchpoint != "")
+            & (tl.touchpoint != ev_tp)
+            & (tl.confidence >= text_overrides_event)
+        )
         use_ev = has_ev & ~override
         gap = ev["gap"].to_numpy(dtype=float)
         touchpoint[use_ev] = ev_tp[use_ev]
         method[use_ev] = "event"
-        conf[use_ev] = np.round(0.5 + 0.4 * (1 - np.clip(gap[use_ev] / window.total_seconds(), 0, 1)), 3)
+        conf[use_ev] = np.round(
+            0.5 + 0.4 * (1 - np.clip(gap[use_ev] / window.total_seconds(), 0, 1)), 3
+        )
         # text confirming the event makes it surer
         agree = use_ev & (tl.touchpoint == ev_tp)
         conf[agree] = np.minimum(0.98, conf[agree] + 0.3 * tl.confidence[agree])
@@ -400,7 +462,15 @@ def link_feedback(
     # 4. model
     explicit_rows = np.flatnonzero(method == "explicit")
     if use_model == "auto" and len(explicit_rows) >= 30:
-        model_info = _model_links(feedback, explicit_rows, touchpoint, tl, method == "", random_state, min_model_confidence)
+        model_info = _model_links(
+            feedback,
+            explicit_rows,
+            touchpoint,
+            tl,
+            method == "",
+            random_state,
+            min_model_confidence,
+        )
         summary.update({k: v for k, v in model_info.items() if k != "links"})
         for row, tp, p in model_info.get("links", []):
             touchpoint[row] = tp
@@ -429,14 +499,18 @@ def link_feedback(
             "touchpoint": tp_arr[coo.col],
             "score": np.round(coo.data, 3),
         }
-    ).sort_values(["feedback_id", "score"], ascending=[True, False], kind="stable", ignore_index=True)
+    ).sort_values(
+        ["feedback_id", "score"], ascending=[True, False], kind="stable", ignore_index=True
+    )
     counts = pd.Series(method).value_counts()
     summary["coverage"] = {m: round(float(counts.get(m, 0)) / max(n, 1), 4) for m in METHODS}
     summary["unlinked"] = round(float((~linked).sum()) / max(n, 1), 4)
     return links, candidates, summary
 
 
-def _model_links(feedback, explicit_rows, touchpoint, tl: TextLinks, free, random_state, min_conf) -> dict:
+def _model_links(
+    feedback, explicit_rows, touchpoint, tl: TextLinks, free, random_state, min_conf
+) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import SGDClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -446,7 +520,11 @@ def _model_links(feedback, explicit_rows, touchpoint, tl: TextLinks, free, rando
     X = np.asarray([fold(t) for t in clean], dtype=object)
     y = touchpoint[explicit_rows].astype(str)
     if len(explicit_rows) > MAX_MODEL_ROWS:  # a seeded sample keeps CV and training bounded
-        pick = np.sort(np.random.default_rng(random_state).choice(len(explicit_rows), MAX_MODEL_ROWS, replace=False))
+        pick = np.sort(
+            np.random.default_rng(random_state).choice(
+                len(explicit_rows), MAX_MODEL_ROWS, replace=False
+            )
+        )
         explicit_rows, y = explicit_rows[pick], y[pick]
     counts = pd.Series(y).value_counts()
     ok = np.isin(y, counts[counts >= 3].index)
@@ -454,15 +532,23 @@ def _model_links(feedback, explicit_rows, touchpoint, tl: TextLinks, free, rando
     if len(set(y)) < 2 or len(rows) < 30:
         return {}
     model = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=50_000),
-        SGDClassifier(loss="modified_huber", alpha=1e-4, max_iter=15, tol=None, random_state=random_state),
+        TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True, max_features=50_000
+        ),
+        SGDClassifier(
+            loss="modified_huber", alpha=1e-4, max_iter=15, tol=None, random_state=random_state
+        ),
     )
     n_splits = int(min(5, counts[counts >= 3].min()))
     cv = StratifiedKFold(n_splits=max(2, n_splits), shuffle=True, random_state=random_state)
     pred = cross_val_predict(model, list(X[rows]), y, cv=cv)
     model_acc = float(np.mean(pred == y))
     text_acc = float(np.mean(tl.touchpoint[rows] == y))
-    info = {"model_cv_accuracy": round(model_acc, 4), "text_accuracy_on_explicit": round(text_acc, 4), "model_used": False}
+    info = {
+        "model_cv_accuracy": round(model_acc, 4),
+        "text_accuracy_on_explicit": round(text_acc, 4),
+        "model_used": False,
+    }
     if model_acc <= text_acc:
         return info
     model.fit(list(X[rows]), y)
@@ -476,5 +562,9 @@ def _model_links(feedback, explicit_rows, touchpoint, tl: TextLinks, free, rando
     keep = (p >= min_conf) & np.array([bool(t.strip()) for t in X[target]])
     classes = model.classes_
     info["model_used"] = True
-    info["links"] = [(int(r), str(classes[b]), float(q)) for r, b, q, k in zip(target, best, p, keep, strict=True) if k]
+    info["links"] = [
+        (int(r), str(classes[b]), float(q))
+        for r, b, q, k in zip(target, best, p, keep, strict=True)
+        if k
+    ]
     return info

@@ -25,9 +25,7 @@ _SEP = "\x01"
 
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2705\u274c]\ufe0f?"
 _EMOTICON = r"(?<![^\s\x01])(?:[:;][-']?[)(dp/]|<3)(?![^\s.,!?])"
-TOKEN_RE = re.compile(
-    rf"[^\W\d_][^\W_]*(?:['\-][^\W_]+)*|{_SEP}|{_EMOTICON}|[.!?;]+|,|{_EMOJI}"
-)
+TOKEN_RE = re.compile(rf"[^\W\d_][^\W_]*(?:['\-][^\W_]+)*|{_SEP}|{_EMOTICON}|[.!?;]+|,|{_EMOJI}")
 #: URLs, @mentions and the domain of e-mail addresses carry no sentiment and no touchpoint
 _NOISE = re.compile(r"https?://[^\s\x01]+|www\.[^\s\x01]+|@[\w.-]+")
 _MOJIBAKE = re.compile("Ã[\x80-\xbf¤¶¼„–œŸ]|â€")
@@ -68,7 +66,9 @@ class CleanReport:
         }
 
     def __str__(self) -> str:
-        parts = [f"{v:,} {k.replace('_', ' ')}" for k, v in self.as_dict().items() if k != "n" and v]
+        parts = [
+            f"{v:,} {k.replace('_', ' ')}" for k, v in self.as_dict().items() if k != "n" and v
+        ]
         return f"{self.n:,} texts" + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -106,7 +106,11 @@ def clean_texts(values, max_chars: int = MAX_CHARS) -> tuple[list[str], CleanRep
     report : CleanReport
         How many values were missing, empty, non-text, decoded from bytes, repaired or cut.
     """
-    s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values.astype(object)
+    s = (
+        pd.Series(values, dtype=object)
+        if not isinstance(values, pd.Series)
+        else values.astype(object)
+    )
     s = s.reset_index(drop=True)
     report = CleanReport(n=len(s))
     is_str = s.map(type).eq(str).to_numpy() if len(s) else np.zeros(0, bool)
@@ -182,7 +186,14 @@ def tokenize_corpus(texts: list[str]) -> TokenStream:
     joined = _NOISE.sub(" ", _SEP.join(texts)).lower()
     tokens = TOKEN_RE.findall(joined)
     if not tokens:
-        return TokenStream(np.array([], dtype=object), np.zeros(0, np.int64), np.zeros(0, np.int64), n, -1, np.zeros(0, bool))
+        return TokenStream(
+            np.array([], dtype=object),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            n,
+            -1,
+            np.zeros(0, bool),
+        )
     codes, uniques = pd.factorize(pd.Series(tokens, dtype=object), sort=False)
     # fold only the distinct tokens, then merge ids that fold to the same word
     raw_vocab = pd.Series(np.asarray(uniques, dtype=object), dtype=object)

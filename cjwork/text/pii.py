@@ -25,7 +25,13 @@ def _mask_one(series: pd.Series, pattern: re.Pattern, repl) -> pd.Series:
     return series.str.replace(pattern, repl, regex=True)
 
 
-def mask_pii(texts, email: str = "[E-MAIL]", phone: str = "[PHONE]", iban: str = "[IBAN]", name: str = "[NAME]"):
+def mask_pii(
+    texts,
+    email: str = "[E-MAIL]",
+    phone: str = "[PHONE]",
+    iban: str = "[IBAN]",
+    name: str = "[NAME]",
+):
     """Mask e-mail addresses, IBANs, phone numbers and names after salutations.
 
     Parameters
@@ -54,7 +60,9 @@ def mask_pii(texts, email: str = "[E-MAIL]", phone: str = "[PHONE]", iban: str =
     work = s.where(is_str, "").astype(str)
     work = _mask_one(work, _EMAIL, email)
     work = _mask_one(work, _IBAN, iban)
-    work = _mask_one(work, _PHONE, lambda m: m.group(0) if _DATE.fullmatch(m.group(0).strip()) else phone)
+    work = _mask_one(
+        work, _PHONE, lambda m: m.group(0) if _DATE.fullmatch(m.group(0).strip()) else phone
+    )
     work = _mask_one(work, _NAME, lambda m: f"{m.group(1)}{m.group(2)}{name}")
     out = s.where(~is_str, work)
     if single:

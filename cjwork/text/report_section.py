@@ -25,10 +25,29 @@ TEXT = {
     },
 }
 COLUMNS = {
-    "en": {"touchpoint_name": "Touchpoint", "stage_name": "Stage", "n": "Comments", "mean": "Sentiment", "share_negative": "Negative", "ci_low": "CI low", "ci_high": "CI high"},
-    "de": {"touchpoint_name": "Touchpoint", "stage_name": "Phase", "n": "Kommentare", "mean": "Sentiment", "share_negative": "Negativ", "ci_low": "KI unten", "ci_high": "KI oben"},
+    "en": {
+        "touchpoint_name": "Touchpoint",
+        "stage_name": "Stage",
+        "n": "Comments",
+        "mean": "Sentiment",
+        "share_negative": "Negative",
+        "ci_low": "CI low",
+        "ci_high": "CI high",
+    },
+    "de": {
+        "touchpoint_name": "Touchpoint",
+        "stage_name": "Phase",
+        "n": "Kommentare",
+        "mean": "Sentiment",
+        "share_negative": "Negativ",
+        "ci_low": "KI unten",
+        "ci_high": "KI oben",
+    },
 }
-QUOTE_KIND = {"en": {"negative": "most negative", "positive": "most positive", "typical": "typical"}, "de": {"negative": "am negativsten", "positive": "am positivsten", "typical": "typisch"}}
+QUOTE_KIND = {
+    "en": {"negative": "most negative", "positive": "most positive", "typical": "typical"},
+    "de": {"negative": "am negativsten", "positive": "am positivsten", "typical": "typisch"},
+}
 
 
 def _t(key: str, lang: str, **kw) -> str:
@@ -36,11 +55,19 @@ def _t(key: str, lang: str, **kw) -> str:
     return entry.get(lang, entry["en"]).format(**kw)
 
 
-def feedback_section_tables(ws, journey: str, feedback: pd.DataFrame, personas: pd.DataFrame | None = None, random_state: int = 0) -> dict[str, pd.DataFrame]:
+def feedback_section_tables(
+    ws,
+    journey: str,
+    feedback: pd.DataFrame,
+    personas: pd.DataFrame | None = None,
+    random_state: int = 0,
+) -> dict[str, pd.DataFrame]:
     """The section's numbers: ``curve`` (emotional journey, per persona when given),
     ``touchpoints`` (summary in map order), ``quotes`` (masked) and ``coverage``."""
     fb = feedback[feedback["journey"].astype("string") == journey]
-    curve = emotional_journey(fb, ws.journeys, journey, personas=personas, random_state=random_state)
+    curve = emotional_journey(
+        fb, ws.journeys, journey, personas=personas, random_state=random_state
+    )
     tps = ws.journeys.touchpoints_frame()
     tps = tps[tps["journey"] == journey][["stage_name", "touchpoint", "touchpoint_name"]]
     summ = sentiment_summary(fb, by="touchpoint")
@@ -48,7 +75,12 @@ def feedback_section_tables(ws, journey: str, feedback: pd.DataFrame, personas: 
     table["n"] = table["n"].fillna(0).astype(int)
     q = quotes(fb, n=3)
     q = q.merge(tps[["touchpoint", "touchpoint_name"]], on="touchpoint", how="left")
-    return {"curve": curve, "touchpoints": table, "quotes": q, "coverage": link_coverage(fb) if len(fb) else link_coverage(feedback.iloc[0:0])}
+    return {
+        "curve": curve,
+        "touchpoints": table,
+        "quotes": q,
+        "coverage": link_coverage(fb) if len(fb) else link_coverage(feedback.iloc[0:0]),
+    }
 
 
 def show_feedback(ws, params, analysis: Any = None) -> Any:
@@ -70,30 +102,66 @@ def show_feedback(ws, params, analysis: Any = None) -> Any:
     if feedback is None or not (feedback["journey"].astype("string") == params.journey).any():
         return display(Markdown(_t("none", lang)))
     personas = getattr(analysis, "personas", None)
-    tables = feedback_section_tables(ws, params.journey, feedback, personas=personas, random_state=params.seed)
+    tables = feedback_section_tables(
+        ws, params.journey, feedback, personas=personas, random_state=params.seed
+    )
     cov = tables["coverage"].set_index("method")["share"]
-    display(Markdown(_t("links", lang, n=int(tables["coverage"]["n"].sum()), **{m: float(cov.get(m, 0.0)) for m in ("explicit", "event", "text", "model")})))
+    display(
+        Markdown(
+            _t(
+                "links",
+                lang,
+                n=int(tables["coverage"]["n"].sum()),
+                **{m: float(cov.get(m, 0.0)) for m in ("explicit", "event", "text", "model")},
+            )
+        )
+    )
 
     nb.show_heading(TEXT["curve"], params, level=3)
     curve = tables["curve"]
     has_personas = curve["persona"].nunique() > 1
-    fig, axes = plt.subplots(1, 2 if has_personas else 1, figsize=(13 if has_personas else 9, 4), squeeze=False)
+    fig, axes = plt.subplots(
+        1, 2 if has_personas else 1, figsize=(13 if has_personas else 9, 4), squeeze=False
+    )
     plot_emotion_curve(curve, ax=axes[0, 0])
     if has_personas:
-        plot_emotion_curve(curve[curve["persona"] != "all"], hue="persona", lower="__none__", upper="__none__", ax=axes[0, 1])
+        plot_emotion_curve(
+            curve[curve["persona"] != "all"],
+            hue="persona",
+            lower="__none__",
+            upper="__none__",
+            ax=axes[0, 1],
+        )
     fig.tight_layout()
     display(HTML(d.figure_svg(fig)))
     plt.close(fig)
-    nb.record("emotion_curve", curve[curve["persona"] == "all"][["stage", "touchpoint", "n", "mean", "ci_low", "ci_high"]])
+    nb.record(
+        "emotion_curve",
+        curve[curve["persona"] == "all"][["stage", "touchpoint", "n", "mean", "ci_low", "ci_high"]],
+    )
 
     nb.show_heading(TEXT["table"], params, level=3)
     labels = COLUMNS.get(lang, COLUMNS["en"])
-    table = tables["touchpoints"][["stage_name", "touchpoint_name", "n", "mean", "share_negative", "ci_low", "ci_high"]]
+    table = tables["touchpoints"][
+        ["stage_name", "touchpoint_name", "n", "mean", "share_negative", "ci_low", "ci_high"]
+    ]
     nb.record("touchpoint_sentiment", tables["touchpoints"])
-    display(HTML(d.table_html(table.rename(columns=labels), language=lang, percent=[labels["share_negative"]], floats=[labels["mean"], labels["ci_low"], labels["ci_high"]])))
+    display(
+        HTML(
+            d.table_html(
+                table.rename(columns=labels),
+                language=lang,
+                percent=[labels["share_negative"]],
+                floats=[labels["mean"], labels["ci_low"], labels["ci_high"]],
+            )
+        )
+    )
 
     nb.show_heading(TEXT["quotes"], params, level=3)
     q = tables["quotes"]
     kinds = QUOTE_KIND.get(lang, QUOTE_KIND["en"])
-    lines = [f"- **{r.touchpoint_name}** ({kinds[r.kind]}, {r.sentiment_score:+.2f}): “{r.quote}”" for r in q.itertuples()]
+    lines = [
+        f"- **{r.touchpoint_name}** ({kinds[r.kind]}, {r.sentiment_score:+.2f}): “{r.quote}”"
+        for r in q.itertuples()
+    ]
     return display(Markdown("\n".join(lines) if lines else _t("none", lang)))
