@@ -75,3 +75,22 @@ def test_installed_version_matches_the_package():
     import cjwork
 
     assert version("cjwork") == cjwork.__version__
+
+
+def test_ruff_clean():
+    """`ruff check` and `ruff format --check` pass on the package, tests and benchmarks."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = Path(sys.executable).with_name("ruff")
+    ruff_cmd = str(ruff) if ruff.exists() else shutil.which("ruff")
+    assert ruff_cmd, "ruff is not installed (it is in the [dev] extra)"
+    for args in (["check"], ["format", "--check"]):
+        done = subprocess.run(
+            [ruff_cmd, *args, "cjwork", "tests", "benchmarks"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"ruff {' '.join(args)}:\n{done.stdout}{done.stderr}"
