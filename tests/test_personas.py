@@ -503,3 +503,26 @@ def test_cli_personas_no_usable_features(tmp_path, capsys):
         main(["personas", str(d), "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert ex.value.code == 1 and "no usable features" in err and "Traceback" not in err
+
+
+def test_persona_stage_heatmap_with_no_data_draws_an_empty_panel():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from cjwork.plots.persona_cards import persona_stage_heatmap
+
+    empty = pd.DataFrame(columns=["persona_name", "stage_name", "stage_order", "dropoff"])
+    ax = persona_stage_heatmap(empty, "dropoff")
+    assert [t.get_text() for t in ax.texts] == ["no dropoff data"]
+    assert not ax.axison
+    all_nan = pd.DataFrame(
+        {
+            "persona_name": ["A"],
+            "stage_name": ["order"],
+            "stage_order": [0],
+            "sentiment": [float("nan")],
+        }
+    )
+    ax = persona_stage_heatmap(all_nan, "sentiment")
+    assert [t.get_text() for t in ax.texts] == ["no sentiment data"]
+    plt.close("all")

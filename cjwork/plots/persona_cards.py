@@ -280,6 +280,11 @@ def persona_stage_heatmap(
     wide = wide.reindex(columns=stages)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 + 1.1 * len(stages), 0.9 + 0.45 * len(wide)))
+    if wide.empty or wide.isna().all().all():
+        # too few cases or feedback on this journey: an empty panel that says so
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"no {value} data", ha="center", va="center", transform=ax.transAxes)
+        return ax
     sns.heatmap(
         wide.astype(float),
         ax=ax,
