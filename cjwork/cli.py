@@ -17,6 +17,13 @@ from cjwork.errors import CjworkError
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
 OUT_PATH = click.Path(path_type=Path)
+SCHEDULER_OPTION = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local "
+    "cluster of 2 workers is started.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,12 +171,7 @@ def validate(data_dir: Path) -> None:
     show_default=True,
     help="duckdb: one process. dask: the same analyses per customer partition on a Dask cluster (pip install 'cjwork[scale]').",
 )
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local cluster of 2 workers is started.",
-)
+@SCHEDULER_OPTION
 @click.option(
     "--partitions",
     type=click.IntRange(min=1),
@@ -415,12 +417,7 @@ def personas(
     show_default=True,
     help="local: --jobs worker processes here. dask: one papermill run per journey on the Dask workers (they must see the same paths).",
 )
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local cluster of 2 workers is started.",
-)
+@SCHEDULER_OPTION
 def report(
     data_dir: Path,
     out_dir: Path,
@@ -522,12 +519,7 @@ def report(
     show_default=True,
     help="dask: score the texts on the Dask workers (the scorer is fitted here and shipped once).",
 )
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="Dask scheduler address for --engine dask; without it a local cluster of 2 workers is started.",
-)
+@SCHEDULER_OPTION
 def sentiment(
     source: Path,
     out_file: Path,
@@ -623,12 +615,7 @@ def sentiment(
     show_default=True,
     help="dask: link per customer partition on the Dask workers (explicit, event and text rules; no model).",
 )
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="Dask scheduler address for --engine dask; without it a local cluster of 2 workers is started.",
-)
+@SCHEDULER_OPTION
 def link(
     data_dir: Path,
     out_file: Path,
