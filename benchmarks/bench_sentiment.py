@@ -31,7 +31,14 @@ ENGLISH = ROOT / "tests" / "data" / "english_feedback.tsv"
 
 def read_germeval(path: Path) -> pd.DataFrame:
     """The GermEval 2017 TSV (no header, unquoted)."""
-    df = pd.read_csv(path, sep="\t", header=None, quoting=csv.QUOTE_NONE, names=["url", "text", "relevance", "sentiment", "aspects"], dtype=str)
+    df = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        quoting=csv.QUOTE_NONE,
+        names=["url", "text", "relevance", "sentiment", "aspects"],
+        dtype=str,
+    )
     return df[df["sentiment"].isin(["negative", "neutral", "positive"])].reset_index(drop=True)
 
 
@@ -52,7 +59,16 @@ def speed_corpus(n: int, seed: int = 0) -> list[str]:
         "Installation was {adv_en} {adjen}, thanks!",
         "Not bad, the portal is {adv_en} {adjen}.",
     ]
-    adj = ["freundlich", "kompetent", "hilfreich", "unfreundlich", "langsam", "schnell", "okay", "super"]
+    adj = [
+        "freundlich",
+        "kompetent",
+        "hilfreich",
+        "unfreundlich",
+        "langsam",
+        "schnell",
+        "okay",
+        "super",
+    ]
     adj2 = ["zu lang", "unzumutbar", "falsch", "in Ordnung", "ärgerlich", "kurz"]
     adv = ["sehr", "total", "etwas", "echt", "", "wirklich"]
     adjen = ["friendly", "helpful", "slow", "rude", "quick", "fine", "great"]
@@ -67,8 +83,12 @@ def speed_corpus(n: int, seed: int = 0) -> list[str]:
             t = en[int(rng.integers(len(en)))]
         out.append(
             t.format(
-                adj=adj[int(rng.integers(len(adj)))], adj2=adj2[int(rng.integers(len(adj2)))], adv=adv[int(rng.integers(len(adv)))],
-                adjen=adjen[int(rng.integers(len(adjen)))], adjen2=adjen2[int(rng.integers(len(adjen2)))], adv_en=adv_en[int(rng.integers(len(adv_en)))],
+                adj=adj[int(rng.integers(len(adj)))],
+                adj2=adj2[int(rng.integers(len(adj2)))],
+                adv=adv[int(rng.integers(len(adv)))],
+                adjen=adjen[int(rng.integers(len(adjen)))],
+                adjen2=adjen2[int(rng.integers(len(adjen2)))],
+                adv_en=adv_en[int(rng.integers(len(adv_en)))],
                 k=int(rng.integers(1, 60)),
             )
             + f" Kundennummer K{int(rng.integers(1e7))}"
@@ -77,9 +97,13 @@ def speed_corpus(n: int, seed: int = 0) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=200_000, help="texts for the speed test")
-    parser.add_argument("--skip-cv", action="store_true", help="skip the 5-fold CV of the learned model")
+    parser.add_argument(
+        "--skip-cv", action="store_true", help="skip the 5-fold CV of the learned model"
+    )
     parser.add_argument("--germeval", type=Path, default=GERMEVAL)
     args = parser.parse_args()
 
@@ -88,10 +112,14 @@ def main() -> None:
 
     if args.germeval.exists():
         ge = read_germeval(args.germeval)
-        print(f"GermEval 2017 dev: {len(ge):,} documents, majority-class accuracy {ge['sentiment'].value_counts(normalize=True).max():.3f}")
+        print(
+            f"GermEval 2017 dev: {len(ge):,} documents, majority-class accuracy {ge['sentiment'].value_counts(normalize=True).max():.3f}"
+        )
         t = time.perf_counter()
         m = SentimentScorer().evaluate(ge["text"], ge["sentiment"])
-        print(f"  out of the box (lexicon, thresholds {NEG_THRESHOLD}/{POS_THRESHOLD}): accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} ({time.perf_counter() - t:.1f} s)")
+        print(
+            f"  out of the box (lexicon, thresholds {NEG_THRESHOLD}/{POS_THRESHOLD}): accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f} ({time.perf_counter() - t:.1f} s)"
+        )
         print(m["confusion"].to_string())
         if not args.skip_cv:
             t = time.perf_counter()
@@ -107,7 +135,9 @@ def main() -> None:
 
     en = pd.read_csv(ENGLISH, sep="\t", comment="#")
     m = SentimentScorer().evaluate(en["text"], en["label"])
-    print(f"English customer feedback ({len(en)} hand-written texts): out of the box accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}")
+    print(
+        f"English customer feedback ({len(en)} hand-written texts): out of the box accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}"
+    )
     print(m["confusion"].to_string())
 
     texts = speed_corpus(args.n)
@@ -124,8 +154,12 @@ def main() -> None:
     cold = timed(lambda: SentimentScorer().score(texts))
     warm = timed(lambda: SentimentScorer().score(texts))
     lang = timed(lambda: detect_language(texts))
-    print(f"speed on {n:,} texts, one process (wall clock | per CPU-second, which a loaded shared machine distorts less):")
-    print(f"  scoring cold {n / cold[0]:,.0f} | {n / cold[1]:,.0f} texts/s; warm {n / warm[0]:,.0f} | {n / warm[1]:,.0f} texts/s")
+    print(
+        f"speed on {n:,} texts, one process (wall clock | per CPU-second, which a loaded shared machine distorts less):"
+    )
+    print(
+        f"  scoring cold {n / cold[0]:,.0f} | {n / cold[1]:,.0f} texts/s; warm {n / warm[0]:,.0f} | {n / warm[1]:,.0f} texts/s"
+    )
     print(f"  language detection {n / lang[0]:,.0f} | {n / lang[1]:,.0f} texts/s")
 
 

@@ -27,14 +27,27 @@ def labels(texts, **kw) -> list[str]:
 
 
 def test_basic_polarity_both_languages():
-    assert labels(["Die Hotline war sehr freundlich und kompetent.", "The agent was friendly and helpful."]) == ["positive", "positive"]
-    assert labels(["Die Rechnung ist eine Frechheit.", "Terrible service, never again."]) == ["negative", "negative"]
-    assert labels(["Ich habe meine Adresse geändert.", "I updated my address."]) == ["neutral", "neutral"]
+    assert labels(
+        ["Die Hotline war sehr freundlich und kompetent.", "The agent was friendly and helpful."]
+    ) == ["positive", "positive"]
+    assert labels(["Die Rechnung ist eine Frechheit.", "Terrible service, never again."]) == [
+        "negative",
+        "negative",
+    ]
+    assert labels(["Ich habe meine Adresse geändert.", "I updated my address."]) == [
+        "neutral",
+        "neutral",
+    ]
 
 
 @pytest.mark.parametrize(
     ("negated", "plain"),
-    [("nicht gut", "gut"), ("not good", "good"), ("nicht freundlich", "freundlich"), ("Die App gefällt mir nicht", "Die App gefällt mir")],
+    [
+        ("nicht gut", "gut"),
+        ("not good", "good"),
+        ("nicht freundlich", "freundlich"),
+        ("Die App gefällt mir nicht", "Die App gefällt mir"),
+    ],
 )
 def test_negation_flips_positive_words(negated, plain):
     s_neg, s_plain = scores([negated, plain])
@@ -42,19 +55,29 @@ def test_negation_flips_positive_words(negated, plain):
     assert s_neg < 0
 
 
-@pytest.mark.parametrize("text", ["kein Problem", "not bad", "nicht schlecht", "keine Probleme mit der Rechnung"])
+@pytest.mark.parametrize(
+    "text", ["kein Problem", "not bad", "nicht schlecht", "keine Probleme mit der Rechnung"]
+)
 def test_negated_negative_words_are_not_negative(text):
     assert scores([text])[0] > 0
 
 
 def test_intensifiers_and_downtoners():
-    plain, strong, weak = scores(["Der Service war gut.", "Der Service war sehr gut.", "Der Service war etwas gut."])
+    plain, strong, weak = scores(
+        ["Der Service war gut.", "Der Service war sehr gut.", "Der Service war etwas gut."]
+    )
     assert strong > plain > weak > 0
     assert scores(["super"])[0] > 0  # an intensifier on its own keeps its valence
 
 
 def test_umlaut_spellings_are_the_same():
-    a, b, c = scores(["Die Verspätung war ärgerlich", "Die Verspaetung war aergerlich", "DIE VERSPÄTUNG WAR ÄRGERLICH"])
+    a, b, c = scores(
+        [
+            "Die Verspätung war ärgerlich",
+            "Die Verspaetung war aergerlich",
+            "DIE VERSPÄTUNG WAR ÄRGERLICH",
+        ]
+    )
     assert a == b == c < 0
     assert fold("Größe") == "groesse"
 
@@ -68,7 +91,15 @@ def test_compounds_use_their_head_and_modifier():
 
 
 def test_emoji_and_customer_service_wording():
-    s = scores(["😡", "👍", "Lange Warteschleife und eine Störung", "Betrag wurde erstattet, sehr kompetent", "Ausfall und Verspätung"])
+    s = scores(
+        [
+            "😡",
+            "👍",
+            "Lange Warteschleife und eine Störung",
+            "Betrag wurde erstattet, sehr kompetent",
+            "Ausfall und Verspätung",
+        ]
+    )
     assert s[0] < 0 < s[1]
     assert s[2] < 0 < s[3]
     assert s[4] < 0
@@ -83,7 +114,19 @@ def test_scores_are_bounded_and_deterministic():
 
 def test_bad_input_is_handled_and_counted():
     long_text = ("Die Hotline war gut. " * 6000)[:120_000]  # > 100 KB
-    values = ["", "   ", None, np.nan, 42, 3.5, "Verspätung".encode("cp1252"), "Kündigung".encode(), "VerspÃ¤tung Ã¤rgerlich", long_text, "gut"]
+    values = [
+        "",
+        "   ",
+        None,
+        np.nan,
+        42,
+        3.5,
+        "Verspätung".encode("cp1252"),
+        "Kündigung".encode(),
+        "VerspÃ¤tung Ã¤rgerlich",
+        long_text,
+        "gut",
+    ]
     out = score_texts(values)
     assert len(out) == len(values)
     report = out.attrs["clean_report"]
@@ -106,7 +149,14 @@ def test_clean_texts_keeps_order_and_length():
 
 
 def test_language_detection_and_override():
-    texts = ["Die Hotline war freundlich.", "The hotline was friendly.", "12345", "Tja, die erste Rechnung ging so", "", "😡"]
+    texts = [
+        "Die Hotline war freundlich.",
+        "The hotline was friendly.",
+        "12345",
+        "Tja, die erste Rechnung ging so",
+        "",
+        "😡",
+    ]
     assert detect_language(texts).tolist() == ["de", "en", "other", "de", "other", "other"]
     over = detect_language(texts, override=["en", None, "de", "fr", "", "DE"])
     assert over.tolist() == ["en", "en", "de", "de", "other", "de"]
@@ -132,8 +182,23 @@ def test_english_fixture_out_of_the_box():
 
 
 def test_weak_labels_from_ratings_and_nps():
-    assert weak_labels(ratings=[1, 2, 3, 4, 5, None]).tolist() == ["negative", "negative", "neutral", "positive", "positive", None]
-    assert weak_labels(nps=[0, 6, 7, 8, 9, 10, 11]).tolist() == ["negative", "negative", "neutral", "neutral", "positive", "positive", None]
+    assert weak_labels(ratings=[1, 2, 3, 4, 5, None]).tolist() == [
+        "negative",
+        "negative",
+        "neutral",
+        "positive",
+        "positive",
+        None,
+    ]
+    assert weak_labels(nps=[0, 6, 7, 8, 9, 10, 11]).tolist() == [
+        "negative",
+        "negative",
+        "neutral",
+        "neutral",
+        "positive",
+        "positive",
+        None,
+    ]
     both = weak_labels(ratings=[None, 5], nps=[0, 0])
     assert both.tolist() == ["negative", "positive"]
 
@@ -176,8 +241,13 @@ def test_fit_learns_from_ratings_and_prefers_the_learned_model():
 
 def test_lexicon_kept_when_learning_does_not_help():
     rng = np.random.default_rng(1)
-    texts = [str(rng.choice(["Alles super, danke!", "Furchtbar schlecht.", "Adresse geändert."])) for _ in range(150)]
-    lab = ["positive" if "super" in t else "negative" if "schlecht" in t else "neutral" for t in texts]
+    texts = [
+        str(rng.choice(["Alles super, danke!", "Furchtbar schlecht.", "Adresse geändert."]))
+        for _ in range(150)
+    ]
+    lab = [
+        "positive" if "super" in t else "negative" if "schlecht" in t else "neutral" for t in texts
+    ]
     sc = SentimentScorer(random_state=0).fit(texts, labels=lab)
     assert sc.cv_scores_["lexicon"]["macro_f1"] == pytest.approx(1.0)
     assert not sc.use_learned_

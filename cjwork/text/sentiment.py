@@ -162,7 +162,15 @@ def _score_stream(stream: TokenStream, lang_doc: np.ndarray) -> dict[str, np.nda
     nb_after_neg[:-1] = next_bound[1:]
     free_neg = neg & ~((nv_after_neg < nb_after_neg) & (nv_after_neg - idx <= 3))
     nn_c = np.clip(nn, 0, N - 1)
-    neg_after = valenced & ~protect & ~neg_before & (nn < nb) & (nn - idx <= 2) & (nn < big) & free_neg[nn_c]
+    neg_after = (
+        valenced
+        & ~protect
+        & ~neg_before
+        & (nn < nb)
+        & (nn - idx <= 2)
+        & (nn < big)
+        & free_neg[nn_c]
+    )
     negated = neg_before | neg_after
     val = np.where(negated, np.where(val > 0, val * NEGATED_POSITIVE, val * NEGATED_NEGATIVE), val)
 
@@ -239,7 +247,9 @@ def lexicon_scores(texts, languages=None, max_chars: int = MAX_CHARS) -> Lexicon
     )
 
 
-def label_scores(score: np.ndarray, neg_threshold: float = NEG_THRESHOLD, pos_threshold: float = POS_THRESHOLD) -> np.ndarray:
+def label_scores(
+    score: np.ndarray, neg_threshold: float = NEG_THRESHOLD, pos_threshold: float = POS_THRESHOLD
+) -> np.ndarray:
     """Map scores in −1 … 1 to ``negative`` / ``neutral`` / ``positive``."""
     score = np.asarray(score, dtype=float)
     out = np.full(len(score), "neutral", dtype=object)
@@ -255,14 +265,18 @@ def weak_labels(ratings=None, nps=None) -> np.ndarray:
     """
     out = None
     if nps is not None:
-        x = pd.to_numeric(pd.Series(nps).reset_index(drop=True), errors="coerce").to_numpy(dtype=float)
+        x = pd.to_numeric(pd.Series(nps).reset_index(drop=True), errors="coerce").to_numpy(
+            dtype=float
+        )
         out = np.full(len(x), None, dtype=object)
         out[x <= 6] = "negative"
         out[(x >= 7) & (x <= 8)] = "neutral"
         out[x >= 9] = "positive"
         out[(x < 0) | (x > 10)] = None
     if ratings is not None:
-        r = pd.to_numeric(pd.Series(ratings).reset_index(drop=True), errors="coerce").to_numpy(dtype=float)
+        r = pd.to_numeric(pd.Series(ratings).reset_index(drop=True), errors="coerce").to_numpy(
+            dtype=float
+        )
         lab = np.full(len(r), None, dtype=object)
         lab[r <= 2] = "negative"
         lab[(r > 2) & (r < 4)] = "neutral"
@@ -290,7 +304,13 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         """Score, positive and negative sums, negations and log length per text."""
         r = lexicon_scores(list(X))
         return np.column_stack(
-            [r.score, np.tanh(r.positive / 4), np.tanh(-r.negative / 4), np.minimum(r.negated, 3) / 3, np.log1p(r.n_tokens) / 5]
+            [
+                r.score,
+                np.tanh(r.positive / 4),
+                np.tanh(-r.negative / 4),
+                np.minimum(r.negated, 3) / 3,
+                np.log1p(r.n_tokens) / 5,
+            ]
         )
 
 
@@ -311,12 +331,44 @@ def build_learned_pipeline(C: float = 4.0, class_weight="balanced", random_state
 
     features = FeatureUnion(
         [
-            ("words", Pipeline([("fold", FunctionTransformer(_fold_all)), ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True))])),
-            ("chars", Pipeline([("fold", FunctionTransformer(_fold_all)), ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=200_000))])),
-            ("lexicon", Pipeline([("lex", LexiconFeatures()), ("scale", FunctionTransformer(_times_three))])),
+            (
+                "words",
+                Pipeline(
+                    [
+                        ("fold", FunctionTransformer(_fold_all)),
+                        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
+                    ]
+                ),
+            ),
+            (
+                "chars",
+                Pipeline(
+                    [
+                        ("fold", FunctionTransformer(_fold_all)),
+                        (
+                            "tfidf",
+                            TfidfVectorizer(
+                                analyzer="char_wb",
+                                ngram_range=(2, 5),
+                                min_df=2,
+                                sublinear_tf=True,
+                                max_features=200_000,
+                            ),
+                        ),
+                    ]
+                ),
+            ),
+            (
+                "lexicon",
+                Pipeline(
+                    [("lex", LexiconFeatures()), ("scale", FunctionTransformer(_times_three))]
+                ),
+            ),
         ]
     )
-    clf = LogisticRegression(C=C, class_weight=class_weight, max_iter=3000, random_state=random_state)
+    clf = LogisticRegression(
+        C=C, class_weight=class_weight, max_iter=3000, random_state=random_state
+    )
     return Pipeline([("features", features), ("clf", clf)])
 
 
@@ -328,8 +380,18 @@ def evaluate_labels(y_true, y_pred) -> dict:
     return {
         "n": int(len(y_true)),
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=[lab for lab in LABELS if lab in set(y_true)], average="macro", zero_division=0)),
-        "confusion": pd.DataFrame(cm, index=pd.Index(LABELS, name="true"), columns=pd.Index(LABELS, name="predicted")),
+        "macro_f1": float(
+            f1_score(
+                y_true,
+                y_pred,
+                labels=[lab for lab in LABELS if lab in set(y_true)],
+                average="macro",
+                zero_division=0,
+            )
+        ),
+        "confusion": pd.DataFrame(
+            cm, index=pd.Index(LABELS, name="true"), columns=pd.Index(LABELS, name="predicted")
+        ),
     }
 
 
@@ -409,7 +471,9 @@ class SentimentScorer(BaseEstimator):
         if self.use not in ("auto", "lexicon", "learned"):
             raise UsageError(f"use must be 'auto', 'lexicon' or 'learned', got {self.use!r}")
         if not -1 <= self.neg_threshold < self.pos_threshold <= 1:
-            raise UsageError(f"need -1 <= neg_threshold < pos_threshold <= 1, got {self.neg_threshold} and {self.pos_threshold}")
+            raise UsageError(
+                f"need -1 <= neg_threshold < pos_threshold <= 1, got {self.neg_threshold} and {self.pos_threshold}"
+            )
         if not isinstance(self.cv, int) or self.cv < 2:
             raise UsageError(f"cv must be an int >= 2, got {self.cv!r}")
 
@@ -418,7 +482,11 @@ class SentimentScorer(BaseEstimator):
 
     # ------------------------------------------------------------------ lexicon
     def _lexicon(self, texts, languages=None) -> LexiconResult:
-        langs = languages if languages is not None else (None if self.language == "auto" else self.language)
+        langs = (
+            languages
+            if languages is not None
+            else (None if self.language == "auto" else self.language)
+        )
         return lexicon_scores(texts, langs, max_chars=self.max_chars)
 
     # ------------------------------------------------------------------ public
@@ -463,7 +531,13 @@ class SentimentScorer(BaseEstimator):
             empty = np.array([not t.strip() for t in clean])
             score[empty] = 0.0
             label[empty] = "neutral"
-        out = pd.DataFrame({"language": res.language, "sentiment_score": np.round(score, 4), "sentiment_label": label})
+        out = pd.DataFrame(
+            {
+                "language": res.language,
+                "sentiment_score": np.round(score, 4),
+                "sentiment_label": label,
+            }
+        )
         out.attrs["clean_report"] = res.report  # a dataclass: compares safely in pandas ops
         out.attrs["scorer"] = "learned" if learned else "lexicon"
         return out
@@ -526,8 +600,15 @@ class SentimentScorer(BaseEstimator):
         seed = int(rs.randint(0, 2**31 - 1))
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=seed)
         base = build_learned_pipeline(self.C, self.class_weight, seed)
-        lex_pred = label_scores(lexicon_scores(X, None if self.language == "auto" else self.language).score, self.neg_threshold, self.pos_threshold)
-        per = {"learned": {"accuracy": [], "macro_f1": []}, "lexicon": {"accuracy": [], "macro_f1": []}}
+        lex_pred = label_scores(
+            lexicon_scores(X, None if self.language == "auto" else self.language).score,
+            self.neg_threshold,
+            self.pos_threshold,
+        )
+        per = {
+            "learned": {"accuracy": [], "macro_f1": []},
+            "lexicon": {"accuracy": [], "macro_f1": []},
+        }
         Xa = np.asarray(X, dtype=object)
         for train, test in folds.split(Xa, y):
             model = clone(base).fit(list(Xa[train]), y[train])
@@ -546,7 +627,9 @@ class SentimentScorer(BaseEstimator):
             for name, v in per.items()
         }
         gain = self.cv_scores_["learned"]["macro_f1"] - self.cv_scores_["lexicon"]["macro_f1"]
-        self.use_learned_ = bool(self.use == "learned" or (self.use == "auto" and gain >= self.min_gain))
+        self.use_learned_ = bool(
+            self.use == "learned" or (self.use == "auto" and gain >= self.min_gain)
+        )
         self.model_ = clone(base).fit(X, y)
         self.classes_ = np.asarray(self.model_.classes_)
         self.n_train_ = len(y)
