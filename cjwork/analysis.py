@@ -38,24 +38,13 @@ from cjwork.journeys import kpis as _kpis
 from cjwork.journeys import paths as _paths
 from cjwork.journeys import timing as _timing
 from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared, prepare
+from cjwork.prioritize import CONTRACT_COLUMNS as TOUCHPOINT_COLUMNS
 
 CONTRACT = {
     "variants": ["journey", "variant", "cases", "share", "completion_rate"],
     "transitions": ["journey", "source", "target", "count", "median_s", "p90_s"],
     "funnel": ["journey", "stage", "reached", "share_of_start", "dropoff"],
-    "touchpoints": [
-        "journey",
-        "stage",
-        "touchpoint",
-        "owner",
-        "events",
-        "feedback",
-        "performance",
-        "importance",
-        "category",
-        "moment_of_truth",
-        "quick_win",
-    ],
+    "touchpoints": ["journey", *TOUCHPOINT_COLUMNS],
     "kpis": ["journey", "touchpoint", "metric", "target", "share_within_target", "median"],
     "trends": [
         "journey",
