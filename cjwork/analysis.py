@@ -369,11 +369,12 @@ def _touchpoints(ws, fb, journeys, random_state, out: Analysis) -> pd.DataFrame:
 
 def _trends(prep, ws, fb, journeys, period, out: Analysis) -> pd.DataFrame:
     try:
-        from cjwork.trends import kpi_trends
+        from cjwork.trends import event_period_stats, kpi_trends
     except ImportError:
         out.skipped.append("trends.csv: cjwork.trends is not available in this installation")
         return pd.DataFrame(columns=CONTRACT["trends"])
-    frames = [kpi_trends(None, fb, ws.journeys, jid, period, prepared=prep) for jid in journeys]
+    stats = event_period_stats(prep, period)  # every journey in one pass over the events
+    frames = [kpi_trends(None, fb, ws.journeys, jid, period, event_stats=stats) for jid in journeys]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=CONTRACT["trends"])

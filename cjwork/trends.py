@@ -45,7 +45,6 @@ cases and completion here are the same as in the funnel and variants tables.
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -106,6 +105,7 @@ def kpi_trends(
     period: str = "month",
     *,
     prepared=None,
+    event_stats: dict[str, pd.DataFrame] | None = None,
     alpha: float = 0.05,
     correction: str = "holm",
     min_n: int = 30,
@@ -132,6 +132,10 @@ def kpi_trends(
     period : {"month", "week", "quarter"}
     prepared : cjwork.journeys.engine.Prepared, optional
         Reuse a prepared engine that holds ``journey`` (else one is built from ``events``).
+    event_stats : dict of DataFrame, optional
+        :func:`event_period_stats` computed before (for several journeys at once, or merged
+        from the partitions of a Dask cluster); it takes the place of ``events`` and
+        ``prepared`` and must be computed for the same ``period``.
     alpha : float
         Significance level after the multiple-testing correction.
     correction : {"holm", "bh", "none"}
@@ -170,9 +174,9 @@ def kpi_trends(
 
     parts: list[pd.DataFrame] = []  # long: touchpoint, period, metric, kind, a, b, c (+ value)
     window = None
-    if events is not None or prepared is not None:
+    if events is not None or prepared is not None or event_stats is not None:
         ev_long, window = _event_stats(
-            events, journey_map, journey, period, prepared, kpi_metrics, kpi_at
+            events, journey_map, journey, period, prepared, kpi_metrics, kpi_at, event_stats
         )
         parts.append(ev_long)
     if feedback is not None and len(feedback) and "timestamp" in feedback:
@@ -240,62 +244,186 @@ def kpi_trends(
 # --------------------------------------------------------------------------- statistics per cell
 
 
-def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at):
-    from cjwork.journeys.engine import period_expr, prepare
+#: The frames of :func:`event_period_stats`, and how two customer partitions' frames
+#: combine (group keys → aggregation per column).
+EVENT_STAT_PARTS = {
+    "touchpoints": (
+        ["journey", "period", "touchpoint"],
+        {"volume": "sum", "cases": "sum", "completed": "sum"},
+    ),
+    "journeys": (["journey", "period"], {"cases": "sum", "completed": "sum"}),
+    "window": (["journey"], {"lo": "min", "hi": "max"}),
+    "durations": (["journey", "v"], {"n": "sum"}),
+    "metrics": (["journey", "period", "touchpoint", "metric", "v"], {"n": "sum"}),
+}
 
-    prep = prepared if prepared is not None else prepare(events, jmap, journey)
-    if journey not in prep.journeys:
-        raise UsageError(
-            f"the prepared engine does not hold journey '{journey}'; prepare it with that journey"
-        )
+
+def event_period_counts(prepared, period: str = "month") -> dict[str, pd.DataFrame]:
+    """The per-period counts behind the event-based columns of :func:`kpi_trends`.
+
+    Every journey of the prepared engine at once. Each frame is additive over customer
+    partitions (journeys are per customer), so the Dask engine computes it per partition
+    and merges with :func:`combine_event_stats`; the result is exactly the one of a
+    single process.
+
+    Parameters
+    ----------
+    prepared : cjwork.journeys.engine.Prepared
+    period : {"week", "month", "quarter"}
+
+    Returns
+    -------
+    dict of DataFrame
+        ``touchpoints`` (``journey``, ``period``, ``touchpoint``, ``volume`` events,
+        ``cases`` passing it in the period, ``completed`` of those cases), ``journeys``
+        (``journey``, ``period`` the case started, ``cases``, ``completed``) and
+        ``window`` (``journey``, ``lo``/``hi`` first and last event).
+    """
+    from cjwork.journeys.engine import period_expr
+
     p_ev = period_expr(period, "s.ts")
-    metrics = [m for m in kpi_metrics if m in prep.metrics]
-    msql = "".join(
-        f', avg(s."{m}") AS "{m}__mean", var_samp(s."{m}") AS "{m}__var", count(s."{m}") AS "{m}__n"'
-        for m in metrics
-    )
-    per_tp = prep.df(
-        f"""SELECT {p_ev} AS period, s.touchpoint, count(*) AS volume {msql}
-            FROM steps s WHERE s.journey = ? GROUP BY ALL""",
-        [journey],
-    )
-    # cases passing the touchpoint in the period and how many of them complete: distinct
     # (period, touchpoint, case) first, so the join with cases is as small as it can be
-    per_tp_cases = prep.df(
-        f"""WITH d AS (SELECT DISTINCT {p_ev} AS period, s.touchpoint, s.case_key
-                       FROM steps s WHERE s.journey = ?)
-            SELECT d.period, d.touchpoint, count(*) AS cases,
-                   count(*) FILTER (WHERE c.complete) AS completed
-            FROM d JOIN (SELECT case_key, complete FROM cases WHERE journey = ?) c USING (case_key)
-            GROUP BY ALL""",
-        [journey, journey],
+    tps = prepared.df(
+        f"""WITH d AS (SELECT s.journey, {p_ev} AS period, s.touchpoint, s.case_key,
+                              count(*) AS n
+                       FROM steps s GROUP BY ALL)
+            SELECT d.journey, d.period, d.touchpoint, sum(d.n)::BIGINT AS volume,
+                   count(*) AS cases, count(*) FILTER (WHERE c.complete) AS completed
+            FROM d JOIN (SELECT journey, case_key, complete FROM cases) c
+                 USING (journey, case_key)
+            GROUP BY ALL"""
     )
-    per_tp = per_tp.merge(per_tp_cases, on=["period", "touchpoint"], how="left")
     p_case = period_expr(period, "start_ts")
-    per_j = prep.df(
-        f"""SELECT {p_case} AS period, '' AS touchpoint, count(*) AS volume, count(*) AS cases,
+    jour = prepared.df(
+        f"""SELECT journey, {p_case} AS period, count(*) AS cases,
                    count(*) FILTER (WHERE complete) AS completed
-            FROM cases WHERE journey = ? GROUP BY ALL""",
-        [journey],
+            FROM cases GROUP BY ALL"""
     )
-    lo, hi = prep.con.execute(
-        "SELECT min(ts), max(ts) FROM steps WHERE journey = ?", [journey]
-    ).fetchone()
-    maturity = 0.0
-    try:  # how long completing cases take: later start periods have not had that time yet
-        q = prep.con.execute(
-            """SELECT quantile_cont(epoch(complete_ts) - epoch(start_ts), 0.99)
-               FROM cases WHERE journey = ? AND complete""",
-            [journey],
-        ).fetchone()[0]
-        maturity = float(q) if q is not None else 0.0
-    except duckdb.Error:  # pragma: no cover - an engine without complete_ts
-        maturity = 0.0
-    window = (
-        {"lo": pd.Timestamp(lo), "hi": pd.Timestamp(hi), "maturity": pd.Timedelta(seconds=maturity)}
-        if lo is not None
-        else None
+    window = prepared.df("SELECT journey, min(ts) AS lo, max(ts) AS hi FROM steps GROUP BY ALL")
+    for f in (tps, jour, window):
+        f["journey"] = f["journey"].astype(str)
+    tps["touchpoint"] = tps["touchpoint"].astype(str)
+    return {"touchpoints": tps, "journeys": jour, "window": window}
+
+
+def event_period_stats(prepared, period: str = "month") -> dict[str, pd.DataFrame]:
+    """Everything :func:`kpi_trends` needs from the event log, for every journey at once.
+
+    Pass the result as ``event_stats=`` to :func:`kpi_trends` to reuse it across journeys,
+    or build the same frames elsewhere (the Dask engine merges them from its partitions).
+
+    Parameters
+    ----------
+    prepared : cjwork.journeys.engine.Prepared
+    period : {"week", "month", "quarter"}
+
+    Returns
+    -------
+    dict of DataFrame
+        The frames of :func:`event_period_counts` plus ``durations`` (``journey``, ``v``
+        seconds from start to completion of completed cases, ``n``) and ``metrics``
+        (``journey``, ``period``, ``touchpoint``, ``metric``, ``v``, ``n``: a histogram
+        of every process metric at the touchpoints where the map sets a KPI target for it).
+    """
+    from cjwork.journeys.engine import period_expr
+
+    out = event_period_counts(prepared, period)
+    out["durations"] = prepared.df(
+        """SELECT journey, epoch(complete_ts) - epoch(start_ts) AS v, count(*) AS n
+           FROM cases WHERE complete GROUP BY ALL"""
     )
+    p_ev = period_expr(period, "ts")
+    selects = []
+    for m in prepared.metrics:
+        at = sorted(
+            {
+                tp.id
+                for jid in prepared.journeys
+                for tp in prepared.jmap.journey(jid).touchpoints
+                if m in tp.kpis
+            }
+        )
+        if at:
+            tps = ", ".join("'" + t.replace("'", "''") + "'" for t in at)
+            selects.append(
+                f"""SELECT journey, {p_ev} AS period, touchpoint, '{m}' AS metric,
+                           CAST("{m}" AS DOUBLE) AS v, count(*) AS n
+                    FROM steps WHERE "{m}" IS NOT NULL AND touchpoint IN ({tps})
+                    GROUP BY ALL"""
+            )
+    out["metrics"] = (
+        prepared.df(" UNION ALL ".join(selects))
+        if selects
+        else pd.DataFrame(columns=["journey", "period", "touchpoint", "metric", "v", "n"])
+    )
+    for name in ("durations", "metrics"):
+        out[name]["journey"] = out[name]["journey"].astype(str)
+    out["metrics"]["touchpoint"] = out["metrics"]["touchpoint"].astype(str)
+    return out
+
+
+def combine_event_stats(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Merge the :func:`event_period_stats` frames of several customer partitions.
+
+    Counts and histogram weights are summed per key, ``lo``/``hi`` take the min/max, and
+    the rows come out sorted by key, so the result does not depend on the partitioning.
+    """
+    out = {}
+    for name, (keys, agg) in EVENT_STAT_PARTS.items():
+        frames = [p[name] for p in parts if name in p and len(p[name])]
+        if not frames:
+            out[name] = pd.DataFrame(columns=[*keys, *agg])
+            continue
+        both = pd.concat(frames, ignore_index=True)
+        out[name] = (
+            both.groupby(keys, as_index=False, dropna=False, sort=True)
+            .agg(agg)
+            .reset_index(drop=True)
+        )
+    return out
+
+
+def _hist_quantile(v: np.ndarray, n: np.ndarray, q: float) -> float:
+    """Linear-interpolation quantile (DuckDB's ``quantile_cont``) of a value histogram."""
+    order = np.argsort(v, kind="stable")
+    v, n = v[order], n[order]
+    cum = np.cumsum(n)
+    total = int(cum[-1])
+    pos = (total - 1) * q
+    lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+    v_lo = v[np.searchsorted(cum, lo, side="right")]
+    v_hi = v[np.searchsorted(cum, hi, side="right")]
+    return float(v_lo + (pos - lo) * (v_hi - v_lo))
+
+
+def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at, stats):
+    from cjwork.journeys.engine import prepare
+
+    if stats is None:
+        prep = prepared if prepared is not None else prepare(events, jmap, journey)
+        if journey not in prep.journeys:
+            raise UsageError(
+                f"the prepared engine does not hold journey '{journey}'; prepare it with that journey"
+            )
+        stats = event_period_stats(prep, period)
+    sel = {k: f[f["journey"].astype(str) == journey] for k, f in stats.items()}
+    per_tp = sel["touchpoints"].drop(columns="journey")
+    per_j = sel["journeys"].drop(columns="journey").assign(touchpoint="")
+    per_j["volume"] = per_j["cases"]
+    window = None
+    if len(sel["window"]):
+        dur = sel["durations"]
+        maturity = (
+            _hist_quantile(dur["v"].to_numpy(float), dur["n"].to_numpy(np.int64), 0.99)
+            if len(dur)
+            else 0.0
+        )
+        win = sel["window"].iloc[0]
+        window = {
+            "lo": pd.Timestamp(win["lo"]),
+            "hi": pd.Timestamp(win["hi"]),
+            "maturity": pd.Timedelta(seconds=maturity),
+        }
     rows = []
     for frame in (per_j, per_tp):
         if not len(frame):
@@ -326,24 +454,44 @@ def _event_stats(events, jmap, journey, period, prepared, kpi_metrics, kpi_at):
                 value=frame["completed"] / frame["cases"].where(frame["cases"] > 0),
             )
         )
-    for m in metrics:
-        keep = per_tp["touchpoint"].isin([t for (t, mm) in kpi_at if mm == m])
-        f = per_tp[keep & (per_tp[f"{m}__n"] > 0)]
-        rows.append(
-            f[["period", "touchpoint"]].assign(
-                metric=f"kpi_{m}",
-                kind="mean",
-                a=f[f"{m}__mean"],
-                b=f[f"{m}__var"],
-                c=f[f"{m}__n"],
-                value=f[f"{m}__mean"],
-            )
-        )
+    hist = sel["metrics"]
+    if kpi_at:
+        at = pd.MultiIndex.from_tuples(sorted(kpi_at))
+        hist = hist[pd.MultiIndex.from_arrays([hist["touchpoint"], hist["metric"]]).isin(at)]
+    else:
+        hist = hist.iloc[:0]
+    if len(hist):
+        rows.append(_histogram_moments(hist))
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(out):
         out["period"] = pd.to_datetime(out["period"])
         out["touchpoint"] = out["touchpoint"].astype(str)
     return out, window
+
+
+def _histogram_moments(hist: pd.DataFrame) -> pd.DataFrame:
+    """Mean, sample variance and n per (period, touchpoint, metric) of a value histogram."""
+    keys = ["period", "touchpoint", "metric"]
+    h = hist.assign(period=pd.to_datetime(hist["period"]))
+    h = h.groupby([*keys, "v"], as_index=False, sort=True)["n"].sum()
+    v, n = h["v"].to_numpy(float), h["n"].to_numpy(float)
+    g = h.assign(vn=v * n).groupby(keys, sort=True)
+    n_tot = g["n"].transform("sum").to_numpy(float)
+    mean = g["vn"].transform("sum").to_numpy(float) / n_tot
+    h["dev"] = n * (v - mean) ** 2
+    h["mean"] = mean
+    st = h.groupby(keys, as_index=False, sort=True).agg(
+        n=("n", "sum"), mean=("mean", "first"), ss=("dev", "sum")
+    )
+    var = (st["ss"] / (st["n"] - 1)).where(st["n"] > 1)
+    return st[["period", "touchpoint"]].assign(
+        metric="kpi_" + st["metric"].astype(str),
+        kind="mean",
+        a=st["mean"],
+        b=var,
+        c=st["n"].astype(float),
+        value=st["mean"],
+    )
 
 
 def _feedback_stats(feedback, journey, period, tp_order) -> pd.DataFrame:

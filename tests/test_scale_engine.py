@@ -85,8 +85,12 @@ def test_analyze_engine_dask_contract_tables(ws, client):
     ref = analyze(ws, feedback=fb, personas=personas)
     got = analyze(ws, feedback=fb, personas=personas, engine="dask", scheduler=client)
     assert got.journeys == ref.journeys
-    for name in ("variants", "transitions", "funnel", "kpis", "timing", "touchpoints"):
+    for name in ("variants", "transitions", "funnel", "kpis", "timing", "touchpoints", "trends"):
         assert_same(ref[name], got[name], name)
+    # the event-based trend columns come from the partitions too, not only from feedback
+    assert got["trends"]["volume"].notna().all() and got["trends"]["completion"].notna().any()
+    assert {"kpi_wait_s", "cases", "completion_mature"} <= set(got["trends"].columns)
+    assert not any("trends.csv" in s for s in got.skipped)
     by_persona = ref["funnel_groups"][ref["funnel_groups"]["by"] == "persona"]
     assert len(by_persona) > 0
     assert_same(ref["funnel_groups"], got["funnel_groups"], "funnel_groups")

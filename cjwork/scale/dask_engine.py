@@ -131,6 +131,7 @@ def event_partials(
     dedupe: bool = True,
     groups: pd.DataFrame | None = None,
     channel_groups: bool = True,
+    trend_stats: bool = False,
     threads: int | None = 1,
     memory_limit: str | None = None,
 ) -> dict:
@@ -150,6 +151,9 @@ def event_partials(
         ``customer_id`` and ``persona_id``: adds the funnel counts by persona.
     channel_groups : bool
         Add the funnel counts by channel (when the events have a channel).
+    trend_stats : bool
+        Add the per-period counts of the trends table
+        (:func:`cjwork.trends.event_period_counts`, as ``trend_<name>``).
     threads, memory_limit : optional
         DuckDB settings on the worker.
 
@@ -173,7 +177,13 @@ def event_partials(
         # No rows, or no events for the selected journeys in this partition: nothing to add.
         return {"events": 0, "duplicates": 0, "foreign": 0, "metrics": [], "has_channel": False}
     try:
-        return _partials(prep, period, groups, channel_groups)
+        out = _partials(prep, period, groups, channel_groups)
+        if trend_stats:
+            from cjwork.trends import event_period_counts
+
+            for name, frame in event_period_counts(prep, period).items():
+                out[f"trend_{name}"] = frame
+        return out
     finally:
         prep.close()
 
@@ -287,6 +297,12 @@ COMBINE = {
     ),
     "depth": (["by", "journey", "grp", "depth", "stage_mask"], {"n": "sum"}),
     "metric": (["journey", "touchpoint", "tp_idx", "metric", "period", "v"], {"n": "sum"}),
+    "trend_touchpoints": (
+        ["journey", "period", "touchpoint"],
+        {"volume": "sum", "cases": "sum", "completed": "sum"},
+    ),
+    "trend_journeys": (["journey", "period"], {"cases": "sum", "completed": "sum"}),
+    "trend_window": (["journey"], {"lo": "min", "hi": "max"}),
 }
 
 
@@ -332,6 +348,9 @@ class EventTables:
     counts : dict
         ``events`` kept, ``duplicates``, ``foreign`` over all partitions.
     partitions : int
+    event_stats : dict of DataFrame or None
+        With ``trend_stats=True``: :func:`cjwork.trends.event_period_stats` of the whole
+        log, merged from the partitions (pass it to :func:`cjwork.trends.kpi_trends`).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -340,6 +359,7 @@ class EventTables:
     counts: dict[str, int] = field(default_factory=dict)
     partitions: int = 0
     tasks: list[dict] = field(default_factory=list)
+    event_stats: dict[str, pd.DataFrame] | None = None
 
 
 def _concat(parts: list[dict], name: str) -> pd.DataFrame | None:
@@ -587,6 +607,8 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
     ok = [j for j in selected if j in have]
     from cjwork.analysis import CONTRACT, _contract_first
 
+    event_stats = _merge_event_stats(parts, ok) if any("trend_window" in p for p in parts) else None
+
     for name, cols in CONTRACT.items():
         if name in t:
             t[name] = _contract_first(t[name], cols)
@@ -597,7 +619,25 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         counts=counts,
         partitions=int(sum(p.get("partitions", 1) for p in parts)),
         tasks=[t for p in parts for t in p.get("tasks", [])],
+        event_stats=event_stats,
     )
+
+
+def _merge_event_stats(parts: list[dict], journeys: list[str]) -> dict[str, pd.DataFrame]:
+    """:func:`cjwork.trends.event_period_stats` of the whole log from the partials."""
+    from cjwork.trends import combine_event_stats
+
+    pieces = []
+    for p in parts:
+        piece = {k[len("trend_") :]: v for k, v in p.items() if k.startswith("trend_")}
+        if "ttc" in p:
+            piece["durations"] = p["ttc"]
+        if "metric" in p and len(p["metric"]):
+            m = p["metric"].drop(columns="tp_idx")
+            piece["metrics"] = m.assign(period=pd.to_datetime(m["period"]))
+        pieces.append(piece)
+    stats = combine_event_stats(pieces)
+    return {k: _keep(v, journeys) for k, v in stats.items()}
 
 
 def _keep(df: pd.DataFrame, journeys: list[str]) -> pd.DataFrame:
@@ -633,6 +673,7 @@ def analyze_events(
     dedupe: bool = True,
     groups: pd.DataFrame | None = None,
     max_variants: int | None = 500,
+    trend_stats: bool = False,
     memory_limit: str | None = None,
     retries: int = 3,
     source: str = "events.csv",
@@ -656,6 +697,8 @@ def analyze_events(
         As :func:`cjwork.analysis.analyze`.
     groups : DataFrame, optional
         ``customer_id`` and ``persona_id`` for the funnel by persona.
+    trend_stats : bool
+        Also merge the per-period counts of the trends table (``EventTables.event_stats``).
     memory_limit : str, optional
         DuckDB memory limit per task (it spills to disk beyond it), e.g. ``"2GB"``.
     retries : int
@@ -689,6 +732,7 @@ def analyze_events(
                 case_gap=case_gap,
                 dedupe=dedupe,
                 groups=groups_f,
+                trend_stats=trend_stats,
                 memory_limit=memory_limit,
                 key=f"cjwork-partial-{i}-{os.getpid()}-{id(pieces)}",
                 retries=retries,
@@ -753,8 +797,8 @@ def analyze_workspace(
 
     The event-level tables come from :func:`analyze_events` (per customer partition on the
     workers, merged here); feedback enrichment, personas, prioritisation and trends use
-    the same functions as the DuckDB engine. Trends need the event log per period; with
-    this engine they get the feedback-based columns and the note in ``skipped`` says so.
+    the same functions as the DuckDB engine; trends get their per-period event counts
+    merged from the partitions (:func:`cjwork.trends.event_period_counts`).
     """
     from cjwork import analysis as _an
 
@@ -779,6 +823,7 @@ def analyze_workspace(
         dedupe=dedupe,
         groups=groups,
         max_variants=max_variants,
+        trend_stats=True,
         source=source,
     )
     for jid in selected:
@@ -798,13 +843,13 @@ def analyze_workspace(
             "touchpoints.csv) and sentiment/NPS in trends.csv: the workspace has no feedback"
         )
     out["touchpoints"] = _an._touchpoints(ws, fb, ok, random_state, out)
-    out["trends"] = _feedback_trends(ws, fb, ok, period, out)
+    out["trends"] = _trends(ws, fb, ok, period, ev.event_stats, out)
     for name, cols in _an.CONTRACT.items():
         out[name] = _an._contract_first(out[name], cols)
     return out
 
 
-def _feedback_trends(ws, fb, journeys, period, out) -> pd.DataFrame:
+def _trends(ws, fb, journeys, period, event_stats, out) -> pd.DataFrame:
     from cjwork import analysis as _an
 
     try:
@@ -812,11 +857,9 @@ def _feedback_trends(ws, fb, journeys, period, out) -> pd.DataFrame:
     except ImportError:
         out.skipped.append("trends.csv: cjwork.trends is not available in this installation")
         return pd.DataFrame(columns=_an.CONTRACT["trends"])
-    out.skipped.append(
-        "event-based columns of trends.csv (volume, completion, KPI means per period): computed by "
-        "the duckdb engine only; with --engine dask trends.csv has the feedback-based columns"
-    )
-    frames = [kpi_trends(None, fb, ws.journeys, jid, period) for jid in journeys]
+    frames = [
+        kpi_trends(None, fb, ws.journeys, jid, period, event_stats=event_stats) for jid in journeys
+    ]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=_an.CONTRACT["trends"])
