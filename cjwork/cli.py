@@ -304,6 +304,27 @@ def _k_option(value: str) -> str | int:
     default=None,
     help="Also save the fitted PersonaModel (joblib) to this file.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "dask"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: one process. dask: features and assignment per customer partition on a Dask cluster, the model fitted on a stratified sample (--sample-size).",
+)
+@SCHEDULER_OPTION
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Customer partitions for --engine dask (default: 2 per worker thread).",
+)
+@click.option(
+    "--sample-size",
+    type=click.IntRange(min=2),
+    default=50_000,
+    show_default=True,
+    help="Customers the model is fitted on with --engine dask (stratified sample).",
+)
 def personas(
     data_dir: Path,
     out_dir: Path,
@@ -313,6 +334,10 @@ def personas(
     blocks: str,
     language: str,
     save_model: Path | None,
+    engine: str,
+    scheduler: str | None,
+    partitions: int | None,
+    sample_size: int,
 ) -> None:
     """Find personas in DATA_DIR and write them with their profiles (cards) to OUT_DIR.
 
@@ -326,14 +351,29 @@ def personas(
 
     n_personas = _k_option(k)
     ws = cjwork.load(data_dir)
-    result = find_personas(
-        ws,
-        n_personas=n_personas,
-        random_state=seed,
-        method=method,
-        blocks=blocks,
-        language=language,
-    )
+    if engine == "dask":
+        from cjwork.scale.personas import find_personas_dask
+
+        result = find_personas_dask(
+            ws,
+            n_personas=n_personas,
+            random_state=seed,
+            method=method,
+            blocks=blocks,
+            language=language,
+            sample_size=sample_size,
+            scheduler=scheduler,
+            npartitions=partitions,
+        )
+    else:
+        result = find_personas(
+            ws,
+            n_personas=n_personas,
+            random_state=seed,
+            method=method,
+            blocks=blocks,
+            language=language,
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(result.assignments, out_dir / "personas.csv", inputs=ws)
     write_csv_atomic(result.profiles.to_frame(), out_dir / "persona_profiles.csv", inputs=ws)

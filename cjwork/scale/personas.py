@@ -40,6 +40,7 @@ def persona_features(
     blocks=None,
     as_of=None,
     sentiment: str = "rating",
+    enriched_feedback: pd.DataFrame | None = None,
     scheduler=None,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
@@ -51,6 +52,9 @@ def persona_features(
     blocks, as_of, sentiment
         As ``build_features`` (``sentiment="rating"`` by default: no text scoring here; pass
         ``"text"`` to score on the client).
+    enriched_feedback : DataFrame, optional
+        Feedback scored before (``sentiment_score`` per feedback row, in order), as
+        ``build_features``.
     scheduler : str or distributed.Client, optional
     npartitions : int, optional
         Customer partitions of the event log (default: 2 per worker thread).
@@ -66,8 +70,16 @@ def persona_features(
     ref = _reference_time(ws, as_of)
     rest = [b for b in chosen if b != "events"]
     if "events" not in chosen:
-        return build_features(ws, blocks=chosen, as_of=ref, sentiment=sentiment)
-    base = build_features(ws, blocks=rest, as_of=ref, sentiment=sentiment) if rest else None
+        return build_features(
+            ws, blocks=chosen, as_of=ref, sentiment=sentiment, enriched_feedback=enriched_feedback
+        )
+    base = (
+        build_features(
+            ws, blocks=rest, as_of=ref, sentiment=sentiment, enriched_feedback=enriched_feedback
+        )
+        if rest
+        else None
+    )
     with dask_client(scheduler) as client:
         n = npartitions or 2 * max(1, sum(client.nthreads().values()))
         b = customer_bucket(ws.events["customer_id"], n)
@@ -176,3 +188,81 @@ def predict_personas(
         ]
         parts = client.gather(futures)
     return np.concatenate(parts) if parts else np.array([], dtype=int)
+
+
+def find_personas_dask(
+    ws,
+    n_personas="auto",
+    random_state: int = 0,
+    *,
+    blocks="auto",
+    language: str = "en",
+    sentiment: str = "auto",
+    sample_size: int = 50_000,
+    scheduler=None,
+    npartitions: int | None = None,
+    **model_params,
+):
+    """:func:`cjwork.personas.find_personas` on a Dask cluster (``cjwork personas --engine dask``).
+
+    The features' events block is computed per customer partition on the workers
+    (:func:`persona_features`), the :class:`~cjwork.personas.PersonaModel` is fitted on a
+    stratified sample of ``sample_size`` customers (:func:`fit_on_sample`; all customers
+    when there are fewer) and every customer is assigned on the workers
+    (:func:`predict_personas`). The profiles are built on the client from the
+    assignments with :func:`cjwork.personas.profile_personas`. With no more customers
+    than ``sample_size`` the personas are the ones of ``find_personas``.
+
+    Parameters
+    ----------
+    ws : Workspace
+    n_personas, random_state, blocks, language, sentiment, **model_params
+        As :func:`cjwork.personas.find_personas`.
+    sample_size : int
+        Customers the model is fitted on.
+    scheduler : str or distributed.Client, optional
+        Scheduler address or a client; ``None`` starts a ``LocalCluster`` of 2 workers.
+    npartitions : int, optional
+        Customer partitions (default: 2 per worker thread).
+
+    Returns
+    -------
+    cjwork.personas.PersonaResult
+    """
+    from cjwork.personas import PersonaModel, PersonaResult, profile_personas
+    from cjwork.personas.features import (
+        BLOCKS,
+        _resolve_blocks,
+        default_blocks,
+        feedback_sentiment,
+    )
+
+    chosen = default_blocks(ws) if blocks in (None, "auto") else _resolve_blocks(ws, blocks)
+    enriched = None
+    if ws.feedback is not None and len(ws.feedback):
+        # score once on the client, share between the features and the profiles
+        enriched = pd.DataFrame({"sentiment_score": feedback_sentiment(ws, sentiment=sentiment)})
+    with dask_client(scheduler) as client:
+        features = persona_features(
+            ws,
+            blocks=[b for b in BLOCKS if b in chosen],
+            sentiment=sentiment,
+            enriched_feedback=enriched,
+            scheduler=client,
+            npartitions=npartitions,
+        )
+        model = PersonaModel(n_personas=n_personas, random_state=random_state, **model_params)
+        fit_on_sample(features, model, size=sample_size, random_state=random_state)
+        labels = predict_personas(features, model, scheduler=client, npartitions=npartitions) + 1
+    assignments = pd.DataFrame(
+        {
+            "customer_id": pd.array(features.index.to_numpy(dtype=object), dtype="string"),
+            "persona_id": labels.astype(np.int64),
+        }
+    )
+    profiles = profile_personas(
+        ws, assignments, features, language=language, enriched_feedback=enriched
+    )
+    names = profiles.names
+    assignments["persona_name"] = pd.array([names[int(p)] for p in labels], dtype="string")
+    return PersonaResult(features=features, model=model, assignments=assignments, profiles=profiles)
