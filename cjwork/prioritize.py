@@ -543,13 +543,44 @@ def prioritize_touchpoints(
     return res[ordered + extras].reset_index(drop=True)
 
 
-def quick_wins_by_owner(touchpoints: pd.DataFrame) -> pd.DataFrame:
+#: The action sentence of a quick win, per language: the touchpoint, its journey, the
+#: share of negative feedback, the mean sentiment, the outcome, the importance, the category.
+ACTION_TEXT = {
+    "en": {
+        "sentence": "Fix {name} ({journey}): {share}% of its feedback is negative (mean sentiment "
+        "{perf}); a bad vs good experience here moves {unit} by {imp} points; it is {kind}.",
+        "kind": {
+            "dissatisfier": "a dissatisfier",
+            "delighter": "a delighter",
+            "ok": "an OK factor",
+        },
+        "unclear": "of unclear type",
+        "decimal": ".",
+    },
+    "de": {
+        "sentence": "{name} ({journey}) verbessern: {share} % des Feedbacks sind negativ "
+        "(mittleres Sentiment {perf}); eine schlechte statt einer guten Erfahrung hier "
+        "verändert {unit} um {imp} Punkte; der Touchpoint ist {kind}.",
+        "kind": {
+            "dissatisfier": "ein Enttäuschungsfaktor (Dissatisfier)",
+            "delighter": "ein Begeisterungsfaktor (Delighter)",
+            "ok": "ein OK-Faktor",
+        },
+        "unclear": "nicht eindeutig einzuordnen",
+        "decimal": ",",
+    },
+}
+
+
+def quick_wins_by_owner(touchpoints: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The quick wins of one or more ``prioritize_touchpoints`` tables, grouped per owner.
 
     Parameters
     ----------
     touchpoints : DataFrame
         Output of :func:`prioritize_touchpoints` (several journeys may be concatenated).
+    language : {"en", "de"}
+        Language of the ``action`` sentence (German with decimal commas).
 
     Returns
     -------
@@ -574,6 +605,8 @@ def quick_wins_by_owner(touchpoints: pd.DataFrame) -> pd.DataFrame:
         "moment_of_truth",
         "action",
     ]
+    if language not in ACTION_TEXT:
+        raise UsageError(f"language must be one of {', '.join(ACTION_TEXT)}, got {language!r}")
     if touchpoints is None or len(touchpoints) == 0 or "quick_win" not in touchpoints:
         return pd.DataFrame(columns=cols)
     qw = touchpoints[touchpoints["quick_win"].astype(bool)].copy()
@@ -588,27 +621,30 @@ def quick_wins_by_owner(touchpoints: pd.DataFrame) -> pd.DataFrame:
     unit = (
         qw["outcome"].astype("string").fillna("outcome").str.upper().str.replace("RATING", "rating")
     )
+    text = ACTION_TEXT[language]
+    dec = text["decimal"]
     share = (100 * qw["share_negative"].astype(float)).round(0)
-    kind = (
-        qw["category"]
-        .map({"dissatisfier": "a dissatisfier", "delighter": "a delighter", "ok": "an OK factor"})
-        .fillna("of unclear type")
-    )
-    qw["action"] = (
-        "Fix "
-        + qw["touchpoint_name"].astype(str)
-        + " ("
-        + qw["journey"].astype(str)
-        + "): "
-        + share.map(lambda v: f"{v:.0f}" if pd.notna(v) else "?").astype(str)
-        + "% of its feedback is negative (mean sentiment "
-        + qw["performance"].map(lambda v: f"{v:+.2f}").astype(str)
-        + "); a bad vs good experience here moves "
-        + unit
-        + " by "
-        + qw["importance"].map(lambda v: f"{v:.1f}").astype(str)
-        + " points; it is "
-        + kind
-        + "."
-    )
+    kind = qw["category"].map(text["kind"]).fillna(text["unclear"])
+    # one sentence per quick win (a handful of rows, not events)
+    qw["action"] = [
+        text["sentence"].format(
+            name=name,
+            journey=journey,
+            share=f"{sh:.0f}" if pd.notna(sh) else "?",
+            perf=f"{perf:+.2f}".replace(".", dec),
+            unit=u,
+            imp=f"{imp:.1f}".replace(".", dec),
+            kind=k,
+        )
+        for name, journey, sh, perf, u, imp, k in zip(
+            qw["touchpoint_name"].astype(str),
+            qw["journey"].astype(str),
+            share,
+            qw["performance"],
+            unit,
+            qw["importance"],
+            kind,
+            strict=True,
+        )
+    ]
     return qw[cols].reset_index(drop=True)

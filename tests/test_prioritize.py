@@ -76,6 +76,21 @@ def test_quick_win_and_moment_of_truth(table):
     qw = quick_wins_by_owner(table)
     assert qw["owner"].tolist() == ["Billing"]
     assert "First bill" in qw.loc[0, "action"] and "dissatisfier" in qw.loc[0, "action"]
+    row = qw.loc[0]
+    assert f"{row['performance']:+.2f}" in row["action"]
+
+
+def test_quick_win_action_in_german(table):
+    en = quick_wins_by_owner(table).loc[0]
+    de = quick_wins_by_owner(table, language="de").loc[0]
+    assert de.drop("action").equals(en.drop("action"))
+    assert de["action"].startswith("First bill (onboarding) verbessern:")
+    assert "Enttäuschungsfaktor" in de["action"] and "Fix" not in de["action"]
+    # German decimal commas for the sentiment and the importance
+    assert f"{de['performance']:+.2f}".replace(".", ",") in de["action"]
+    assert f"um {de['importance']:.1f}".replace(".", ",") + " Punkte" in de["action"]
+    with pytest.raises(UsageError, match="language"):
+        quick_wins_by_owner(table, language="fr")
 
 
 def test_deterministic_and_seeded():

@@ -314,7 +314,7 @@ def show_priorities(tables: ReportTables, params) -> Any:
     nb.show_heading(TEXT["matrix"], params, level=3)
     nb.show_figure(plot_priority_matrix(tp).figure)
     nb.show_heading(TEXT["quick_wins"], params, level=3)
-    qw = quick_wins_by_owner(tp)
+    qw = quick_wins_by_owner(tp, language=lang)
     nb.record(
         "quick_wins_by_owner",
         qw[["owner", "touchpoint", "category", "performance", "importance"]].round(4),

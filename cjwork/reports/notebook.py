@@ -350,7 +350,7 @@ def show_summary_lists(analysis: Any, params: ReportParams) -> HTML:
     lists = {
         "top_pains": summary.top_pains(tp, params.top_n),
         "top_delights": summary.top_delights(tp, params.top_n),
-        "quick_wins": summary.quick_wins(tp, params.top_n),
+        "quick_wins": summary.quick_wins(tp, params.top_n, language=lang),
     }
     empty = {
         "top_pains": {
@@ -448,7 +448,7 @@ def show_owner_report(ws: Workspace, params: Any) -> HTML:
     from cjwork.reports.shared import cached_all_journeys_analysis
 
     analysis = cached_all_journeys_analysis(ws, params.cache_dir, params.period, params.seed)
-    tables = owner_tables(ws.journeys, params.owner, analysis)
+    tables = owner_tables(ws.journeys, params.owner, analysis, language=params.language)
     lang = params.language
     out = None
     for key, frame in tables.items():

@@ -60,7 +60,9 @@ def _rows_of(frame: pd.DataFrame, keys: set[tuple[str, str]]) -> pd.DataFrame:
     return frame.loc[mask]
 
 
-def owner_tables(journey_map: JourneyMap, owner: str, analysis: Any) -> dict[str, pd.DataFrame]:
+def owner_tables(
+    journey_map: JourneyMap, owner: str, analysis: Any, language: str = "en"
+) -> dict[str, pd.DataFrame]:
     """Everything the owner report shows, as tables.
 
     Parameters
@@ -71,6 +73,8 @@ def owner_tables(journey_map: JourneyMap, owner: str, analysis: Any) -> dict[str
     analysis : mapping
         :func:`cjwork.analysis.analyze` over all journeys (``touchpoints``, ``kpis``,
         ``trends`` are used).
+    language : {"en", "de"}
+        Language of the quick wins' action sentences.
 
     Returns
     -------
@@ -114,7 +118,7 @@ def owner_tables(journey_map: JourneyMap, owner: str, analysis: Any) -> dict[str
     out = {"touchpoints": measured[cols]}
 
     wins = summary.quick_wins(
-        tp.assign(stage_name=tp.get("stage_name", tp["stage"])), n=len(tp) or 1
+        tp.assign(stage_name=tp.get("stage_name", tp["stage"])), n=len(tp) or 1, language=language
     )
     out["quick_wins"] = wins.drop(columns=["owner"])
 

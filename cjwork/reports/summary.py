@@ -89,9 +89,10 @@ def top_delights(touchpoints: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     return cand.head(n)[SUMMARY_COLUMNS].reset_index(drop=True)
 
 
-def quick_wins(touchpoints: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+def quick_wins(touchpoints: pd.DataFrame, n: int = 3, language: str = "en") -> pd.DataFrame:
     """The quick wins (as flagged by the prioritisation) with their owners and the action,
-    most important first (``cjwork.prioritize.quick_wins_by_owner`` supplies the action)."""
+    most important first (``cjwork.prioritize.quick_wins_by_owner`` supplies the action, in
+    ``language``)."""
     tp = _with_defaults(touchpoints)
     wins = tp[tp["quick_win"]]
     cols = [
@@ -108,7 +109,9 @@ def quick_wins(touchpoints: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     try:
         from cjwork.prioritize import quick_wins_by_owner
 
-        actions = quick_wins_by_owner(wins).set_index(["journey", "touchpoint"])["action"]
+        actions = quick_wins_by_owner(wins, language=language).set_index(["journey", "touchpoint"])[
+            "action"
+        ]
         wins = wins.assign(
             action=[
                 actions.get((j, t), "")
