@@ -31,6 +31,7 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -46,8 +47,11 @@ MISSING_CATEGORY = "(missing)"
 
 #: a non-negative numeric feature with a skewness above this is log1p-transformed
 SKEW_THRESHOLD = 1.0
-#: below this many fit rows the clustering runs single-threaded (faster: no thread overhead)
-SMALL_DATA_ROWS = 50_000
+#: BLAS/OpenMP threads for fitting and predicting. What is clustered is small (at most
+#: ``max_fit_rows`` customers × a few principal components), so thread start-up and
+#: synchronisation cost more than they give: at 1M customers one thread takes a third of
+#: the CPU time of two (and on a machine shared with other jobs also less wall time).
+FIT_THREADS = 1
 
 
 class PersonaParameterError(UsageError, ValueError):
@@ -261,10 +265,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = self._validate_data(X)
-        # BLAS/OpenMP threads cost more than they give on small data (and oversubscribe a
-        # busy machine): one thread below SMALL_DATA_ROWS, the library default above.
-        small = min(len(X), int(self.max_fit_rows)) < SMALL_DATA_ROWS
-        with threadpool_limits(limits=1 if small else None):
+        with threadpool_limits(limits=FIT_THREADS):  # see FIT_THREADS
             return self._fit(X)
 
     def _fit(self, X: pd.DataFrame):
@@ -430,6 +431,12 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         idx = self._sample(len(Z), self.k_selection_rows, rng)
         Zs = Z[idx]
         sil_idx = self._sample(len(Zs), self.silhouette_rows, rng)
+        # the silhouette sample is the same for every k: its distances are computed once
+        sil_dist = (
+            euclidean_distances(Zs[sil_idx])
+            if self.selection == "silhouette" or self.method == "kmeans"
+            else None
+        )
         rows = []
         for k in ks:
             seed = rng.randint(np.iinfo(np.int32).max)
@@ -439,7 +446,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             if self.selection == "silhouette" or self.method == "kmeans":
                 sl = labels[sil_idx]
                 row["silhouette"] = (
-                    float(silhouette_score(Zs[sil_idx], sl))
+                    float(silhouette_score(sil_dist, sl, metric="precomputed"))
                     if len(np.unique(sl)) > 1
                     else float("nan")
                 )
@@ -528,9 +535,10 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         X = self._check_columns(X)
         out = np.empty(len(X), dtype=np.int64)
         step = 200_000
-        for start in range(0, len(X), step):
-            Z = self._to_space(X.iloc[start : start + step])
-            out[start : start + step] = self.label_order_[self.estimator_.predict(Z)]
+        with threadpool_limits(limits=FIT_THREADS):
+            for start in range(0, len(X), step):
+                Z = self._to_space(X.iloc[start : start + step])
+                out[start : start + step] = self.label_order_[self.estimator_.predict(Z)]
         return out
 
     def fit_predict(self, X, y=None) -> np.ndarray:
@@ -667,14 +675,15 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "categories_")
         frame = pd.DataFrame(X)
-        blocks = []
+        # one output array filled in place (no per-column blocks to stack)
+        out = np.zeros((len(frame), sum(len(lv) for lv in self.categories_)), dtype=np.float64)
+        offset = 0
         for col, levels in zip(frame.columns, self.categories_, strict=True):
             codes = _level_codes(frame[col], levels)
-            block = np.zeros((len(frame), len(levels)), dtype=np.float64)
             known = codes >= 0
-            block[np.flatnonzero(known), codes[known]] = 1.0
-            blocks.append(block)
-        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+            out[np.flatnonzero(known), offset + codes[known]] = 1.0
+            offset += len(levels)
+        return out
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "categories_")
@@ -699,7 +708,9 @@ def _is_skewed_count(s: pd.Series) -> bool:
 def _n_distinct_rows(Z: np.ndarray) -> int:
     if len(Z) == 0:
         return 0
-    return int(len(np.unique(np.round(Z, 9), axis=0)))
+    # rows hashed by pandas (a sort of 100,000 rows × 50 columns with np.unique takes 20x
+    # longer); + 0.0 makes -0.0 and 0.0 the same value
+    return int((~pd.DataFrame(np.round(Z, 9) + 0.0).duplicated()).sum())
 
 
 def _kmeans_bic(Z: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
