@@ -342,7 +342,9 @@ def effect_sizes(features: pd.DataFrame, labels) -> pd.DataFrame:
         for numbers, Cohen's h for categories; NaN-free: 0 when undefined).
     """
     labels = np.asarray(labels)
-    personas = np.unique(labels)
+    personas, group = np.unique(labels, return_inverse=True)
+    group = group.ravel()
+    n_p = len(personas)
     rows: list[pd.DataFrame] = []
     num_cols = [
         c
@@ -351,51 +353,56 @@ def effect_sizes(features: pd.DataFrame, labels) -> pd.DataFrame:
     ]
     cat_cols = [c for c in features.columns if c not in num_cols]
     if num_cols:
-        X = features[num_cols].astype("float64")
-        valid = X.notna()
-        Xz = X.fillna(0.0)
-        g_n = valid.groupby(labels).sum().reindex(personas)
-        g_s = Xz.groupby(labels).sum().reindex(personas)
-        g_q = (Xz**2).groupby(labels).sum().reindex(personas)
-        t_n, t_s, t_q = g_n.sum(), g_s.sum(), g_q.sum()
-        r_n, r_s, r_q = t_n - g_n, t_s - g_s, t_q - g_q
+        # per persona sums with np.bincount, one column at a time (no copies of the frame);
+        # deviations from the column mean keep the sums of squares precise
+        shape = (n_p, len(num_cols))
+        g_n, g_s, g_d, g_q = (np.zeros(shape) for _ in range(4))
+        for j, col in enumerate(num_cols):
+            x = features[col].to_numpy(dtype=np.float64, na_value=np.nan)
+            valid = ~np.isnan(x)
+            dev = np.where(valid, x - (x[valid].mean() if valid.any() else 0.0), 0.0)
+            g_n[:, j] = np.bincount(group, weights=valid, minlength=n_p)
+            g_s[:, j] = np.bincount(group, weights=np.where(valid, x, 0.0), minlength=n_p)
+            g_d[:, j] = np.bincount(group, weights=dev, minlength=n_p)
+            g_q[:, j] = np.bincount(group, weights=dev * dev, minlength=n_p)
+        r_n, r_s = g_n.sum(axis=0) - g_n, g_s.sum(axis=0) - g_s
+        r_d, r_q = g_d.sum(axis=0) - g_d, g_q.sum(axis=0) - g_q
         with np.errstate(invalid="ignore", divide="ignore"):
             m1, m2 = g_s / g_n, r_s / r_n
-            ss1 = (g_q - g_n * m1**2).clip(lower=0)
-            ss2 = (r_q - r_n * m2**2).clip(lower=0)
+            # sums of squares around the persona's and the rest's own means
+            ss1 = np.clip(g_q - np.where(g_n > 0, g_d**2 / g_n, 0.0), 0, None)
+            ss2 = np.clip(r_q - np.where(r_n > 0, r_d**2 / r_n, 0.0), 0, None)
             pooled = np.sqrt((ss1 + ss2) / (g_n + r_n - 2))
             d = (m1 - m2) / pooled
-        d = d.where(np.isfinite(d) & (pooled > 1e-12), 0.0)
+        d = np.where(np.isfinite(d) & (pooled > 1e-12), d, 0.0)
         tidy = pd.DataFrame(
             {
                 "persona_id": np.repeat(personas, len(num_cols)),
-                "feature": np.tile(num_cols, len(personas)),
+                "feature": np.tile(num_cols, n_p),
                 "level": "",
                 "kind": "numeric",
-                "value": m1.to_numpy().ravel(),
-                "rest_value": m2.to_numpy().ravel(),
-                "effect": d.to_numpy().ravel(),
+                "value": m1.ravel(),
+                "rest_value": m2.ravel(),
+                "effect": d.ravel(),
             }
         )
         rows.append(tidy)
     for col in cat_cols:
-        text = features[col].astype("string").fillna("(missing)")
-        ct = pd.crosstab(labels, text.to_numpy(dtype=object)).reindex(personas, fill_value=0)
-        n_in = ct.sum(axis=1).to_numpy()[:, None].astype(float)
+        levels, ct = _category_counts(features[col], group, n_p)
+        n_in = ct.sum(axis=1)[:, None].astype(float)
         n_rest = n_in.sum() - n_in
-        c_in = ct.to_numpy().astype(float)
+        c_in = ct.astype(float)
         c_rest = c_in.sum(axis=0)[None, :] - c_in
         with np.errstate(invalid="ignore", divide="ignore"):
             p1 = np.where(n_in > 0, c_in / n_in, 0.0)
             p2 = np.where(n_rest > 0, c_rest / n_rest, 0.0)
         h = 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
-        levels = [str(v) for v in ct.columns]
         rows.append(
             pd.DataFrame(
                 {
                     "persona_id": np.repeat(personas, len(levels)),
                     "feature": col,
-                    "level": np.tile(levels, len(personas)),
+                    "level": np.tile(levels, n_p),
                     "kind": "categorical",
                     "value": p1.ravel(),
                     "rest_value": p2.ravel(),
@@ -414,6 +421,34 @@ def effect_sizes(features: pd.DataFrame, labels) -> pd.DataFrame:
         kind="mergesort",
     )
     return out.drop(columns="_abs").reset_index(drop=True)
+
+
+def _category_counts(
+    s: pd.Series, group: np.ndarray, n_groups: int
+) -> tuple[list[str], np.ndarray]:
+    """Rows per (group, level) of a categorical column from its codes (no strings per row).
+
+    Levels are the values as text, missing ones as ``"(missing)"``, sorted, only those
+    that occur.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        names = [str(c) for c in s.cat.categories]
+    else:
+        codes, uniques = pd.factorize(s.astype("string"))
+        codes = codes.astype(np.int64)
+        names = [str(c) for c in uniques]
+    names.append("(missing)")
+    codes[codes < 0] = len(names) - 1
+    counts = np.bincount(group * len(names) + codes, minlength=n_groups * len(names)).reshape(
+        n_groups, len(names)
+    )
+    # one column per distinct text, sorted (a category named "(missing)" merges with missing)
+    levels, where = np.unique(np.asarray(names, dtype=object), return_inverse=True)
+    merged = np.zeros((n_groups, len(levels)), dtype=np.int64)
+    np.add.at(merged.T, where.ravel(), counts.T)
+    seen = merged.sum(axis=0) > 0
+    return [str(v) for v in levels[seen]], merged[:, seen]
 
 
 # --------------------------------------------------------------------------- words
@@ -609,14 +644,11 @@ def profile_personas(
         raise UsageError("assignments need the columns customer_id and persona_id")
     if features is None:
         features = build_features(ws)
-    assign = pd.Series(
-        assignments["persona_id"].to_numpy(),
-        index=pd.Index(assignments["customer_id"].astype("string").to_numpy(dtype=object)),
-    )
-    labels = assign.reindex(features.index.astype(object)).to_numpy()
-    known = ~pd.isna(labels)
-    feats = features[known]
-    labels = labels[known].astype(int)
+    assign = _Assignments(assignments)
+    labels = assign.persona_of(features.index)
+    known = labels >= 0
+    feats = features if known.all() else features[known]
+    labels = labels[known]
     notes: list[str] = []
 
     traits = effect_sizes(feats, labels)
@@ -681,7 +713,7 @@ def profile_personas(
     )
 
 
-def _channels(ws, assign: pd.Series, prep) -> pd.DataFrame:
+def _channels(ws, assign: _Assignments, prep) -> pd.DataFrame:
     cols = ["persona_id", "channel", "events", "share"]
     ev = ws.events
     if ev is None or "channel" not in ev.columns or len(ev) == 0:
@@ -691,15 +723,7 @@ def _channels(ws, assign: pd.Series, prep) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.register("ev", ev[["customer_id", "channel"]])
-        con.register(
-            "pa",
-            pd.DataFrame(
-                {
-                    "customer_id": assign.index.to_numpy(dtype=object),
-                    "persona_id": assign.to_numpy(),
-                }
-            ),
-        )
+        con.register("pa", assign.frame)
         df = con.execute(
             """SELECT pa.persona_id, CAST(ev.channel AS VARCHAR) AS channel, count(*) AS events
                FROM ev JOIN pa ON CAST(ev.customer_id AS VARCHAR) = pa.customer_id
@@ -729,10 +753,11 @@ def persona_funnels(
         return pd.DataFrame()
     from cjwork.journeys.engine import prepare
     from cjwork.journeys.funnel import funnel_by
+    from cjwork.personas.features import engine_events
 
     own = prep is None
     if own:
-        prep = prepare(ws.events, ws.journeys)
+        prep = prepare(engine_events(ws.events, channel=False), ws.journeys)
     try:
         groups = pd.DataFrame(
             {
@@ -819,7 +844,36 @@ def _journey_summary(journeys: pd.DataFrame, pid: int) -> dict:
     return out
 
 
-def _voice(ws, assign: pd.Series, enriched, n_quotes: int, notes: list[str]):
+class _Assignments:
+    """Persona of each customer id, looked up in Arrow (hashing, no Python string objects)."""
+
+    def __init__(self, assignments: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self.ids = _arrow_strings(assignments["customer_id"])
+        self.persona = np.asarray(assignments["persona_id"].to_numpy(), dtype=np.int64)
+        self.frame = pa.table({"customer_id": self.ids, "persona_id": self.persona})
+
+    def persona_of(self, customer_ids) -> np.ndarray:
+        """Persona id per customer id, -1 for ids without an assignment (or missing)."""
+        import pyarrow.compute as pc
+
+        pos = pc.index_in(_arrow_strings(customer_ids), value_set=self.ids)
+        pos = np.asarray(pos.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return np.where(pos >= 0, self.persona[np.maximum(pos, 0)], -1)
+
+
+def _arrow_strings(values):
+    """Strings as an Arrow array (zero-copy for pandas' Arrow-backed string columns)."""
+    import pyarrow as pa
+
+    arr = pa.array(pd.Series(values).astype("string").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _voice(ws, assign: _Assignments, enriched, n_quotes: int, notes: list[str]):
     from cjwork.personas.features import feedback_sentiment
 
     qcols = ["persona_id", "feedback_id", "text", "sentiment"]
@@ -827,45 +881,54 @@ def _voice(ws, assign: pd.Series, enriched, n_quotes: int, notes: list[str]):
     if fb is None or "customer_id" not in fb.columns or len(fb) == 0:
         return {}, pd.DataFrame(columns=qcols)
     sent = feedback_sentiment(ws, enriched=enriched)
-    pid = assign.reindex(fb["customer_id"].astype("string").to_numpy(dtype=object)).to_numpy()
-    frame = pd.DataFrame(
-        {
-            "persona_id": pid,
-            "feedback_id": fb["feedback_id"].astype("string").to_numpy(dtype=object)
-            if "feedback_id" in fb
-            else np.arange(len(fb)).astype(str),
-            "text": fb["text"].astype("string").to_numpy(dtype=object, na_value=None)
-            if "text" in fb
-            else None,
-            "sentiment": sent,
-            "nps": pd.to_numeric(fb["nps"], errors="coerce").astype("float64").to_numpy()
-            if "nps" in fb
-            else np.nan,
-        }
+    nps = (
+        pd.to_numeric(fb["nps"], errors="coerce").astype("float64").to_numpy()
+        if "nps" in fb
+        else np.full(len(fb), np.nan)
     )
-    frame = frame[pd.notna(frame["persona_id"])]
-    frame["persona_id"] = frame["persona_id"].astype(int)
+    pid = assign.persona_of(fb["customer_id"])
+    known = pid >= 0
+    # sums per persona with np.bincount (personas are few; feedback rows are many)
+    personas, group = np.unique(pid[known], return_inverse=True)
+    group = group.ravel()
+    k = len(personas)
+
+    def sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = x[known]
+        ok = ~np.isnan(x)
+        return (
+            np.bincount(group, weights=ok, minlength=k),
+            np.bincount(group, weights=np.where(ok, x, 0.0), minlength=k),
+        )
+
+    size = np.bincount(group, minlength=k)
+    s_n, s_sum = sums(sent)
+    p_n, p_sum = sums(nps)
+    tot_n, tot_s, tot_pn, tot_p = s_n.sum(), s_sum.sum(), p_n.sum(), p_sum.sum()
     stats: dict[int, dict] = {}
-    tot_s, tot_n = frame["sentiment"].sum(), frame["sentiment"].notna().sum()
-    tot_p, tot_pn = frame["nps"].sum(), frame["nps"].notna().sum()
-    for p, g in frame.groupby("persona_id"):
-        ns, npn = g["sentiment"].notna().sum(), g["nps"].notna().sum()
+    for i, p in enumerate(personas):
+        ns, npn = s_n[i], p_n[i]
         stats[int(p)] = {
-            "n": len(g),
-            "sentiment": float(g["sentiment"].mean()) if ns else np.nan,
-            "sentiment_rest": float((tot_s - g["sentiment"].sum()) / (tot_n - ns))
-            if tot_n - ns
-            else np.nan,
-            "nps": float(g["nps"].mean()) if npn else np.nan,
-            "nps_rest": float((tot_p - g["nps"].sum()) / (tot_pn - npn))
-            if tot_pn - npn
-            else np.nan,
+            "n": int(size[i]),
+            "sentiment": float(s_sum[i] / ns) if ns else np.nan,
+            "sentiment_rest": float((tot_s - s_sum[i]) / (tot_n - ns)) if tot_n - ns else np.nan,
+            "nps": float(p_sum[i] / npn) if npn else np.nan,
+            "nps_rest": float((tot_p - p_sum[i]) / (tot_pn - npn)) if tot_pn - npn else np.nan,
         }
-    quotes = _quotes(frame, n_quotes, notes)
+    quotes = _quotes(fb, pid, sent, n_quotes, notes)
     return stats, quotes
 
 
-def _quotes(frame: pd.DataFrame, n_quotes: int, notes: list[str]) -> pd.DataFrame:
+#: quotes are between this many characters long
+QUOTE_CHARS = (15, 280)
+
+
+def _quotes(
+    fb: pd.DataFrame, pid: np.ndarray, sent: np.ndarray, n_quotes: int, notes: list[str]
+) -> pd.DataFrame:
+    """Per persona: the most typical comment (closest to its mean sentiment), the most
+    negative, the most positive, then the next most typical; ties go to the smaller
+    feedback_id. Only the chosen few are turned into Python strings and PII-masked."""
     qcols = ["persona_id", "feedback_id", "text", "sentiment"]
     if n_quotes <= 0:
         return pd.DataFrame(columns=qcols)
@@ -874,32 +937,76 @@ def _quotes(frame: pd.DataFrame, n_quotes: int, notes: list[str]) -> pd.DataFram
     except ImportError:
         notes.append("quotes left out: PII masking (cjwork.text.mask_pii) is not available")
         return pd.DataFrame(columns=qcols)
-    f = frame[frame["text"].notna()].copy()
-    f["len"] = f["text"].str.len()
-    f = f[(f["len"] >= 15) & (f["len"] <= 280)]
-    if f.empty:
+    if "text" not in fb.columns:
         return pd.DataFrame(columns=qcols)
-    picks = []
-    for _p, g in f.groupby("persona_id", sort=True):
-        g = g.sort_values("feedback_id", kind="mergesort")
-        s = g["sentiment"]
+    text = _arrow_strings(fb["text"])
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    length = np.asarray(
+        pc.utf8_length(text).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+    usable = (pid >= 0) & (length >= QUOTE_CHARS[0]) & (length <= QUOTE_CHARS[1])
+    fids = (
+        _arrow_strings(fb["feedback_id"])
+        if "feedback_id" in fb
+        else pa.array(np.arange(len(fb)).astype(str)).cast(pa.large_string())
+    )
+    picks: list[int] = []
+    owner: list[int] = []
+    for p in np.unique(pid[usable]):
+        rows = np.flatnonzero(usable & (pid == p))
+        s = sent[rows]
         chosen: list[int] = []
-        if s.notna().any():
-            mean = s.mean()
-            order_typical = (s - mean).abs().sort_values(kind="mergesort").index
-            order_neg = s.sort_values(kind="mergesort").index
-            order_pos = s.sort_values(ascending=False, kind="mergesort").index
-            for idx in (order_typical[0], order_neg[0], order_pos[0], *order_typical[1:]):
-                if idx not in chosen:
-                    chosen.append(idx)
+        if (~np.isnan(s)).any():
+            typical = _smallest(np.abs(s - np.nanmean(s)), rows, fids, n_quotes + 2)
+            negative = _smallest(s, rows, fids, 1)
+            positive = _smallest(-s, rows, fids, 1)
+            for r in (typical[0], negative[0], positive[0], *typical[1:]):
+                if r not in chosen:
+                    chosen.append(r)
                 if len(chosen) >= n_quotes:
                     break
         else:
-            chosen = list(g.index[:n_quotes])
-        picks.append(g.loc[chosen])
-    q = pd.concat(picks)
-    q["text"] = list(mask_pii(list(q["text"].astype(str))))
-    return q[qcols].reset_index(drop=True)
+            chosen = _smallest(np.zeros(len(rows)), rows, fids, n_quotes)
+        picks += chosen
+        owner += [int(p)] * len(chosen)
+    if not picks:
+        return pd.DataFrame(columns=qcols)
+    idx = pa.array(picks, type=pa.int64())
+    q = pd.DataFrame(
+        {
+            "persona_id": np.asarray(owner, dtype=np.int64),
+            "feedback_id": np.asarray(fids.take(idx).to_pylist(), dtype=object),
+            "text": np.asarray(list(mask_pii(text.take(idx).to_pylist())), dtype=object),
+            "sentiment": sent[np.asarray(picks, dtype=np.int64)],
+        }
+    )
+    return q[qcols]
+
+
+def _smallest(key: np.ndarray, rows: np.ndarray, fids, m: int) -> list[int]:
+    """The ``m`` rows with the smallest ``key`` (NaN last), ties by feedback_id; in order.
+
+    Only the rows tied at the cut are compared by id (in Arrow), never all of them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    k = np.where(np.isnan(key), np.inf, key)
+    m = min(m, len(k))
+    cut = np.partition(k, m - 1)[m - 1]
+    below = np.flatnonzero(k < cut)
+    tied = np.flatnonzero(k == cut)
+    need = m - len(below)
+    if len(tied) > need:
+        ids = fids.take(pa.array(rows[tied], type=pa.int64()))
+        order = pc.select_k_unstable(pa.table({"id": ids}), k=need, sort_keys=[("id", "ascending")])
+        tied = tied[np.asarray(order.to_numpy(), dtype=np.int64)]
+    sel = np.concatenate([below, tied])
+    ids = fids.take(pa.array(rows[sel], type=pa.int64())).to_pylist()
+    order = sorted(range(len(sel)), key=lambda i: (k[sel[i]], ids[i]))
+    return [int(rows[sel[i]]) for i in order]
 
 
 def _card(pid, name, size, total, t, ch, jr, v, quotes, language, n_traits) -> PersonaCard:
