@@ -9,9 +9,14 @@ the steps of :func:`cjwork.personas.find_personas` one by one:
 * ``fit``       PersonaModel(n_personas="auto"): k 2..8 by silhouette on a 20,000-row
                 sample, final k-means fitted on a 100,000-row sample (sampled fitting,
                 ``max_fit_rows``), every customer assigned with predict, 5 stability refits
-* ``profiles``  journey engine over all events (funnels per persona), the sentiment of every
-                comment (cjwork.text.score_texts; ``--sentiment rating`` to skip text
-                scoring), effect sizes, names, cards
+* ``profiles``  the sentiment of every comment (cjwork.text.score_texts, each distinct text
+                once; ``--sentiment rating`` to skip text scoring), then the journey engine
+                over the case columns of all events (funnels per persona), effect sizes,
+                channels, quotes, names, cards — in the order and with the memory
+                hygiene of find_personas
+
+Each phase prints wall and CPU seconds and the peak resident memory during the phase
+(sampled every 20 ms); the total peak is the process's maximum RSS, load included.
 
 Usage::
 
@@ -23,9 +28,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,19 +40,38 @@ HERE = Path(__file__).resolve().parent
 
 
 class Timer:
-    """Wall and CPU seconds of a block."""
+    """Wall and CPU seconds and the peak resident memory of a block."""
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, float, float]] = []
+        self.peak = 0
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_bytes())
+            time.sleep(0.02)
 
     def run(self, name: str, fn):
+        self.peak = rss_bytes()
         w0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         self.rows.append((name, time.perf_counter() - w0, time.process_time() - c0))
         print(
-            f"{name:<10} {self.rows[-1][1]:7.1f} s wall {self.rows[-1][2]:7.1f} s CPU", flush=True
+            f"{name:<10} {self.rows[-1][1]:7.1f} s wall {self.rows[-1][2]:7.1f} s CPU   "
+            f"peak RSS {max(self.peak, rss_bytes()) / 1024**3:5.2f} GB",
+            flush=True,
         )
         return out
+
+
+def rss_bytes() -> int:
+    """Current resident memory (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
 
 
 def peak_rss_gb() -> float:
@@ -89,15 +115,19 @@ def main() -> None:
     from sklearn.metrics import adjusted_rand_score
 
     import cjwork
-    from cjwork.journeys.engine import prepare
     from cjwork.personas import PersonaModel, build_features, profile_personas
-    from cjwork.personas.features import default_blocks, feedback_sentiment
+    from cjwork.personas.features import default_blocks, feedback_sentiment, release_memory
 
     t = Timer()
     ws = t.run("load", lambda: cjwork.load(data))
     rss_loaded = peak_rss_gb()
     blocks = default_blocks(ws)
-    features = t.run("features", lambda: build_features(ws, blocks=blocks))
+
+    def features():
+        release_memory()  # as find_personas does first
+        return build_features(ws, blocks=blocks)
+
+    features = t.run("features", features)
     model = PersonaModel(n_personas="auto", random_state=args.model_seed)
     labels = t.run("fit", lambda: model.fit_predict(features) + 1)
     assignments = pd.DataFrame(
@@ -105,19 +135,15 @@ def main() -> None:
     )
 
     def profiles():
-        prep = prepare(ws.events, ws.journeys)
-        try:
-            enriched = None
-            if ws.feedback is not None:
-                # as find_personas: every comment scored once (cjwork.text.score_texts), no linking
-                enriched = pd.DataFrame(
-                    {"sentiment_score": feedback_sentiment(ws, sentiment=args.sentiment)}
-                )
-            return profile_personas(
-                ws, assignments, features, prep=prep, enriched_feedback=enriched
+        # as find_personas: every comment scored once (cjwork.text.score_texts, no linking)
+        # before the journey engine runs; the profiles prepare the engine for their funnels
+        enriched = None
+        if ws.feedback is not None:
+            enriched = pd.DataFrame(
+                {"sentiment_score": feedback_sentiment(ws, sentiment=args.sentiment)}
             )
-        finally:
-            prep.close()
+        release_memory()
+        return profile_personas(ws, assignments, features, enriched_feedback=enriched)
 
     prof = t.run("profiles", profiles)
     budget_wall = sum(w for n, w, _ in t.rows if n != "load")

@@ -105,23 +105,35 @@ def find_personas(
     -------
     PersonaResult
     """
-    from cjwork.personas.features import BLOCKS, _resolve_blocks, default_blocks, feedback_sentiment
+    from cjwork.personas.features import (
+        BLOCKS,
+        _resolve_blocks,
+        default_blocks,
+        engine_events,
+        feedback_sentiment,
+        release_memory,
+    )
 
     chosen = default_blocks(ws) if blocks in (None, "auto") else _resolve_blocks(ws, blocks)
     prep = None
     enriched = None
     try:
-        if ws.events is not None and len(ws.events) and ("events" in chosen or profile):
-            from cjwork.journeys.engine import prepare
-
-            prep = prepare(ws.events, ws.journeys)
+        release_memory()
         if enriched_feedback is not None:
             enriched = enriched_feedback
         elif ws.feedback is not None and len(ws.feedback) and ("feedback" in chosen or profile):
-            # score once, share between the features and the profiles
+            # score once, share between the features and the profiles; first, so that the
+            # scorer's working memory is freed before the journey engine holds the events
             enriched = pd.DataFrame(
                 {"sentiment_score": feedback_sentiment(ws, sentiment=sentiment)}
             )
+        release_memory()
+        if ws.events is not None and len(ws.events) and "events" in chosen:
+            from cjwork.journeys.engine import prepare
+
+            # one engine for the behaviour features and the profiles' funnels; without the
+            # events block the profiles prepare (and close) their own, only for the funnels
+            prep = prepare(engine_events(ws.events), ws.journeys)
         features = build_features(
             ws,
             blocks=[b for b in BLOCKS if b in chosen],
@@ -138,6 +150,7 @@ def find_personas(
             }
         )
         if profile:
+            release_memory()
             profiles = profile_personas(
                 ws, assignments, features, language=language, prep=prep, enriched_feedback=enriched
             )
