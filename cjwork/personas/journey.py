@@ -66,6 +66,7 @@ def persona_journey_experience(
     fb = _linked_feedback(ws, assignments, journey, feedback)
 
     # ---- per persona
+    travelling = _customers_on_journey(ws, assignments, journey)
     rows = []
     total_cases = 0
     if len(funnels):
@@ -80,7 +81,7 @@ def persona_journey_experience(
             {
                 "persona_id": pid,
                 "persona_name": name,
-                "customers": _customers_on_journey(ws, assignments, journey, pid),
+                "customers": int(travelling.get(pid, 0)),
                 "cases": cases,
                 "share_of_cases": cases / total_cases if total_cases else np.nan,
                 "completion_rate": last / cases if cases else np.nan,
@@ -196,13 +197,14 @@ def _names(assignments: pd.DataFrame) -> dict[int, str]:
     return {int(p): f"Persona {int(p)}" for p in a["persona_id"]}
 
 
-def _customers_on_journey(ws, assignments: pd.DataFrame, journey: str, pid: int) -> int:
+def _customers_on_journey(ws, assignments: pd.DataFrame, journey: str) -> pd.Series:
+    """Customers with at least one event in ``journey``, per persona (one pass over the events)."""
     ev = ws.events
     if ev is None or len(ev) == 0:
-        return 0
+        return pd.Series(dtype="int64")
     on = ev.loc[ev["journey"].astype("string") == journey, "customer_id"].astype("string").unique()
-    ids = assignments.loc[assignments["persona_id"] == pid, "customer_id"].astype("string")
-    return int(ids.isin(on).sum())
+    travelling = assignments["customer_id"].astype("string").isin(on).to_numpy(dtype=bool)
+    return assignments.loc[travelling, "persona_id"].value_counts()
 
 
 def _linked_feedback(
