@@ -59,7 +59,7 @@ class Timer:
         self.rows.append((name, time.perf_counter() - w0, time.process_time() - c0))
         print(
             f"{name:<10} {self.rows[-1][1]:7.1f} s wall {self.rows[-1][2]:7.1f} s CPU   "
-            f"peak RSS {max(self.peak, rss_bytes()) / 1024**3:5.2f} GB",
+            f"peak RSS {max(self.peak, rss_bytes()) / 1e9:5.2f} GB",
             flush=True,
         )
         return out
@@ -75,7 +75,7 @@ def rss_bytes() -> int:
 
 
 def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9  # kB -> GB (10^9)
 
 
 def main() -> None:
