@@ -854,8 +854,12 @@ class _Assignments:
         import pyarrow as pa
 
         self.ids = _arrow_strings(assignments["customer_id"])
-        self.persona = np.asarray(assignments["persona_id"].to_numpy(), dtype=np.int64)
-        self.frame = pa.table({"customer_id": self.ids, "persona_id": self.persona})
+        pid = pd.to_numeric(assignments["persona_id"], errors="coerce").to_numpy(dtype=float)
+        self.persona = np.where(np.isnan(pid), -1, pid).astype(np.int64)  # -1: no persona
+        has = self.persona >= 0
+        self.frame = pa.table(
+            {"customer_id": self.ids.filter(pa.array(has)), "persona_id": self.persona[has]}
+        )
 
     def persona_of(self, customer_ids) -> np.ndarray:
         """Persona id per customer id, -1 for ids without an assignment (or missing)."""
