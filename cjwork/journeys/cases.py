@@ -41,6 +41,9 @@ CASE_COLUMNS = [
 #: without an ordered list aggregate: ``bits`` bits per event, ``PACK_WORDS`` words.
 PACK_WORDS = 2
 
+#: Added to epoch microseconds so that they pack as non-negative 64-bit fields.
+_TS_BIAS = 1 << 63
+
 
 def pack_layout(max_tp: int) -> tuple[int, int]:
     """``(bits, per_word)``: bits per event for touchpoint indices up to ``max_tp`` and events per HUGEINT."""
@@ -190,34 +193,43 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
         if channel
         else ", CAST(NULL AS VARCHAR) AS channel"
     )
-    # the last stage of each journey as an inline CASE (no join of every step)
+    # the last stage of each journey as an inline CASE, evaluated once per case
     last = con.execute("SELECT journey, max(stage_idx) FROM tpmap GROUP BY journey").fetchall()
     last_sql = (
-        "CASE s.journey "
+        "CASE c.journey "
         + " ".join(f"WHEN '{j.replace(chr(39), chr(39) * 2)}' THEN {int(i)}" for j, i in last)
         + " END"
     )
+    # The case's identity is part of the group key: (journey, case id as given, 0) or
+    # (journey, customer id, case number >= 1). Two cases sharing a key hash give two rows
+    # with one case_key; the window numbered their events together, so one of the rows has
+    # max(pos) + 1 > n_events: that is the clash test (no second hash of every event).
+    # ``deep`` packs (64 - stage index, first time in that stage): its minimum is the
+    # deepest stage reached (depth) and the first time there (complete_ts when that stage
+    # is the last one).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE case_table AS
         WITH c AS (
-            SELECT s.case_key, any_value(s.journey) AS journey,
-                   min(s.check_h) <> max(s.check_h) AS clash,
-                   any_value(s.case_given) AS case_given, any_value(s.case_no) AS case_no,
+            SELECT s.case_key, s.journey, coalesce(s.case_given, s.customer_id) AS ident, s.case_no,
                    any_value(s.customer_id) AS customer_id,
                    min(s.ts) AS start_ts, max(s.ts) AS end_ts, count(*) AS n_events,
-                   max(s.stage_idx) AS depth,
+                   max(s.pos) + 1 AS span,
                    bit_or(CAST(1 AS BIGINT) << s.stage_idx) AS stage_mask,
-                   min(s.ts) FILTER (WHERE s.stage_idx = s.last_idx) AS complete_ts,
-                   any_value(s.last_idx) AS last_idx
+                   min((CAST(64 - s.stage_idx AS HUGEINT) << 64) + (epoch_us(s.ts) + {_TS_BIAS})) AS deep
                    {channel_case}{words}
-            FROM (SELECT *, {last_sql} AS last_idx,
-                         hash(s.journey, coalesce(s.case_given, s.customer_id), s.case_no, 'check') AS check_h
-                  FROM steps s) s
-            GROUP BY s.case_key)
-        SELECT journey, case_key, coalesce(case_given, customer_id || '#' || CAST(case_no AS VARCHAR)) AS case_id,
-               customer_id, start_ts, end_ts, n_events, depth, stage_mask, depth = last_idx AS complete, complete_ts,
-               channel, {", ".join(f"v{w}" for w in range(PACK_WORDS))}, CAST(NULL AS INTEGER[]) AS long_variant, clash
-        FROM c"""
+            FROM steps s
+            GROUP BY s.case_key, s.journey, coalesce(s.case_given, s.customer_id), s.case_no),
+        d AS (
+            SELECT c.*, 64 - CAST(c.deep >> 64 AS INTEGER) AS depth, {last_sql} AS last_idx FROM c)
+        SELECT journey, case_key,
+               CASE WHEN case_no = 0 THEN ident ELSE ident || '#' || CAST(case_no AS VARCHAR) END AS case_id,
+               CASE WHEN case_no = 0 THEN customer_id ELSE ident END AS customer_id,
+               start_ts, end_ts, n_events, depth, stage_mask, depth = last_idx AS complete,
+               CASE WHEN depth = last_idx
+                    THEN make_timestamp(CAST((deep & {(1 << 64) - 1}) - {_TS_BIAS} AS BIGINT)) END AS complete_ts,
+               channel, {", ".join(f"v{w}" for w in range(PACK_WORDS))}, CAST(NULL AS INTEGER[]) AS long_variant,
+               span <> n_events AS clash
+        FROM d"""
     )
     # the list of tp_idx per case, decoded only when a query asks for it
     con.execute(
