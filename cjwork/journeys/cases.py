@@ -268,17 +268,19 @@ def variant_sql(con: duckdb.DuckDBPyConnection, alias: str = "") -> str:
     bits, per = pack_layout(max_tp)
     a = f"{alias}." if alias else ""
     # the packed code of an event is tp_idx + 1, i.e. the 1-based position in ``names``:
-    # decode and name in one lambda (no intermediate list of tp_idx)
+    # decode the codes, then pick the names with list_select (a lambda that reads ``names``
+    # would copy the list for every event)
     word = (
         f"CASE i // {per} " + " ".join(f"WHEN {w} THEN {a}v{w}" for w in range(PACK_WORDS)) + " END"
     )
     code = (
         f"CAST((({word}) >> CAST({bits} * (i % {per}) AS INTEGER)) & {(1 << bits) - 1} AS INTEGER)"
     )
-    return (
-        f"CASE WHEN {a}long_variant IS NOT NULL THEN array_to_string(list_transform({a}long_variant, lambda x: names[x + 1]), ' > ') "
-        f"ELSE array_to_string(list_transform(range({a}n_events), lambda i: names[{code}]), ' > ') END"
+    codes = (
+        f"CASE WHEN {a}long_variant IS NOT NULL THEN list_transform({a}long_variant, lambda x: x + 1) "
+        f"ELSE list_transform(range({a}n_events), lambda i: {code}) END"
     )
+    return f"array_to_string(list_select(names, {codes}), ' > ')"
 
 
 def cases(prep: Prepared, journey: str | None = None) -> pd.DataFrame:

@@ -89,12 +89,19 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
 
     where, params = _journey_filter(prep, journey)
     words = ", ".join(f"v{w}" for w in range(PACK_WORDS))
+    null_words = ", ".join(f"NULL AS v{w}" for w in range(PACK_WORDS))
+    and_where = where.replace("WHERE", "AND")
+    stats = """count(*) AS cases, avg(CAST(complete AS DOUBLE)) AS completion_rate,
+               quantile_cont(epoch(end_ts) - epoch(start_ts), 0.5) AS median_duration_s"""
     df = prep.df(
+        # short cases are keyed by their packed words alone; the few long ones by their list
         f"""WITH v AS (
-                SELECT journey, n_events, {words}, long_variant, count(*) AS cases,
-                       avg(CAST(complete AS DOUBLE)) AS completion_rate,
-                       quantile_cont(epoch(end_ts) - epoch(start_ts), 0.5) AS median_duration_s
-                FROM case_table {where} GROUP BY ALL),
+                SELECT journey, n_events, {words}, CAST(NULL AS INTEGER[]) AS long_variant,
+                       {stats}
+                FROM case_table WHERE long_variant IS NULL {and_where} GROUP BY journey, n_events, {words}
+                UNION ALL
+                SELECT journey, n_events, {null_words}, long_variant, {stats}
+                FROM case_table WHERE long_variant IS NOT NULL {and_where} GROUP BY journey, n_events, long_variant),
             nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey),
             jr AS (SELECT unnest(?::VARCHAR[]) AS journey, unnest(range(len(?::VARCHAR[]))) AS jr),
             tot AS (SELECT journey, sum(cases) AS total FROM v GROUP BY journey),
@@ -104,7 +111,7 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
                 FROM v JOIN tot t USING (journey) JOIN nm USING (journey))
             SELECT n.* FROM named n JOIN jr USING (journey)
             ORDER BY jr.jr, n.cases DESC, n.variant""",
-        [*params, prep.journeys, prep.journeys],
+        [*params, *params, prep.journeys, prep.journeys],
     )
     return _finish_variants(prep, df, top, presorted=True)
 
