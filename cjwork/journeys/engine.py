@@ -397,12 +397,17 @@ def prepare(
     case_sql = "NULLIF(CAST(e.case_id AS VARCHAR), '')" if has_case else "CAST(NULL AS VARCHAR)"
 
     # Per-journey counts, including events whose touchpoint is foreign to the journey.
+    # counted per (journey, touchpoint) as stored, then matched with the map (a few rows)
     per_journey = con.execute(
-        f"""SELECT CAST(e.journey AS VARCHAR) AS journey, count(*) AS n,
-                   count(*) FILTER (WHERE m.touchpoint IS NULL) AS foreign_n,
-                   count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
-            FROM events_raw e JOIN sel s ON CAST(e.journey AS VARCHAR) = s.journey
-            LEFT JOIN tpmap m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
+        f"""WITH g AS (
+                SELECT e.journey, e.touchpoint, count(*) AS n,
+                       count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
+                FROM events_raw e GROUP BY ALL)
+            SELECT CAST(g.journey AS VARCHAR) AS journey, CAST(sum(g.n) AS BIGINT) AS n,
+                   CAST(coalesce(sum(g.n) FILTER (WHERE m.touchpoint IS NULL), 0) AS BIGINT) AS foreign_n,
+                   CAST(sum(g.no_case) AS BIGINT) AS no_case
+            FROM g JOIN sel s ON CAST(g.journey AS VARCHAR) = s.journey
+            LEFT JOIN tpmap m ON CAST(g.journey AS VARCHAR) = m.journey AND CAST(g.touchpoint AS VARCHAR) = m.touchpoint
             GROUP BY 1"""
     ).df()
     seen = dict(
