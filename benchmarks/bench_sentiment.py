@@ -3,8 +3,11 @@
 Prints
 1. GermEval 2017 dev (``../shared/data/germeval2017/dev.tsv``), out of the box (no training):
    accuracy, macro-F1, confusion matrix;
-2. the same data learned under 5-fold cross-validation (``SentimentScorer.fit(labels=)``):
-   accuracy and macro-F1 of the learned model and of the lexicon on the same folds;
+2. the same data learned under 5-fold cross-validation (``SentimentScorer.fit(labels=)``,
+   ``random_state=0``: stratified folds, the learned model refitted from scratch — vocabulary
+   included — on each training part): accuracy and macro-F1 of the learned model and of the
+   lexicon on the same folds, the learned model's per-class F1 and confusion matrix (pooled
+   out-of-fold predictions), and the time of one fit;
 3. English customer feedback (``tests/data/english_feedback.tsv``, hand-written) out of the box;
 4. scoring speed of the default scorer in texts/s (cold: first call with empty caches;
    warm: caches filled) and language detection speed.
@@ -107,7 +110,10 @@ def main() -> None:
     parser.add_argument("--germeval", type=Path, default=GERMEVAL)
     args = parser.parse_args()
 
+    from sklearn.base import clone
+
     from cjwork.text import SentimentScorer, detect_language
+    from cjwork.text.normalize import clean_texts
     from cjwork.text.sentiment import NEG_THRESHOLD, POS_THRESHOLD
 
     if args.germeval.exists():
@@ -128,7 +134,29 @@ def main() -> None:
             print(
                 f"  learned, 5-fold CV: accuracy {cv['learned']['accuracy']:.3f}, macro-F1 {cv['learned']['macro_f1']:.3f} "
                 f"(lexicon on the same folds: {cv['lexicon']['accuracy']:.3f} / {cv['lexicon']['macro_f1']:.3f}); "
-                f"learned model used: {sc.use_learned_} ({time.perf_counter() - t:.0f} s)"
+                f"learned model used: {sc.use_learned_} ({time.perf_counter() - t:.0f} s for the CV and the final fit)"
+            )
+            pcf = cv["learned"]["per_class_f1"]
+            print(
+                "  learned, per-class F1 (pooled out-of-fold): "
+                + ", ".join(f"{k} {v:.3f}" for k, v in pcf.items())
+            )
+            labs = list(pcf)
+            print(
+                pd.DataFrame(
+                    cv["learned"]["confusion"],
+                    index=pd.Index(labs, name="true"),
+                    columns=pd.Index(labs, name="predicted"),
+                ).to_string()
+            )
+            clean, _ = clean_texts(ge["text"])
+            keep = np.array([bool(c.strip()) for c in clean])
+            t = time.perf_counter()
+            clone(sc.model_).fit(
+                [c for c, k in zip(clean, keep, strict=True) if k], ge["sentiment"].to_numpy()[keep]
+            )
+            print(
+                f"  one fit of the learned model on all {int(keep.sum()):,} non-empty texts: {time.perf_counter() - t:.1f} s"
             )
     else:
         print(f"GermEval file not found at {args.germeval}; skipped")

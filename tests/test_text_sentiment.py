@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from cjwork.errors import ModelError, UsageError
 from cjwork.text import SentimentScorer, detect_language, score_texts
 from cjwork.text.normalize import clean_texts, fold
-from cjwork.text.sentiment import weak_labels
+from cjwork.text.sentiment import LABELS, LEARN_CHARS, weak_labels
 
 DATA = Path(__file__).parent / "data"
 
@@ -266,3 +266,53 @@ def test_estimator_conventions_and_errors():
         sc.fit(["gut"])
     with pytest.raises(UsageError, match="labels must be"):
         sc.evaluate(["gut"], ["great"])
+
+
+def test_softmax_svc_probabilities_follow_its_decisions():
+    from cjwork.text.sentiment import SoftmaxLinearSVC
+
+    texts, ratings = _rated_corpus(120, seed=2)
+    y = weak_labels(ratings)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    Xm = TfidfVectorizer().fit_transform(texts)
+    clf = SoftmaxLinearSVC(C=0.5, random_state=0).fit(Xm, y)
+    assert clone(clf).get_params() == {"C": 0.5, "class_weight": "balanced", "random_state": 0}
+    proba = clf.predict_proba(Xm)
+    assert proba.shape == (len(y), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (clf.classes_[proba.argmax(axis=1)] == clf.predict(Xm)).all()
+    assert (clf.predict(Xm) == y).mean() > 0.9
+    # two classes: one decision column becomes two probability columns
+    two = np.isin(y, ["negative", "positive"])
+    clf2 = SoftmaxLinearSVC(random_state=0).fit(Xm[two], y[two])
+    p2 = clf2.predict_proba(Xm[two])
+    assert p2.shape == (int(two.sum()), 2)
+    assert (clf2.classes_[p2.argmax(axis=1)] == clf2.predict(Xm[two])).all()
+
+
+def test_fit_reports_pooled_out_of_fold_confusion_and_per_class_f1():
+    texts, ratings = _rated_corpus()
+    sc = SentimentScorer(random_state=0).fit(texts, ratings=ratings)
+    for name in ("learned", "lexicon"):
+        cm = np.array(sc.cv_scores_[name]["confusion"])
+        assert cm.shape == (3, 3)
+        assert cm.sum() == sc.n_train_
+        # rows are the true labels: they add up to the label counts
+        assert cm.sum(axis=1).tolist() == [sc.label_counts_[lab] for lab in LABELS]
+        assert set(sc.cv_scores_[name]["per_class_f1"]) == set(LABELS)
+    learned = sc.cv_scores_["learned"]
+    assert min(learned["per_class_f1"].values()) > 0.8
+    # pooled accuracy from the matrix is the fold mean up to fold-size differences
+    cm = np.array(learned["confusion"])
+    assert np.trace(cm) / cm.sum() == pytest.approx(learned["accuracy"], abs=0.01)
+
+
+def test_learned_model_reads_the_head_of_long_texts():
+    texts, ratings = _rated_corpus()
+    sc = SentimentScorer(random_state=0, use="learned").fit(texts, ratings=ratings)
+    head = "Vertrag blorptastic " + "Tarif " * (LEARN_CHARS // 6)
+    tail = " grodden" * 50
+    a, b = sc.score([head, head + tail])["sentiment_score"]
+    assert a == b
+    assert a > 0
