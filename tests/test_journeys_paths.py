@@ -154,3 +154,43 @@ def test_cases_frame(prep):
     assert c["case_id"].is_unique
     assert (c["n_events"] == c["variant"].str.count(" > ") + 1).all()
     assert c.loc[c["complete"], "variant"].str.contains("mail").all()
+
+
+PREFIX_YML = """\
+journeys:
+  - id: j
+    stages:
+      - id: s1
+        touchpoints: [{id: web_form}, {id: web}, {id: webshop}, {id: a}]
+      - id: s2
+        touchpoints: [{id: web2}, {id: z}]
+"""
+
+
+def test_variant_order_is_the_string_order(monkeypatch):
+    """Ids that extend other ids, and long cases equal on their first 62 events."""
+    from cjwork.journeymap import parse_journey_map
+
+    jmap = parse_journey_map(PREFIX_YML)
+    ids = ["web_form", "web", "webshop", "a", "web2", "z"]
+    rng = np.random.default_rng(0)
+    rows = []
+    for c in range(400):
+        n = int(rng.integers(1, 7))
+        rows += [(f"k{c}", ids[int(rng.integers(0, 6))], i) for i in range(n)]
+    base = [ids[i % 6] for i in range(70)]
+    for c, tail in enumerate([["a"], ["z"], ["a", "z"], [], ["a"]]):  # 70+ events each
+        rows += [(f"long{c}", tp, i) for i, tp in enumerate(base + tail)]
+    log = pd.DataFrame(rows, columns=["case_id", "touchpoint", "i"])
+    log = log.assign(
+        customer_id=log["case_id"],
+        journey="j",
+        timestamp=pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(log["i"], unit="min"),
+    ).drop(columns="i")
+    got = paths.variants(prepare(log, jmap))
+    want = got.assign(_c=-got["cases"]).sort_values(["_c", "variant"], kind="mergesort")
+    assert got["variant"].tolist() == want["variant"].tolist()
+    long = got[got["length"] >= 70]
+    assert len(long) == 4 and long["cases"].sum() == 5
+    monkeypatch.setattr(paths, "_name_ranks", lambda *a: None)  # the plain string sort
+    pd.testing.assert_frame_equal(paths.variants(prepare(log, jmap)), got)

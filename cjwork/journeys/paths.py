@@ -19,6 +19,7 @@ repeat / loop
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cjwork.journeys.engine import Prepared
@@ -85,35 +86,120 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
         :data:`VARIANT_COLUMNS`, sorted by journey (map order), cases descending, variant.
         ``length`` is the number of events, ``median_duration_s`` the median case duration.
     """
-    from cjwork.journeys.cases import PACK_WORDS, variant_sql
+    from cjwork.journeys.cases import PACK_WORDS, pack_layout, variant_sql
 
     where, params = _journey_filter(prep, journey)
     words = ", ".join(f"v{w}" for w in range(PACK_WORDS))
-    null_words = ", ".join(f"NULL AS v{w}" for w in range(PACK_WORDS))
     and_where = where.replace("WHERE", "AND")
     stats = """count(*) AS cases, avg(CAST(complete AS DOUBLE)) AS completion_rate,
                quantile_cont(epoch(end_ts) - epoch(start_ts), 0.5) AS median_duration_s"""
-    df = prep.df(
-        # short cases are keyed by their packed words alone; the few long ones by their list
-        f"""WITH v AS (
+    # each packed word as two unsigned 64-bit halves, for the sort keys (see _variant_order)
+    halves = "".join(
+        f", CAST(v.v{w} & {(1 << 64) - 1} AS UBIGINT) AS _lo{w}, CAST(v.v{w} >> 64 AS UBIGINT) AS _hi{w}"
+        for w in range(PACK_WORDS)
+    )
+    # short cases are keyed by their packed words alone; the few long ones by their list
+    sql = f"""WITH v AS (
                 SELECT journey, n_events, {words}, CAST(NULL AS INTEGER[]) AS long_variant,
                        {stats}
                 FROM case_table WHERE long_variant IS NULL {and_where} GROUP BY journey, n_events, {words}
                 UNION ALL
-                SELECT journey, n_events, {null_words}, long_variant, {stats}
+                SELECT journey, n_events, {", ".join(f"any_value(v{w})" for w in range(PACK_WORDS))},
+                       long_variant, {stats}
                 FROM case_table WHERE long_variant IS NOT NULL {and_where} GROUP BY journey, n_events, long_variant),
             nm AS (SELECT journey, list(touchpoint ORDER BY tp_idx) AS names FROM tpmap GROUP BY journey),
             jr AS (SELECT unnest(?::VARCHAR[]) AS journey, unnest(range(len(?::VARCHAR[]))) AS jr),
             tot AS (SELECT journey, sum(cases) AS total FROM v GROUP BY journey),
             named AS (
                 SELECT v.journey, {variant_sql(prep.con, "v")} AS variant, v.cases, v.completion_rate,
-                       v.n_events AS length, v.median_duration_s, v.cases / t.total AS share
-                FROM v JOIN tot t USING (journey) JOIN nm USING (journey))
-            SELECT n.* FROM named n JOIN jr USING (journey)
-            ORDER BY jr.jr, n.cases DESC, n.variant""",
-        [*params, *params, prep.journeys, prep.journeys],
-    )
-    return _finish_variants(prep, df, top, presorted=True)
+                       v.n_events AS length, v.median_duration_s, v.cases / t.total AS share,
+                       jr.jr AS _j{halves}
+                FROM v JOIN tot t USING (journey) JOIN nm USING (journey) JOIN jr USING (journey))
+            SELECT * FROM named"""
+    qparams = [*params, *params, prep.journeys, prep.journeys]
+    tpm = _tpmap(prep)
+    max_tp = int(tpm["tp_idx"].max())
+    bits, per = pack_layout(max_tp)
+    ranks = _name_ranks(prep, tpm, max_tp)
+    if ranks is None:  # names that do not sort like their sequences: sort the strings
+        df = prep.df(f"{sql} ORDER BY _j, cases DESC, variant", qparams)
+    else:
+        df = prep.df(sql, qparams)
+        df = df.iloc[_variant_order(df, ranks, bits, per, PACK_WORDS)]
+    df = df.drop(columns=[c for c in df.columns if c.startswith(("_lo", "_hi"))])
+    return _finish_variants(prep, df.reset_index(drop=True), top, presorted=True)
+
+
+def _name_ranks(prep: Prepared, tpm: pd.DataFrame, max_tp: int) -> np.ndarray | None:
+    """Per journey (map order) and packed code (``tp_idx + 1``), the rank of the touchpoint id.
+
+    Returns ``None`` unless comparing variants position by position on these ranks
+    (a shorter sequence first when it is a prefix) orders them exactly as their
+    ``" > "``-joined strings: that holds unless an id extends a shorter id of the same
+    journey with a character that sorts before the space of the separator.
+    """
+    out = np.zeros((len(prep.journeys), max_tp + 2), dtype=np.uint64)
+    for j, jid in enumerate(prep.journeys):
+        t = tpm[tpm["journey"] == jid]
+        ids = sorted(t["touchpoint"])
+        for a in ids:
+            for b in ids:
+                if b != a and b.startswith(a) and b[len(a)] <= SEPARATOR[0]:
+                    return None
+        rank = {tp: r + 1 for r, tp in enumerate(ids)}
+        for tp, i in zip(t["touchpoint"], t["tp_idx"], strict=True):
+            out[j, int(i) + 1] = rank[tp]
+    return out
+
+
+def _variant_order(
+    df: pd.DataFrame, ranks: np.ndarray, bits: int, per: int, words: int
+) -> np.ndarray:
+    """Row order journey (map order), cases descending, variant string — from integers.
+
+    The touchpoint codes are unpacked from the 128-bit words (as 64-bit halves), mapped to
+    the rank of their id and packed most significant first into 64-bit sort keys, so that
+    one lexsort over integers replaces a sort of long strings. Rows whose keys tie (two
+    long variants equal on every packed position) fall back to sorting the strings.
+    """
+    n = len(df)
+    jr = df["_j"].to_numpy(dtype=np.int64)
+    length = df["length"].to_numpy(dtype=np.int64)
+    positions = min(int(length.max()), words * per) if n else 0
+    per_key = 64 // bits
+    keys = [np.zeros(n, dtype=np.uint64) for _ in range(-(-positions // per_key))]
+    mask = np.uint64((1 << bits) - 1)
+    rows = np.arange(n)
+    for i in range(positions):
+        rows = rows[length[rows] > i]  # only the variants that are this long
+        w, p = divmod(i, per)
+        p *= bits
+        lo = df[f"_lo{w}"].to_numpy(dtype=np.uint64)[rows]
+        hi = df[f"_hi{w}"].to_numpy(dtype=np.uint64)[rows]
+        if p + bits <= 64:
+            code = (lo >> np.uint64(p)) & mask
+        elif p >= 64:
+            code = (hi >> np.uint64(p - 64)) & mask
+        else:
+            code = ((lo >> np.uint64(p)) | (hi << np.uint64(64 - p))) & mask
+        k, q = divmod(i, per_key)
+        shift = np.uint64(bits * (per_key - 1 - q))
+        keys[k][rows] |= ranks[jr[rows], code.astype(np.int64)] << shift
+    cases = df["cases"].to_numpy(dtype=np.int64)
+    order = np.lexsort([*reversed(keys), -cases, jr])
+    if n > 1:
+        cols = [jr, cases, *keys]
+        same = np.ones(n - 1, dtype=bool)
+        for c in cols:
+            c = c[order]
+            same &= c[1:] == c[:-1]
+        if same.any():
+            return (
+                df.assign(_c=-cases)
+                .sort_values(["_j", "_c", "variant"], kind="mergesort")
+                .index.to_numpy()
+            )
+    return order
 
 
 def _finish_variants(
@@ -131,12 +217,13 @@ def _finish_variants(
             SEPARATOR.join(names[j][i] for i in v)
             for j, v in zip(df["journey"], df["variant"], strict=True)
         ]
-    df = _order_journeys(prep, df)
+    if "_j" not in df.columns:
+        df = _order_journeys(prep, df)
     if not presorted:
         df = df.sort_values(
             ["_j", "cases", "variant"], ascending=[True, False, True], kind="mergesort"
         )
-    df["rank"] = df.groupby("journey", sort=False).cumcount() + 1
+    df["rank"] = df.groupby("_j", sort=False).cumcount() + 1
     if top is not None:
         df = _fold_rest(df, top)
     return df[VARIANT_COLUMNS].reset_index(drop=True)
