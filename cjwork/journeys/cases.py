@@ -68,8 +68,9 @@ def build_steps(
     One row per kept event: ``journey``, ``case_key`` (UBIGINT, one per case),
     ``case_given``, ``case_no``, ``customer_id``, ``ts``, ``_row``, ``tp_idx``,
     ``touchpoint``, ``stage_idx``, ``pos`` (0-based position in the case),
-    ``first_in_case``, ``next_tp_idx``, ``dt_next_s``, ``channel`` (when present) and the
-    metric columns (as DOUBLE).
+    ``first_in_case``, ``next_tp_idx``, ``dt_next_s``, ``channel`` (when present), the
+    metric columns (as DOUBLE) and ``j_idx``, the journey as a small integer (``_tpkey``
+    maps it to the id), so that per-journey aggregates group on integers.
 
     Windows are partitioned by a 64-bit hash of the case (``hashed=True``, fast); the
     cases table checks that no two cases share a hash and the engine rebuilds with the
@@ -158,7 +159,7 @@ def build_steps(
         -- journey, touchpoint names and stage join back after the sort (lighter sort payload)
         SELECT t.journey, w.case_key, w.case_given, w.case_no, w.customer_id, w.ts, w._row,
                w.pos, w.pos = 0 AS first_in_case, w.next_tp_idx, w.dt_next_s {extra_w},
-               w.tp_idx, t.touchpoint, t.stage_idx
+               w.tp_idx, t.touchpoint, t.stage_idx, w.j_idx
         FROM win w JOIN _tpkey t ON w.j_idx = t.j_idx AND w.tp_idx = t.tp_idx"""
     )
 

@@ -338,8 +338,8 @@ def prepare(
     -----
     ``steps`` columns: ``journey``, ``case_key``, ``customer_id``, ``ts`` (naive UTC),
     ``_row``, ``tp_idx``, ``touchpoint``, ``stage_idx``, ``first_in_case``, ``next_tp_idx``,
-    ``dt_next_s`` (seconds to the next event of the case), ``channel`` (if present) and the
-    metric columns. ``cases`` columns: ``journey``, ``case_key``, ``customer_id``,
+    ``dt_next_s`` (seconds to the next event of the case), ``channel`` (if present), the
+    metric columns and ``j_idx`` (the journey as an integer, see ``_tpkey``). ``cases`` columns: ``journey``, ``case_key``, ``customer_id``,
     ``start_ts``, ``end_ts``, ``n_events``, ``depth`` (highest stage index reached),
     ``stage_mask`` (bit ``i`` set when stage ``i`` was visited), ``complete``,
     ``complete_ts`` (first event in the last stage), ``channel`` (of the first event),

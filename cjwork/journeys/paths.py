@@ -47,6 +47,10 @@ TRANSITION_COLUMNS = [
     "source_stage",
     "target_stage",
 ]
+#: ``steps.j_idx`` → journey id, and the ``j_idx`` of the journey bound to ``?``.
+JOURNEY_KEYS = "(SELECT DISTINCT j_idx, journey FROM _tpkey)"
+J_IDX = "(SELECT any_value(j_idx) FROM _tpkey WHERE journey = ?)"
+
 LOOP_COLUMNS = [
     "journey",
     "touchpoint",
@@ -268,11 +272,14 @@ def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
     reading quantiles from the cumulative counts gives exactly these figures.
     """
     where, params = _journey_filter(prep, journey)
-    cond = "next_tp_idx IS NOT NULL" + (" AND journey = ?" if journey else "")
+    cond = "next_tp_idx IS NOT NULL" + (f" AND j_idx = {J_IDX}" if journey else "")
     df = prep.df(
-        f"""SELECT journey, tp_idx AS src, next_tp_idx AS dst, count(*) AS count,
-                   quantile_cont(dt_next_s, [0.5, 0.9])[1] AS median_s, quantile_cont(dt_next_s, [0.5, 0.9])[2] AS p90_s
-            FROM steps WHERE {cond} GROUP BY journey, tp_idx, next_tp_idx""",
+        f"""SELECT k.journey, a.src, a.dst, a.count, a.median_s, a.p90_s
+            FROM (SELECT j_idx, tp_idx AS src, next_tp_idx AS dst, count(*) AS count,
+                         quantile_cont(dt_next_s, [0.5, 0.9])[1] AS median_s,
+                         quantile_cont(dt_next_s, [0.5, 0.9])[2] AS p90_s
+                  FROM steps WHERE {cond} GROUP BY j_idx, tp_idx, next_tp_idx) a
+            JOIN {JOURNEY_KEYS} k USING (j_idx)""",
         params,
     )
     return _finish_transitions(prep, df)
@@ -302,19 +309,19 @@ def loops(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
     DataFrame
         :data:`LOOP_COLUMNS` in map order.
     """
-    cond = "WHERE s.journey = ?" if journey else ""
+    cond = f"WHERE s.j_idx = {J_IDX}" if journey else ""
     params = [journey] if journey else []
     df = prep.df(
         f"""WITH pc AS (
-                SELECT s.journey, s.case_key, s.tp_idx, count(*) AS n,
+                SELECT s.j_idx, s.case_key, s.tp_idx, count(*) AS n,
                        count(*) FILTER (WHERE s.next_tp_idx = s.tp_idx) AS selfl
-                FROM steps s {cond} GROUP BY s.journey, s.case_key, s.tp_idx)
-            SELECT journey, tp_idx, sum(n) AS events, count(*) AS cases,
+                FROM steps s {cond} GROUP BY s.j_idx, s.case_key, s.tp_idx)
+            SELECT k.journey, pc.tp_idx, sum(n) AS events, count(*) AS cases,
                    count(*) FILTER (WHERE n >= 2) AS repeat_cases,
                    count(*) FILTER (WHERE n >= 3) AS cases_3plus,
                    max(n) AS max_per_case, sum(selfl) AS self_loops,
                    sum(n - 1 - selfl) AS returns
-            FROM pc GROUP BY journey, tp_idx""",
+            FROM pc JOIN {JOURNEY_KEYS} k USING (j_idx) GROUP BY k.journey, pc.tp_idx""",
         params,
     )
     return _finish_loops(prep, df, journey)

@@ -25,7 +25,7 @@ import re
 import pandas as pd
 
 from cjwork.journeys.engine import Prepared
-from cjwork.journeys.paths import _order_journeys, _tpmap
+from cjwork.journeys.paths import J_IDX, JOURNEY_KEYS, _order_journeys, _tpmap
 
 WAIT_PATTERN = re.compile(r"wait|queue|response|lead_time|delay", re.IGNORECASE)
 TIMING_COLUMNS = ["journey", "measure", "touchpoint", "unit", "n", "median", "p90", "mean"]
@@ -80,9 +80,12 @@ def timing(
         f'quantile_cont("{c}", [0.5, 0.9])[2] AS p90{i}, avg("{c}") AS mean{i}'
         for i, c in enumerate(cols)
     )
-    cond = "WHERE journey = ?" if journey else ""
+    cond = f"WHERE j_idx = {J_IDX}" if journey else ""
     per_tp = prep.df(
-        f"SELECT journey, tp_idx, {stats} FROM steps {cond} GROUP BY journey, tp_idx", params
+        f"""SELECT k.journey, a.* EXCLUDE (j_idx)
+            FROM (SELECT j_idx, tp_idx, {stats} FROM steps {cond} GROUP BY j_idx, tp_idx) a
+            JOIN {JOURNEY_KEYS} k USING (j_idx)""",
+        params,
     )
     frames = []
     for i, (measure, unit) in enumerate([("to_next", "s"), *(("wait", m) for m in waits)]):
