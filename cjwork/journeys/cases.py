@@ -194,13 +194,9 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
         if channel
         else ", CAST(NULL AS VARCHAR) AS channel"
     )
-    # the last stage of each journey as an inline CASE, evaluated once per case
-    last = con.execute("SELECT journey, max(stage_idx) FROM tpmap GROUP BY journey").fetchall()
-    last_sql = (
-        "CASE c.journey "
-        + " ".join(f"WHEN '{j.replace(chr(39), chr(39) * 2)}' THEN {int(i)}" for j, i in last)
-        + " END"
-    )
+    # the last stage of each journey (by j_idx) as an inline CASE, evaluated once per case
+    last = con.execute("SELECT j_idx, max(stage_idx) FROM _tpkey GROUP BY j_idx").fetchall()
+    last_sql = "CASE c.j_idx " + " ".join(f"WHEN {int(j)} THEN {int(i)}" for j, i in last) + " END"
     # The case's identity is part of the group key: (journey, case id as given, 0) or
     # (journey, customer id, case number >= 1). Two cases sharing a key hash give two rows
     # with one case_key; the window numbered their events together, so one of the rows has
@@ -211,7 +207,7 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE case_table AS
         WITH c AS (
-            SELECT s.case_key, s.journey, coalesce(s.case_given, s.customer_id) AS ident, s.case_no,
+            SELECT s.case_key, s.j_idx, coalesce(s.case_given, s.customer_id) AS ident, s.case_no,
                    any_value(s.customer_id) AS customer_id,
                    min(s.ts) AS start_ts, max(s.ts) AS end_ts, count(*) AS n_events,
                    max(s.pos) + 1 AS span,
@@ -219,9 +215,10 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
                    min((CAST(64 - s.stage_idx AS HUGEINT) << 64) + (epoch_us(s.ts) + {_TS_BIAS})) AS deep
                    {channel_case}{words}
             FROM steps s
-            GROUP BY s.case_key, s.journey, coalesce(s.case_given, s.customer_id), s.case_no),
+            GROUP BY s.case_key, s.j_idx, coalesce(s.case_given, s.customer_id), s.case_no),
         d AS (
-            SELECT c.*, 64 - CAST(c.deep >> 64 AS INTEGER) AS depth, {last_sql} AS last_idx FROM c)
+            SELECT k.journey, c.*, 64 - CAST(c.deep >> 64 AS INTEGER) AS depth, {last_sql} AS last_idx
+            FROM c JOIN (SELECT DISTINCT j_idx, journey FROM _tpkey) k USING (j_idx))
         SELECT journey, case_key,
                CASE WHEN case_no = 0 THEN ident ELSE ident || '#' || CAST(case_no AS VARCHAR) END AS case_id,
                CASE WHEN case_no = 0 THEN customer_id ELSE ident END AS customer_id,
