@@ -142,12 +142,10 @@ def build_steps(
             else "(SELECT *, 0 AS case_no FROM ev)"
         )
     extra = (", f.channel" if channel else "") + "".join(f', f."{m}"' for m in metrics)
-    extra_w = extra.replace(", f.", ", w.")
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE steps AS
+        f"""CREATE OR REPLACE TEMP TABLE _steps AS
         WITH {", ".join(ctes)},
-        keyed AS (SELECT f.*, {key} AS ck FROM {src} f),
-        win AS (
+        keyed AS (SELECT f.*, {key} AS ck FROM {src} f)
         SELECT f.j_idx, f.ck AS case_key, f.case_given, f.case_no, f.customer_id, f.ts, f._row,
                f.tp_idx,
                CAST(row_number() OVER w - 1 AS INTEGER) AS pos,
@@ -155,13 +153,44 @@ def build_steps(
                epoch(lead(f.ts) OVER w) - epoch(f.ts) AS dt_next_s
                {extra}
         FROM keyed f
-        WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row))
-        -- journey, touchpoint names and stage join back after the sort (lighter sort payload)
-        SELECT t.journey, w.case_key, w.case_given, w.case_no, w.customer_id, w.ts, w._row,
-               w.pos, w.pos = 0 AS first_in_case, w.next_tp_idx, w.dt_next_s {extra_w},
-               w.tp_idx, t.touchpoint, t.stage_idx, w.j_idx
-        FROM win w JOIN _tpkey t ON w.j_idx = t.j_idx AND w.tp_idx = t.tp_idx"""
+        WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row)"""
     )
+    # Journey, touchpoint and stage are looked up from j_idx and tp_idx when a query reads
+    # them (constant lists, no join), so the table holds no copies of the names.
+    keys = con.execute(
+        "SELECT j_idx, tp_idx, journey, touchpoint, stage_idx FROM _tpkey"
+    ).fetchall()
+    width = max(k[1] for k in keys) + 1
+    n_j = max(k[0] for k in keys) + 1
+    journeys, tps, stages = [None] * n_j, [None] * (n_j * width), [None] * (n_j * width)
+    for j, t, jid, tp, st in keys:
+        journeys[j] = jid
+        tps[j * width + t] = tp
+        stages[j * width + t] = st
+    cell = f"s.j_idx * {width} + s.tp_idx + 1"
+    extra_s = extra.replace(", f.", ", s.")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW steps AS
+        SELECT {_sql_list(journeys, "VARCHAR")}[s.j_idx + 1] AS journey, s.case_key, s.case_given,
+               s.case_no, s.customer_id, s.ts, s._row, s.pos, s.pos = 0 AS first_in_case,
+               s.next_tp_idx, s.dt_next_s {extra_s}, s.tp_idx,
+               {_sql_list(tps, "VARCHAR")}[{cell}] AS touchpoint,
+               {_sql_list(stages, "INTEGER")}[{cell}] AS stage_idx, s.j_idx
+        FROM _steps s"""
+    )
+
+
+def _sql_list(values: list, sql_type: str) -> str:
+    """A constant SQL list of strings or integers (``None`` → NULL)."""
+
+    def lit(v) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, str):
+            return "'" + v.replace("'", "''") + "'"
+        return str(int(v))
+
+    return f"CAST([{', '.join(lit(v) for v in values)}] AS {sql_type}[])"
 
 
 def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
