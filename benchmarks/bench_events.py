@@ -147,6 +147,18 @@ def generate(out_dir: Path, n_events: int, seed: int = 0, chunk: int = CHUNK) ->
     return files
 
 
+def _generated(out_dir: Path, n_events: int, seed: int, reuse: bool) -> list[Path]:
+    """The log's Parquet files: generated, or (``reuse``) the ones already written for it."""
+    stamp = out_dir / "generated.json"
+    want = {"events": n_events, "seed": seed, "chunk": CHUNK}
+    files = sorted(out_dir.glob("events-*.parquet"))
+    if reuse and files and stamp.exists() and json.loads(stamp.read_text()) == want:
+        return files
+    files = generate(out_dir, n_events, seed=seed)
+    stamp.write_text(json.dumps(want))
+    return files
+
+
 # --------------------------------------------------------------------------- phases (subprocesses)
 
 
@@ -411,6 +423,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--skip-agreement", action="store_true")
     ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Reuse generated logs already in --data (same size and seed) instead of rewriting them.",
+    )
+    ap.add_argument(
         "--json", type=Path, default=None, help="Also write all figures to this JSON file."
     )
     args = ap.parse_args(argv)
@@ -418,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
 
     big = args.data / f"log{args.events}"
     t0 = time.perf_counter()
-    files = generate(big, args.events, seed=args.seed)
+    files = _generated(big, args.events, args.seed, args.reuse)
     print(
         f"generated {args.events:,} events in {len(files)} Parquet chunk(s) in {time.perf_counter() - t0:.1f}s -> {big}"
     )
@@ -436,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
 
     small = args.data / f"log{args.peer_events}"
     if args.peer_events != args.events:
-        pfiles = generate(small, args.peer_events, seed=args.seed)
+        pfiles = _generated(small, args.peer_events, args.seed, args.reuse)
     else:
         pfiles = files
     if not args.skip_peers:
@@ -449,7 +466,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_agreement:
         n_agree = 1_000_000
         agree_dir = args.data / "events_only_1M"
-        afiles = generate(agree_dir / "chunks", n_agree, seed=args.seed + 1)
+        afiles = _generated(agree_dir / "chunks", n_agree, args.seed + 1, args.reuse)
         ag = run_phase("agreement", str(args.threads), *map(str, afiles))
         report["agreement"] = ag
         print(f"\nAgreement with pm4py on an events-only {n_agree:,}-event log:")
