@@ -13,7 +13,9 @@ Every event-level analysis in :mod:`cjwork.journeys` is a function of two things
     ``last_stage``.
 ``steps``
     The *prepared* events of the selected journeys, one row per kept event, with the case
-    it belongs to and what follows it in that case (see :func:`prepare`).
+    it belongs to and what follows it in that case (see :func:`prepare`). A view over the
+    table ``_steps`` written by the window pass: journey, touchpoint and stage are looked up
+    from the integer codes ``j_idx`` / ``tp_idx`` only when a query reads them.
 ``cases``
     One row per case (journey instance) with its variant, start, end, depth and
     completion (see :func:`prepare`).
