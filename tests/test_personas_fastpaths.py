@@ -217,3 +217,29 @@ def test_distinct_rows_by_hashing():
     Z = np.array([[0.0, 1.0], [-0.0, 1.0], [1.0, 2.0], [1.0 + 1e-12, 2.0], [3.0, 1.0]])
     assert _n_distinct_rows(Z) == 3 == len(np.unique(np.round(Z, 9), axis=0))
     assert _n_distinct_rows(np.empty((0, 2))) == 0
+
+
+def test_persona_funnels_take_float_ids_read_back_from_a_csv(planted):
+    ws, assignments = planted
+    ints = persona_funnels(ws, assignments)
+    floats = assignments.assign(persona_id=assignments["persona_id"].astype(float))
+    floats.loc[floats.index[0], "persona_id"] = np.nan  # a customer without a persona
+    got = persona_funnels(ws, floats)
+    assert got["persona_id"].dtype.kind == "i"
+    assert set(got["persona_id"]) == set(ints["persona_id"])
+    # the customer left out changes its own persona's counts only
+    merged = got.merge(ints, on=["journey", "persona_id", "stage"], suffixes=("", "_all"))
+    assert len(merged) == len(ints)
+    changed = merged[merged["cases_all"] != merged["cases"]]
+    assert (changed["cases_all"] > changed["cases"]).all()
+    assert set(changed["persona_id"]) <= {int(assignments["persona_id"].iloc[0])}
+
+
+def test_persona_funnels_reject_fractional_ids(planted):
+    from cjwork.errors import UsageError
+
+    ws, assignments = planted
+    bad = assignments.assign(persona_id=assignments["persona_id"].astype(float))
+    bad.loc[bad.index[3], "persona_id"] = 1.5
+    with pytest.raises(UsageError, match=r"persona_id must be whole numbers; row 3 has 1\.5"):
+        persona_funnels(ws, bad)

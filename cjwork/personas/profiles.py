@@ -755,6 +755,17 @@ def persona_funnels(
     from cjwork.journeys.funnel import funnel_by
     from cjwork.personas.features import engine_events
 
+    persona = assignments["persona_id"]
+    if pd.api.types.is_float_dtype(persona):
+        # ids read back from a CSV with gaps come as floats (1.0, NaN): compare them as integers
+        whole = persona.isna() | (persona == np.floor(persona))
+        if not whole.all():
+            bad = persona[~whole]
+            raise UsageError(
+                f"persona_id must be whole numbers; row {bad.index[0]} has {float(bad.iloc[0])} "
+                "(use the ids written by `cjwork personas`)"
+            )
+        persona = persona.astype("Int64")
     own = prep is None
     if own:
         # Only the case columns, and no duplicate removal: a duplicate event (same case,
@@ -765,7 +776,7 @@ def persona_funnels(
         groups = pd.DataFrame(
             {
                 "customer_id": assignments["customer_id"].astype("string"),
-                "persona_id": assignments["persona_id"].astype("string"),
+                "persona_id": persona.astype("string"),
             }
         )
         df = funnel_by(prep, "persona", groups, journey=journey)
