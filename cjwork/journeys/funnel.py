@@ -267,7 +267,10 @@ def _finish_funnel_by(
         dropped, df["reached"].where(df["continued"].notna(), 0), level
     )
     pvals = []
-    for (jid, stage), grp in df[df["continued"].notna()].groupby(["journey", "stage"], sort=False):
+    # groups in a fixed order: the chi-square sums its cells in table order, so the p-value's
+    # last bits would otherwise follow the order the engine happened to return the groups in
+    tested = df[df["continued"].notna()].sort_values("group", kind="mergesort")
+    for (jid, stage), grp in tested.groupby(["journey", "stage"], sort=False):
         table = np.vstack(
             [grp["continued"].to_numpy(float), (grp["reached"] - grp["continued"]).to_numpy(float)]
         )
