@@ -166,6 +166,48 @@ def test_event_link_respects_the_feedback_journey(jm):
     assert links["link_method"].tolist() == ["event", "event"]
 
 
+def test_event_links_compare_instants_across_time_zones_and_skip_what_cannot_match():
+    from cjwork.text.linking import _event_links
+
+    events = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2", None, "C9"],
+            # 10:00 and 11:30 UTC; C2's event given in Berlin time (UTC+1 in January)
+            "timestamp": [
+                "2026-01-10T10:00:00Z",
+                "2026-01-10T11:30:00Z",
+                "2026-01-10T12:00:00+01:00",
+                "2026-01-10T09:00:00Z",
+                "2026-01-10T09:00:00Z",
+            ],
+            "journey": ["service"] * 5,
+            "touchpoint": ["hotline", "app", "invoice", "hotline", "hotline"],
+        }
+    )
+    feedback = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2", "C3", None, "C2"],
+            "timestamp": [
+                "2026-01-10T12:00:00+01:00",  # 11:00 UTC: after the hotline, before the app
+                "2026-01-10T11:45:00Z",
+                "2026-01-10T11:30:00Z",  # 30 min after C2's event (11:00 UTC)
+                "2026-01-10T11:30:00Z",  # no events
+                "2026-01-10T11:30:00Z",  # no customer
+                "not a time",
+            ],
+        },
+        index=[10, 11, 12, 13, 14, 15],  # not a range: rows are matched by position
+    )
+    out = _event_links(feedback, events, pd.Timedelta("1D"))
+    assert out["touchpoint"].tolist() == ["hotline", "app", "invoice", "", "", ""]
+    assert out["journey"].tolist() == ["service"] * 3 + [""] * 3
+    np.testing.assert_allclose(out["gap"].to_numpy()[:3], [3600.0, 900.0, 1800.0])
+    assert out["gap"].iloc[3:].isna().all()
+    # a window shorter than the gap leaves the row unlinked
+    short = _event_links(feedback, events, pd.Timedelta("20min"))
+    assert short["touchpoint"].tolist() == ["", "app", "", "", "", ""]
+
+
 def test_model_used_only_when_it_beats_text(jm):
     rng = np.random.default_rng(0)
     words = {"hotline": ["blorp", "zimzam"], "app": ["quorble", "snirk"]}

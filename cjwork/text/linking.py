@@ -266,6 +266,12 @@ def _multi_hits(
     return sp.csr_matrix(out)
 
 
+def _utc_naive(values) -> pd.Series:
+    """Timestamps as naive UTC ``datetime64`` (unparseable values become NaT)."""
+    ts = pd.to_datetime(pd.Series(values), utc=True, errors="coerce")
+    return ts.dt.tz_convert(None)
+
+
 def _event_links(
     feedback: pd.DataFrame, events: pd.DataFrame, window: pd.Timedelta
 ) -> pd.DataFrame:
@@ -285,34 +291,40 @@ def _event_links(
         or not need | {"touchpoint"} <= set(events.columns)
     ):
         return out
+    # Customers as integer codes and times as naive UTC datetime64 (a tz-aware column would
+    # become an object array of Timestamps); only the events of customers who gave feedback
+    # take part, so a large event log costs one hash lookup per event, not a copy of it.
+    fb_customer = feedback["customer_id"].astype("string")
+    fb_time = _utc_naive(feedback["timestamp"])
+    known = fb_customer.notna().to_numpy() & fb_time.notna().to_numpy()
+    if not known.any():
+        return out
+    customers = pd.Index(fb_customer[known].unique())
     fb = pd.DataFrame(
         {
-            "_row": np.arange(n),
-            "customer_id": feedback["customer_id"].astype("string").to_numpy(),
-            "timestamp": pd.to_datetime(
-                feedback["timestamp"], utc=True, errors="coerce"
-            ).to_numpy(),
+            "_row": np.arange(n)[known],
+            "customer_id": customers.get_indexer(fb_customer[known]),
+            "timestamp": fb_time.to_numpy()[known],
             "journey": (
                 feedback["journey"].astype("string")
                 if "journey" in feedback
                 else pd.Series([pd.NA] * n, dtype="string")
-            ).to_numpy(),
+            ).to_numpy()[known],
         }
     )
-    fb = fb[fb["customer_id"].notna() & fb["timestamp"].notna()]
-    if fb.empty:
-        return out
+    ev_customer = customers.get_indexer(events["customer_id"].astype("string"))
+    mine = np.flatnonzero(ev_customer >= 0)
     ev = pd.DataFrame(
         {
-            "customer_id": events["customer_id"].astype("string").to_numpy(),
-            "ev_time": pd.to_datetime(events["timestamp"], utc=True, errors="coerce").to_numpy(),
-            "ev_journey": events["journey"].astype("string").to_numpy()
+            "customer_id": ev_customer[mine],
+            "ev_time": _utc_naive(events["timestamp"].iloc[mine]).to_numpy(),
+            "ev_journey": events["journey"].iloc[mine].astype("string").to_numpy()
             if "journey" in events
             else pd.NA,
-            "ev_touchpoint": events["touchpoint"].astype("string").to_numpy(),
+            "ev_touchpoint": events["touchpoint"].iloc[mine].astype("string").to_numpy(),
         }
     )
-    ev = ev[ev["ev_time"].notna() & ev["customer_id"].notna()]
+    ev = ev[ev["ev_time"].notna()]
     ev = ev.sort_values("ev_time", kind="stable")
     results = []
     with_j = fb[fb["journey"].notna() & (fb["journey"] != "")]
