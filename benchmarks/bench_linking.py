@@ -136,9 +136,7 @@ def main() -> None:
     w, c = time.perf_counter(), time.process_time()
     links, candidates, summary = link_feedback(fb, jm, events=events, window="14D")
     wall, cpu = time.perf_counter() - w, time.process_time() - c
-    print(
-        f"linked {len(links):,} rows in {wall:.1f} s wall clock ({cpu:.1f} CPU-s, one process; shared machine)"
-    )
+    print(f"linked {len(links):,} rows in {wall:.1f} s wall clock ({cpu:.1f} CPU-s, one process)")
     print(
         "coverage: "
         + ", ".join(f"{k} {v:.1%}" for k, v in summary["coverage"].items())
