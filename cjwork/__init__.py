@@ -6,10 +6,17 @@
 ['purchase', 'onboarding', 'service', 'cancellation']
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from cjwork._version import __version__
 from cjwork.errors import CjworkError, DataError, JourneyMapError, Problem, UsageError
 from cjwork.io import Workspace
 from cjwork.journeymap import JourneyMap, load_journey_map
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "CjworkError",
@@ -25,7 +32,7 @@ __all__ = [
 ]
 
 
-def load(path, *, lenient: bool = False) -> Workspace:
+def load(path: str | Path, *, lenient: bool = False) -> Workspace:
     """Load and validate a journey workspace (see :func:`cjwork.io.load_workspace`)."""
     from cjwork.io.loader import load_workspace
 

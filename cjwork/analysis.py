@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -39,6 +40,11 @@ from cjwork.journeys import paths as _paths
 from cjwork.journeys import timing as _timing
 from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared, prepare
 from cjwork.prioritize import CONTRACT_COLUMNS as TOUCHPOINT_COLUMNS
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from cjwork.io.workspace import Workspace
 
 CONTRACT = {
     "variants": ["journey", "variant", "cases", "share", "completion_rate"],
@@ -88,7 +94,7 @@ class Analysis(dict):
 
 
 def analyze(
-    ws,
+    ws: Workspace,
     journeys: str | Iterable[str] | None = None,
     period: str = "month",
     feedback: pd.DataFrame | None = None,
@@ -101,7 +107,7 @@ def analyze(
     threads: int | None = None,
     prepared: Prepared | None = None,
     engine: str = "duckdb",
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
 ) -> Analysis:
     """Run the journey analytics for the selected journeys of a workspace.
@@ -385,7 +391,11 @@ def _trends(prep, ws, fb, journeys, period, out: Analysis) -> pd.DataFrame:
 
 
 def write_analysis(
-    tables: dict[str, pd.DataFrame], out_dir: str | Path, fmt: str = "csv", *, inputs=None
+    tables: dict[str, pd.DataFrame],
+    out_dir: str | Path,
+    fmt: str = "csv",
+    *,
+    inputs: Workspace | str | Path | Iterable[str | Path] | None = None,
 ) -> list[Path]:
     """Write every table as ``OUT_DIR/<name>.csv`` (or ``.parquet``), each file atomically.
 

@@ -6,16 +6,23 @@ test over thousands of (period, touchpoint) cells is one numpy call, not a Pytho
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
 from cjwork.errors import UsageError
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 CORRECTIONS = ("holm", "bh", "none")
 
 
-def mean_ci(mean, var, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def mean_ci(
+    mean: ArrayLike, var: ArrayLike, n: ArrayLike, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """t-interval for a mean from its summary statistics.
 
     Parameters
@@ -39,7 +46,15 @@ def mean_ci(mean, var, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     return mean - half, mean + half
 
 
-def welch_test(m1, v1, n1, m2, v2, n2, level: float = 0.95) -> pd.DataFrame:
+def welch_test(
+    m1: ArrayLike,
+    v1: ArrayLike,
+    n1: ArrayLike,
+    m2: ArrayLike,
+    v2: ArrayLike,
+    n2: ArrayLike,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Welch's unequal-variance t test of ``mean2 - mean1`` from summary statistics.
 
     Returns a frame with ``diff``, ``diff_lo``, ``diff_hi`` (CI of the difference),
@@ -76,7 +91,9 @@ def welch_test(m1, v1, n1, m2, v2, n2, level: float = 0.95) -> pd.DataFrame:
     )
 
 
-def two_proportion_test(x1, n1, x2, n2, level: float = 0.95) -> pd.DataFrame:
+def two_proportion_test(
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, level: float = 0.95
+) -> pd.DataFrame:
     """Two-proportion z test of ``p2 - p1`` (pooled SE for the test, unpooled for the CI)."""
     x1, n1, x2, n2 = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (x1, n1, x2, n2))
     ok = (n1 > 0) & (n2 > 0)
@@ -102,7 +119,7 @@ def two_proportion_test(x1, n1, x2, n2, level: float = 0.95) -> pd.DataFrame:
     )
 
 
-def rate_ratio_test(c1, e1, c2, e2) -> pd.DataFrame:
+def rate_ratio_test(c1: ArrayLike, e1: ArrayLike, c2: ArrayLike, e2: ArrayLike) -> pd.DataFrame:
     """Compare two Poisson rates (counts ``c`` over exposures ``e``) by the conditional binomial test.
 
     Given ``c1 + c2``, ``c2`` is Binomial(c1 + c2, e2 / (e1 + e2)) under equal rates; the
@@ -121,7 +138,7 @@ def rate_ratio_test(c1, e1, c2, e2) -> pd.DataFrame:
     return pd.DataFrame({"ratio": np.where(ok, ratio, np.nan), "p": np.where(ok, p, np.nan)})
 
 
-def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
+def adjust_pvalues(p: ArrayLike, method: str = "holm") -> np.ndarray:
     """Multiple-testing correction over all non-NaN p-values (NaN stays NaN).
 
     ``holm`` (Holm–Bonferroni, controls the family-wise error rate), ``bh``
@@ -150,7 +167,9 @@ def adjust_pvalues(p, method: str = "holm") -> np.ndarray:
     return out
 
 
-def cohens_d(m1, v1, n1, m2, v2, n2) -> np.ndarray:
+def cohens_d(
+    m1: ArrayLike, v1: ArrayLike, n1: ArrayLike, m2: ArrayLike, v2: ArrayLike, n2: ArrayLike
+) -> np.ndarray:
     """Cohen's d of ``mean2 - mean1`` with the pooled standard deviation."""
     m1, v1, n1, m2, v2, n2 = (
         np.atleast_1d(np.asarray(a, dtype=float)) for a in (m1, v1, n1, m2, v2, n2)

@@ -45,12 +45,17 @@ cases and completion here are the same as in the funnel and variants tables.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
 from cjwork.journeymap import JourneyMap
 from cjwork.stats import adjust_pvalues, rate_ratio_test, two_proportion_test, welch_test
+
+if TYPE_CHECKING:
+    from cjwork.journeys.engine import Prepared
 
 PERIODS = ("week", "month", "quarter")
 CONTRACT_COLUMNS = [
@@ -104,7 +109,7 @@ def kpi_trends(
     journey: str,
     period: str = "month",
     *,
-    prepared=None,
+    prepared: Prepared | None = None,
     event_stats: dict[str, pd.DataFrame] | None = None,
     alpha: float = 0.05,
     correction: str = "holm",
@@ -258,7 +263,7 @@ EVENT_STAT_PARTS = {
 }
 
 
-def event_period_counts(prepared, period: str = "month") -> dict[str, pd.DataFrame]:
+def event_period_counts(prepared: Prepared, period: str = "month") -> dict[str, pd.DataFrame]:
     """The per-period counts behind the event-based columns of :func:`kpi_trends`.
 
     Every journey of the prepared engine at once. Each frame is additive over customer
@@ -306,7 +311,7 @@ def event_period_counts(prepared, period: str = "month") -> dict[str, pd.DataFra
     return {"touchpoints": tps, "journeys": jour, "window": window}
 
 
-def event_period_stats(prepared, period: str = "month") -> dict[str, pd.DataFrame]:
+def event_period_stats(prepared: Prepared, period: str = "month") -> dict[str, pd.DataFrame]:
     """Everything :func:`kpi_trends` needs from the event log, for every journey at once.
 
     Pass the result as ``event_stats=`` to :func:`kpi_trends` to reuse it across journeys,

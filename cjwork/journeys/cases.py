@@ -183,7 +183,7 @@ def build_steps(
 def _sql_list(values: list, sql_type: str) -> str:
     """A constant SQL list of strings or integers (``None`` → NULL)."""
 
-    def lit(v) -> str:
+    def lit(v: str | int | None) -> str:
         if v is None:
             return "NULL"
         if isinstance(v, str):

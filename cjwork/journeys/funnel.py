@@ -22,12 +22,17 @@ group, :func:`compare_dropoff` tests it against all other cases with a two-propo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats as st
 
 from cjwork.errors import UsageError
 from cjwork.journeys.engine import Prepared, period_expr
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 FUNNEL_COLUMNS = [
     "journey",
@@ -61,7 +66,9 @@ GROUP_COLUMNS = [
 GROUP_KINDS = ("persona", "channel", "period", "custom")
 
 
-def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: ArrayLike, n: ArrayLike, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for binomial proportions (vectorised; ``n == 0`` → NaN)."""
     k = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
