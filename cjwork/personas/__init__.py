@@ -12,7 +12,9 @@ features, fits the model, names and profiles the personas and returns all of it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,9 @@ import pandas as pd
 from cjwork.personas.features import FEATURES, build_features, describe_features
 from cjwork.personas.model import PersonaModel, PersonaParameterError
 from cjwork.personas.profiles import PersonaCard, PersonaProfiles, persona_funnels, profile_personas
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
 
 __all__ = [
     "FEATURES",
@@ -60,11 +65,11 @@ class PersonaResult:
 
 
 def find_personas(
-    ws,
-    n_personas="auto",
-    random_state=0,
+    ws: Workspace,
+    n_personas: int | str = "auto",
+    random_state: int = 0,
     *,
-    blocks="auto",
+    blocks: str | Sequence[str] = "auto",
     language: str = "en",
     sentiment: str = "auto",
     profile: bool = True,
@@ -165,7 +170,12 @@ def find_personas(
     return PersonaResult(features=features, model=model, assignments=assignments, profiles=profiles)
 
 
-def check_params(n_personas="auto", blocks="auto", random_state=0, language="en") -> dict:
+def check_params(
+    n_personas: int | str = "auto",
+    blocks: str | Sequence[str] = "auto",
+    random_state: int = 0,
+    language: str = "en",
+) -> dict:
     """Validate the personas notebook's parameters; returns them normalised for :func:`find_personas`.
 
     Raises
@@ -203,7 +213,9 @@ def check_params(n_personas="auto", blocks="auto", random_state=0, language="en"
     }
 
 
-def assign_personas(ws, n_personas="auto", random_state=0, **kwargs) -> pd.DataFrame:
+def assign_personas(
+    ws: Workspace, n_personas: int | str = "auto", random_state: int = 0, **kwargs
+) -> pd.DataFrame:
     """Find personas in a workspace and return one row per customer.
 
     Parameters

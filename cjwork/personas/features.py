@@ -26,11 +26,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cjwork.errors import ModelError, UsageError
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
+    from cjwork.journeymap import JourneyMap
+    from cjwork.journeys.engine import Prepared
 
 BLOCKS = ("customers", "events", "feedback")
 
@@ -233,13 +239,13 @@ def _match_spec(col: str, block: str, kind: str) -> FeatureSpec | None:
 
 
 def build_features(
-    ws,
+    ws: Workspace,
     *,
     blocks: tuple[str, ...] | list[str] | str | None = None,
     as_of: pd.Timestamp | str | None = None,
     sentiment: str = "auto",
     enriched_feedback: pd.DataFrame | None = None,
-    prep=None,
+    prep: Prepared | None = None,
 ) -> pd.DataFrame:
     """One row per customer, one column per feature.
 
@@ -322,7 +328,7 @@ def build_features(
 # --------------------------------------------------------------------------- blocks
 
 
-def default_blocks(ws) -> list[str]:
+def default_blocks(ws: Workspace) -> list[str]:
     """The blocks personas are found in by default.
 
     The customer attributes when ``customers`` has at least one usable attribute column
@@ -437,7 +443,11 @@ def customer_attribute_features(
 
 
 def event_features(
-    events: pd.DataFrame, journeys, *, as_of: pd.Timestamp | None = None, prep=None
+    events: pd.DataFrame,
+    journeys: JourneyMap,
+    *,
+    as_of: pd.Timestamp | None = None,
+    prep: Prepared | None = None,
 ) -> pd.DataFrame:
     """Behaviour features from the event log (see :data:`FEATURES`), indexed by ``customer_id``.
 
@@ -555,7 +565,7 @@ def engine_events(events: pd.DataFrame, *, channel: bool = True) -> pd.DataFrame
 
 
 def feedback_features(
-    ws, *, sentiment: str = "auto", enriched: pd.DataFrame | None = None
+    ws: Workspace, *, sentiment: str = "auto", enriched: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Voice-of-customer features (see :data:`FEATURES`), indexed by ``customer_id``.
 
@@ -598,7 +608,7 @@ def feedback_features(
 
 
 def feedback_sentiment(
-    ws, *, sentiment: str = "auto", enriched: pd.DataFrame | None = None
+    ws: Workspace, *, sentiment: str = "auto", enriched: pd.DataFrame | None = None
 ) -> np.ndarray:
     """Sentiment (−1 … 1) per feedback row, in order: text sentiment or rating/NPS based.
 

@@ -11,22 +11,28 @@ with ``cjwork analyze``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from cjwork.personas.profiles import persona_funnels
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
+    from cjwork.journeys.engine import Prepared
 
 #: a difference is only reported when the persona has at least this many cases/comments there
 MIN_N = 20
 
 
 def persona_journey_experience(
-    ws,
+    ws: Workspace,
     assignments: pd.DataFrame,
     journey: str,
     *,
     feedback: pd.DataFrame | None = None,
-    prep=None,
+    prep: Prepared | None = None,
     min_n: int = MIN_N,
 ) -> dict[str, pd.DataFrame]:
     """Reach, drop-off and sentiment per persona and stage of ``journey``.

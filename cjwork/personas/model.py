@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -41,6 +42,9 @@ from threadpoolctl import threadpool_limits
 
 from cjwork._version import __version__
 from cjwork.errors import ModelError, UsageError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 MODEL_FORMAT = "cjwork-persona-model"
 MISSING_CATEGORY = "(missing)"
@@ -250,7 +254,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
-    def fit(self, X, y=None):
+    def fit(self, X: pd.DataFrame, y: object = None) -> PersonaModel:
         """Find the personas in ``X`` (one row per customer, one column per feature).
 
         Parameters
@@ -511,7 +515,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         return X[list(self.feature_names_in_)]
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Customers in the preprocessed space the personas were found in.
 
         Returns
@@ -529,7 +533,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         Z = np.asarray(self.preprocessor_.transform(X), dtype=np.float64)
         return Z if self.reducer_ is None else self.reducer_.transform(Z)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The persona (0 … n_personas_-1) of each customer in ``X``, in chunks of 200,000 rows."""
         self._check_fitted()
         X = self._check_columns(X)
@@ -541,11 +545,11 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
                 out[start : start + step] = self.label_order_[self.estimator_.predict(Z)]
         return out
 
-    def fit_predict(self, X, y=None) -> np.ndarray:
+    def fit_predict(self, X: pd.DataFrame, y: object = None) -> np.ndarray:
         """Fit and return ``labels_``."""
         return self.fit(X).labels_
 
-    def score_samples_distance(self, X) -> np.ndarray:
+    def score_samples_distance(self, X: pd.DataFrame) -> np.ndarray:
         """Distance of each customer to its persona centre (small = typical of the persona)."""
         Z = self.transform(X)
         labels = self.predict(X)
@@ -615,7 +619,10 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
 
 def parallel_analysis(
-    Z: np.ndarray, n_permutations: int = 5, quantile: float = 95.0, random_state=None
+    Z: np.ndarray,
+    n_permutations: int = 5,
+    quantile: float = 95.0,
+    random_state: int | np.random.RandomState | None = None,
 ) -> int:
     """Number of principal components worth keeping (Horn's parallel analysis).
 
@@ -660,7 +667,19 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
     rows take a fraction of a second instead of string comparisons per value.
     """
 
-    def fit(self, X, y=None):
+    def fit(self, X: pd.DataFrame | ArrayLike, y: object = None) -> CategoryOneHot:
+        """Learn the levels of each column (sorted; ``"(missing)"`` last when present).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            Categorical columns.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
         frame = pd.DataFrame(X)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.categories_ = []
@@ -672,7 +691,15 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
             self.categories_.append(levels)
         return self
 
-    def transform(self, X):
+    def transform(self, X: pd.DataFrame | ArrayLike) -> np.ndarray:
+        """One-hot encode ``X`` with the levels learnt in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, total number of levels)
+            Float 0/1 columns in the order of :meth:`get_feature_names_out`; an unseen
+            level is all zeros.
+        """
         check_is_fitted(self, "categories_")
         frame = pd.DataFrame(X)
         # one output array filled in place (no per-column blocks to stack)
@@ -685,7 +712,18 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
             offset += len(levels)
         return out
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
+        """Output column names, ``<column>_<level>``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            The names seen in ``fit`` are used.
+
+        Returns
+        -------
+        ndarray of str (object dtype)
+        """
         check_is_fitted(self, "categories_")
         return np.asarray(
             [

@@ -22,11 +22,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from cjwork.io.workspace import Workspace
+    from cjwork.journeys.engine import Prepared
 
 LANGUAGES = ("en", "de")
 #: a trait must be at least this large (|Cohen's d or h|) to be named
@@ -324,7 +331,7 @@ class PersonaProfiles:
 # --------------------------------------------------------------------------- effect sizes
 
 
-def effect_sizes(features: pd.DataFrame, labels) -> pd.DataFrame:
+def effect_sizes(features: pd.DataFrame, labels: ArrayLike) -> pd.DataFrame:
     """Every feature of every persona against the rest of the customers.
 
     Parameters
@@ -601,12 +608,12 @@ def _check_language(language: str) -> None:
 
 
 def profile_personas(
-    ws,
+    ws: Workspace,
     assignments: pd.DataFrame,
     features: pd.DataFrame | None = None,
     *,
     language: str = "en",
-    prep=None,
+    prep: Prepared | None = None,
     enriched_feedback: pd.DataFrame | None = None,
     n_quotes: int = 3,
     n_traits: int = 5,
@@ -742,7 +749,10 @@ def _channels(ws, assign: _Assignments, prep) -> pd.DataFrame:
 
 
 def persona_funnels(
-    ws, assignments: pd.DataFrame, prep=None, journey: str | None = None
+    ws: Workspace,
+    assignments: pd.DataFrame,
+    prep: Prepared | None = None,
+    journey: str | None = None,
 ) -> pd.DataFrame:
     """Reach and drop-off per stage for each persona (journey engine; empty without events).
 
@@ -872,7 +882,7 @@ class _Assignments:
             {"customer_id": self.ids.filter(pa.array(has)), "persona_id": self.persona[has]}
         )
 
-    def persona_of(self, customer_ids) -> np.ndarray:
+    def persona_of(self, customer_ids: ArrayLike) -> np.ndarray:
         """Persona id per customer id, -1 for ids without an assignment (or missing)."""
         import pyarrow.compute as pc
 

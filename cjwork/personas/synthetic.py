@@ -223,7 +223,7 @@ def make_persona_workspace(
         object
     )
 
-    def per(key, idx=None):
+    def per(key: str, idx: int | None = None) -> np.ndarray:
         vals = np.array([p[key] if idx is None else p[key][idx] for p in personas], dtype=float)
         return vals[truth]
 
