@@ -18,6 +18,7 @@ rendering; :func:`plot_journey_map` only draws them.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 SENTIMENT_CMAP = "RdYlGn"
 NO_DATA_COLOR = (0.85, 0.85, 0.85, 1.0)
@@ -37,7 +41,7 @@ CATEGORY_COLORS = {
 MIN_SCALE = 0.55  # linear scale of the smallest card relative to the biggest (area ≈ 0.3)
 
 
-def sentiment_color(values, cmap: str = SENTIMENT_CMAP) -> np.ndarray:
+def sentiment_color(values: ArrayLike, cmap: str = SENTIMENT_CMAP) -> np.ndarray:
     """RGBA colours for sentiments on −1 … 1 (NaN → light grey)."""
     v = np.asarray(values, dtype=float)
     rgba = colormaps[cmap](Normalize(-1, 1)(np.nan_to_num(v, nan=0.0)))

@@ -10,12 +10,20 @@ package function (:meth:`PersonaProfiles.heatmap_data`, ``PersonaModel.k_scores_
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from cjwork.personas.model import PersonaModel
+    from cjwork.personas.profiles import PersonaCard
 
 _LABELS = {
     "en": {
@@ -41,7 +49,7 @@ def _plain(text: str) -> str:
     return str(text).replace("**", "")
 
 
-def card_sections(card) -> list[tuple[str, str]]:
+def card_sections(card: PersonaCard) -> list[tuple[str, str]]:
     """The text blocks of a card as (heading, body) pairs, in drawing order."""
     lab = _LABELS.get(card.language, _LABELS["en"])
     channels = ", ".join(f"{c} {s:.0%}" for c, s in card.channels) or "–"
@@ -55,7 +63,7 @@ def card_sections(card) -> list[tuple[str, str]]:
 
 
 def persona_card(
-    card, ax: Axes | None = None, *, color: str | None = None, width: int = 58
+    card: PersonaCard, ax: Axes | None = None, *, color: str | None = None, width: int = 58
 ) -> Axes:
     """Draw one persona card (name, size, who, goal, preferences, pains, channels) on ``ax``.
 
@@ -116,7 +124,9 @@ def persona_card(
     return ax
 
 
-def persona_cards(cards, *, ncols: int = 2, palette: str = "tab10") -> Figure:
+def persona_cards(
+    cards: Iterable[PersonaCard], *, ncols: int = 2, palette: str = "tab10"
+) -> Figure:
     """All persona cards in a grid; returns the Figure (one Axes per card)."""
     cards = list(cards)
     n = max(len(cards), 1)
@@ -200,9 +210,9 @@ def k_selection_curve(
 
 
 def projection_data(
-    model,
+    model: PersonaModel,
     features: pd.DataFrame,
-    labels=None,
+    labels: ArrayLike | None = None,
     names: dict | None = None,
     *,
     max_points: int = 5000,

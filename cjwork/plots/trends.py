@@ -10,10 +10,14 @@ figure; :func:`plot_kpi_trends` draws one panel per metric, one line per touchpo
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 METRIC_LABELS = {
     "volume": "volume",
@@ -192,8 +196,8 @@ def plot_metric_bands(
     *,
     touchpoint: str | None = None,
     metric: str | None = None,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Bar chart of mean sentiment per process-metric band (from :func:`cjwork.journeys.process_feedback.sentiment_by_band`).
 
     Parameters
