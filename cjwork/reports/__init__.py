@@ -7,12 +7,19 @@ and the HTML export.
 0
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from cjwork.reports.params import DEFAULTS, ReportParams, validate_params
+
+if TYPE_CHECKING:
+    from cjwork.reports.runner import BatchResult
 
 __all__ = ["DEFAULTS", "ReportParams", "run_reports", "validate_params"]
 
 
-def run_reports(*args, **kwargs):
+def run_reports(*args: Any, **kwargs: Any) -> BatchResult:
     """Run the report notebook for journeys (see :func:`cjwork.reports.runner.run_reports`)."""
     from cjwork.reports.runner import run_reports as _run
 

@@ -20,12 +20,16 @@ figures are recorded for the batch runner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cjwork.reports import display as d
 from cjwork.reports import notebook as nb
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
+    from cjwork.reports.params import ReportParams
 
 TEXT = {
     "map": {"en": "Journey map", "de": "Journey Map"},
@@ -127,7 +131,7 @@ class ReportTables:
     skipped: list[str] = field(default_factory=list)
 
 
-def enriched_feedback(ws) -> pd.DataFrame | None:
+def enriched_feedback(ws: Workspace) -> pd.DataFrame | None:
     """``cjwork.text.enrich_feedback(ws)`` when feedback and the text engine are available, else None."""
     if ws.feedback is None or len(ws.feedback) == 0:
         return None
@@ -139,7 +143,10 @@ def enriched_feedback(ws) -> pd.DataFrame | None:
 
 
 def report_tables(
-    ws, params, feedback: pd.DataFrame | None = None, analysis: dict | None = None
+    ws: Workspace,
+    params: ReportParams,
+    feedback: pd.DataFrame | None = None,
+    analysis: dict | None = None,
 ) -> ReportTables:
     """Compute the sections' tables for ``params.journey``.
 
@@ -214,7 +221,7 @@ def _fmt(v: Any, spec: str) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def show_journey_map(tables: ReportTables, params) -> Any:
+def show_journey_map(tables: ReportTables, params: ReportParams) -> Any:
     """The journey map figure (cards by sentiment and volume, owners, emotion curve)."""
     from cjwork.plots.journey_map import plot_journey_map, stage_emotion
 
@@ -247,7 +254,7 @@ def show_journey_map(tables: ReportTables, params) -> Any:
     return svg
 
 
-def show_process_feedback(tables: ReportTables, params) -> Any:
+def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
     """Process metrics × sentiment: the sentences, the band chart of the strongest link, the table."""
     from cjwork.plots.trends import plot_metric_bands
 
@@ -295,7 +302,7 @@ def show_process_feedback(tables: ReportTables, params) -> Any:
     return nb.show_html(d.table_html(table, language=params.language))
 
 
-def show_priorities(tables: ReportTables, params) -> Any:
+def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
     """Priority matrix, the touchpoint table and the quick wins per owner with their action."""
     from cjwork.plots.priority import plot_priority_matrix
     from cjwork.prioritize import quick_wins_by_owner
@@ -350,7 +357,7 @@ def show_priorities(tables: ReportTables, params) -> Any:
     return nb.show_html(d.table_html(table, language=lang))
 
 
-def show_trends(tables: ReportTables, params) -> Any:
+def show_trends(tables: ReportTables, params: ReportParams) -> Any:
     """KPI trend lines with flagged changes, and the list of flagged changes."""
     from cjwork.plots.trends import plot_kpi_trends
 

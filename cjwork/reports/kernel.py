@@ -37,6 +37,7 @@ class CurrentEnvKernelManager(AsyncKernelManager):
 
     @property
     def kernel_spec(self) -> KernelSpec:  # type: ignore[override]
+        """Always :func:`current_env_kernel_spec` (built once), never a registered kernelspec."""
         if self._kernel_spec is None:
             self._kernel_spec = current_env_kernel_spec()
         return self._kernel_spec

@@ -7,9 +7,13 @@ the numbers shown, testable without Jupyter.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
+    from cjwork.reports.params import ReportParams
 
 TEXT = {
     "heading": {"en": "Paths and funnel", "de": "Pfade und Funnel"},
@@ -99,7 +103,7 @@ def paths_tables(analysis: dict, journey: str, top: int = 10) -> dict[str, pd.Da
     }
 
 
-def show_paths(analysis: dict, ws, params) -> Any:
+def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
     """Display the section: flow figure, top variants, funnel figure, drop-off by persona, timing."""
     import matplotlib.pyplot as plt
     from IPython.display import HTML, Markdown, display

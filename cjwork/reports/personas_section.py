@@ -8,9 +8,13 @@ numbers, testable without Jupyter) with the persona assignments the batch comput
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
+    from cjwork.reports.params import ReportParams
 
 TEXT = {
     "heading": {"en": "Personas on this journey", "de": "Personas auf dieser Journey"},
@@ -74,7 +78,7 @@ def notable_differences(differences: pd.DataFrame, top: int = 5) -> pd.DataFrame
     return differences[worse].head(top).reset_index(drop=True)
 
 
-def show_personas(ws, params, analysis: Any = None) -> Any:
+def show_personas(ws: Workspace, params: ReportParams, analysis: Any = None) -> Any:
     """Display the section: personas on the journey (table), drop-off and sentiment by persona
     and stage (heatmaps) and the notable differences in words; key tables are recorded."""
     import matplotlib.pyplot as plt

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -66,6 +66,7 @@ class JourneyResult:
 
     @property
     def ok(self) -> bool:
+        """True when the report was written (``outcome`` is ``"ok"``)."""
         return self.outcome == OK
 
     @property
@@ -95,6 +96,7 @@ class BatchResult:
 
     @property
     def failed(self) -> list[JourneyResult]:
+        """The results of the reports that were not written."""
         return [r for r in self.results if not r.ok]
 
     def summary(self) -> str:
@@ -304,7 +306,7 @@ def run_reports(
     retries: int = 1,
     progress: bool = True,
     by_owner: bool = False,
-    slot_factory=None,
+    slot_factory: Callable[..., Any] | None = None,
 ) -> BatchResult:
     """Run the report notebook for each journey and write notebooks, HTML and the manifest.
 
