@@ -117,6 +117,23 @@ class Events:
         outcome: str | np.ndarray = "ok",
         **metrics: np.ndarray,
     ) -> None:
+        """Add one step: an event per customer in ``cust`` (nothing when it is empty).
+
+        Parameters
+        ----------
+        cust, case : ndarray
+            Customer and case index of each event.
+        tps : ndarray or int
+            Touchpoint index, one for all or one per event.
+        t : ndarray
+            Event times (epoch seconds).
+        seq : int
+            Position of the step, to order events with equal times.
+        outcome : str or ndarray
+            An outcome name for all events, or outcome codes per event.
+        **metrics : ndarray
+            Process metrics per event (the ones of ``METRICS`` not given are NaN).
+        """
         n = len(cust)
         if n == 0:
             return
@@ -134,6 +151,7 @@ class Events:
         self.parts.append(part)
 
     def frame(self) -> dict[str, np.ndarray]:
+        """Every added column concatenated over the steps (empty arrays when none)."""
         keys = ("cust", "case", "tp", "t", "seq", "outcome", *METRICS)
         if not self.parts:
             return {k: np.empty(0) for k in keys}

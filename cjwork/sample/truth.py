@@ -109,12 +109,27 @@ class Observed:
     # ------------------------------------------------------------------ derived
 
     def nps_by_label(self, slot: int) -> dict[str, float | None]:
+        """Mean NPS of the feedback at one touchpoint, per planted sentiment label.
+
+        Parameters
+        ----------
+        slot : int
+            Touchpoint index (``gen.TPI``), or the number of touchpoints for general
+            comments.
+
+        Returns
+        -------
+        dict
+            ``negative``/``neutral``/``positive`` → mean NPS (3 decimals), None without
+            feedback with an NPS.
+        """
         n, s = self.nps_n[slot], self.nps_sum[slot]
         with np.errstate(invalid="ignore", divide="ignore"):
             means = s / n
         return {lab: _r(means[i], 3) for i, lab in enumerate(gen.LABELS)}
 
     def nps_mean(self) -> float:
+        """Mean NPS of all feedback with an NPS (0.0 when there is none)."""
         return float(self.nps_sum.sum() / max(1, self.nps_n.sum()))
 
 
@@ -378,7 +393,7 @@ def readme_text(doc: dict) -> str:
     fb, sm = eff["first_bill_dissatisfier"], eff["smart_meter_delighter"]
     dr, mot = eff["persona_order_dropoff"], eff["hotline_moment_of_truth"]
 
-    def fmt(x) -> str:
+    def fmt(x: float | None) -> str:
         return "n/a" if x is None else f"{x:+.2f}"
 
     lines += [
