@@ -5,7 +5,8 @@ What it does
 1. Generates an event log in chunks of 1M events as Parquet files (vectorised numpy, on the
    four journeys of the bundled sample map ``cjwork/resources/sample/journeys.yml``): cases
    with loops, repeats, timestamp ties, one-event cases, drop-offs and rows out of time
-   order within each chunk. ``--events`` (default 10M) for cjwork; ``--peer-events``
+   order within each chunk (``benchmarks/eventlog.py``, the generator shared with
+   ``bench_scale.py``). ``--events`` (default 10M) for cjwork; ``--peer-events``
    (default 1M) for the side-by-side comparison.
 2. Times cjwork (DuckDB, out of core over the Parquet files): prepare (cases, order,
    directly-follows), variants, transitions, funnel and timing, for every journey.
@@ -51,99 +52,40 @@ CHUNK = 1_000_000
 
 def generate(out_dir: Path, n_events: int, seed: int = 0, chunk: int = CHUNK) -> list[Path]:
     """Write about ``n_events`` events as Parquet chunks into ``out_dir``; return the files."""
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+    from eventlog import EVENTS_STYLE, event_chunks, vocabulary
 
-    from cjwork.journeymap import load_journey_map
-
-    jmap = load_journey_map(MAP)
-    journeys = list(jmap.journeys)
-    tp_names = [np.array([tp.id for tp in j.touchpoints]) for j in journeys]
-    n_tp = np.array([len(t) for t in tp_names])
-    wait_tps = {tp.id for j in journeys for tp in j.touchpoints if "wait_s" in tp.kpis}
-    all_tps = np.concatenate(tp_names)
-    offsets = np.concatenate([[0], np.cumsum(n_tp)[:-1]])
-    is_wait = np.isin(all_tps, list(wait_tps))
-    j_names = np.array([j.id for j in journeys])
-
+    vocab = vocabulary(MAP)
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("events-*.parquet"):
         old.unlink()
-    rng = np.random.default_rng(seed)
     files = []
-    case_base = 0
-    lengths_pool = np.array([1, 1, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12])
-    base = np.datetime64("2024-01-01T00:00:00", "s").astype(np.int64)
-    written = 0
-    k = 0
-    while written < n_events:
-        target = min(chunk, n_events - written)
-        n_cases = max(1, int(target / lengths_pool.mean()))
-        lengths = rng.choice(lengths_pool, n_cases)
-        lengths[-1] += max(0, target - lengths.sum())
-        while lengths.sum() > target and len(lengths) > 1:  # trim to the target exactly
-            excess = lengths.sum() - target
-            if lengths[-1] > excess:
-                lengths[-1] -= excess
-            else:
-                lengths = lengths[:-1]
-        n_cases = len(lengths)
-        e = int(lengths.sum())
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        case = np.repeat(np.arange(n_cases), lengths)
-        pos = np.arange(e) - np.repeat(starts, lengths)
-        journey = rng.choice(len(journeys), n_cases, p=[0.3, 0.25, 0.35, 0.1])
-        depth = np.where(rng.random(n_cases) < 0.55, 1.0, rng.uniform(0.2, 1.0, n_cases))
-        jr = journey[case]
-        u = depth[case] * (pos + rng.random(e)) / lengths[case]
-        local = np.minimum((u * n_tp[jr]).astype(np.int64), n_tp[jr] - 1)
-        loop = rng.random(e) < 0.08
-        local = np.where(loop, (rng.random(e) * n_tp[jr]).astype(np.int64), local)
-        rep = (rng.random(e) < 0.08) & (pos > 0)
-        prev = np.concatenate([[0], local[:-1]])
-        local = np.where(rep, prev, local)
-        tp = offsets[jr] + local
-        gaps = rng.choice(np.array([0, 0, 10, 60, 300, 600, 3600, 7200, 86400, 259200]), e)
-        gaps[starts] = 0
-        cs = np.cumsum(gaps)
-        cs = cs - np.repeat(cs[starts], lengths)
-        start_ts = base + rng.integers(0, 365 * 86400, n_cases)
-        ts = start_ts[case] + cs
-        wait = np.where(is_wait[tp], rng.gamma(2.0, 60.0, e).round(), np.nan)
-        gid = case_base + case
-        # rows out of time order: shuffle within blocks of 64 rows
-        perm = np.arange(e)
-        full = e // 64 * 64
-        perm[:full] = rng.permuted(perm[:full].reshape(-1, 64), axis=1).ravel()
-        gid, tp, ts, wait, jr = gid[perm], tp[perm], ts[perm], wait[perm], jr[perm]
-        ids = pa.array(gid, type=pa.int64())
+    for k, c in enumerate(event_chunks(n_events, chunk, EVENTS_STYLE, seed=seed, vocab=vocab)):
         table = pa.table(
             {
                 "customer_id": pc.binary_join_element_wise(
-                    "c", pc.cast(pc.divide(ids, 2), pa.string()), ""
+                    "c", pc.cast(pa.array(c["customer"], type=pa.int64()), pa.string()), ""
                 ),
-                "case_id": pc.binary_join_element_wise("k", pc.cast(ids, pa.string()), ""),
-                "timestamp": pa.array(ts.astype("datetime64[s]")).cast(
+                "case_id": pc.binary_join_element_wise(
+                    "k", pc.cast(pa.array(c["case"], type=pa.int64()), pa.string()), ""
+                ),
+                "timestamp": pa.array(c["ts"].astype("datetime64[s]")).cast(
                     pa.timestamp("us", tz="UTC")
                 ),
                 "journey": pa.DictionaryArray.from_arrays(
-                    pa.array(jr.astype(np.int32)), pa.array(j_names)
+                    pa.array(c["journey"].astype(np.int32)), pa.array(vocab.journeys)
                 ),
                 "touchpoint": pa.DictionaryArray.from_arrays(
-                    pa.array(tp.astype(np.int32)), pa.array(all_tps)
+                    pa.array(c["touchpoint"].astype(np.int32)), pa.array(vocab.touchpoints)
                 ),
-                "wait_s": pa.array(wait),
+                "wait_s": pa.array(c["wait_s"]),
             }
         )
         path = out_dir / f"events-{k:04d}.parquet"
         pq.write_table(table, path, row_group_size=256_000)
         files.append(path)
-        written += e
-        case_base += n_cases
-        k += 1
-    del pd
     return files
 
 

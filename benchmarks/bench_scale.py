@@ -5,7 +5,8 @@ What it does
 1. Generates an event log of ``--events`` events (default 100M) **in chunks** of
    ``--chunk`` events into a data lake bucketed by customer
    (``customer_bucket=NNN/part-KKKKK.parquet``, :func:`cjwork.scale.lake.write_lake`), on
-   the four journeys of the bundled sample map: customers with one or more journeys, cases
+   the four journeys of the bundled sample map (``benchmarks/eventlog.py``, the generator
+   shared with ``bench_events.py``): customers with one or more journeys, cases
    derived from the events (no ``case_id``: gaps and restarts), loops, repeats, one-event
    cases, drop-offs, timestamps to the second and a ``wait_s`` metric at the hotline-like
    touchpoints. Every chunk holds new customers, so memory stays flat while writing.
@@ -57,65 +58,28 @@ TABLES = ("variants", "transitions", "funnel", "loops", "timing", "kpis", "kpi_p
 def generate(out_dir: Path, n_events: int, chunk: int, buckets: int, seed: int = 0) -> dict:
     """Write about ``n_events`` events into a lake bucketed by customer; return a summary."""
     import pandas as pd
+    from eventlog import SCALE_STYLE, event_chunks, vocabulary
 
-    from cjwork.journeymap import load_journey_map
     from cjwork.scale.lake import write_lake
 
-    jmap = load_journey_map(MAP)
-    journeys = list(jmap.journeys)
-    tp_names = [np.array([tp.id for tp in j.touchpoints]) for j in journeys]
-    n_tp = np.array([len(t) for t in tp_names])
-    all_tps = np.concatenate(tp_names)
-    offsets = np.concatenate([[0], np.cumsum(n_tp)[:-1]])
-    wait_tps = {tp.id for j in journeys for tp in j.touchpoints if "wait_s" in tp.kpis}
-    is_wait = np.isin(all_tps, list(wait_tps))
-    j_names = np.array([j.id for j in journeys])
+    vocab = vocabulary(MAP)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    rng = np.random.default_rng(seed)
-    lengths_pool = np.array([1, 1, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12])
-    base = np.datetime64("2024-01-01T00:00:00", "s").astype(np.int64)
-    written, k, case_base, t0 = 0, 0, 0, time.perf_counter()
-    while written < n_events:
-        target = min(chunk, n_events - written)
-        n_cases = max(1, int(target / lengths_pool.mean()))
-        lengths = rng.choice(lengths_pool, n_cases)
-        n_cases = int(np.searchsorted(np.cumsum(lengths), target, side="right")) or 1
-        lengths = lengths[:n_cases]
-        e = int(lengths.sum())
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        case = np.repeat(np.arange(n_cases), lengths)
-        pos = np.arange(e) - np.repeat(starts, lengths)
-        journey = rng.choice(len(journeys), n_cases, p=[0.3, 0.25, 0.35, 0.1])
-        depth = np.where(rng.random(n_cases) < 0.55, 1.0, rng.uniform(0.2, 1.0, n_cases))
-        jr = journey[case]
-        u = depth[case] * (pos + rng.random(e)) / lengths[case]
-        local = np.minimum((u * n_tp[jr]).astype(np.int64), n_tp[jr] - 1)
-        loop = rng.random(e) < 0.08
-        local = np.where(loop, (rng.random(e) * n_tp[jr]).astype(np.int64), local)
-        tp = offsets[jr] + local
-        gaps = rng.choice(np.array([0, 10, 60, 300, 600, 3600, 7200, 86400, 259200]), e)
-        gaps = gaps + rng.integers(0, 60, e)  # seconds: realistic, many distinct durations
-        gaps[starts] = 0
-        cs = np.cumsum(gaps)
-        cs = cs - np.repeat(cs[starts], lengths)
-        # ~2.5 cases per customer, spread over two years
-        customer = (case_base + case) * 2 // 5
-        start_ts = base + rng.integers(0, 730 * 86400, n_cases)
-        ts = start_ts[case] + cs
-        wait = np.where(is_wait[tp], rng.gamma(2.0, 60.0, e).round(), np.nan)
+    written, k, t0 = 0, 0, time.perf_counter()
+    for c in event_chunks(n_events, chunk, SCALE_STYLE, seed=seed, vocab=vocab):
         frame = pd.DataFrame(
             {
-                "customer_id": pd.array(np.char.add("c", customer.astype(str)), dtype="string"),
-                "timestamp": pd.to_datetime(ts, unit="s", utc=True),
-                "journey": pd.Categorical.from_codes(jr, j_names),
-                "touchpoint": pd.Categorical.from_codes(tp, all_tps),
-                "wait_s": wait,
+                "customer_id": pd.array(
+                    np.char.add("c", c["customer"].astype(str)), dtype="string"
+                ),
+                "timestamp": pd.to_datetime(c["ts"], unit="s", utc=True),
+                "journey": pd.Categorical.from_codes(c["journey"], vocab.journeys),
+                "touchpoint": pd.Categorical.from_codes(c["touchpoint"], vocab.touchpoints),
+                "wait_s": c["wait_s"],
             }
         )
         write_lake(frame, out_dir, buckets=buckets, part=k)
-        written += e
-        case_base += n_cases
+        written += len(frame)
         k += 1
         print(
             f"  generated {written:,} events ({time.perf_counter() - t0:.0f}s)",
