@@ -26,6 +26,7 @@ import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,14 @@ from cjwork.journeys.engine import (
 )
 from cjwork.scale.merge import hist_stats
 
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from cjwork.analysis import Analysis
+    from cjwork.io.workspace import Workspace
+    from cjwork.journeys.engine import EventsInput
+    from cjwork.scale.lake import Lake
+
 ENGINES = ("duckdb", "dask")
 #: Parts of a partial; each is a DataFrame, concatenated over partitions before merging.
 PARTS = ("seen", "variants", "vdur", "ttc", "trans", "loops", "depth", "metric")
@@ -56,7 +65,7 @@ PARTS = ("seen", "variants", "vdur", "ttc", "trans", "loops", "depth", "metric")
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator:
+def dask_client(scheduler: str | Client | None = None, n_workers: int = 2) -> Iterator[Client]:
     """A ``distributed.Client``: to ``scheduler`` when given, else to a new ``LocalCluster``.
 
     Parameters
@@ -122,7 +131,7 @@ def split_by_customer(events: pd.DataFrame, n: int) -> list[pd.DataFrame]:
 
 
 def event_partials(
-    events,
+    events: EventsInput,
     jmap: JourneyMap,
     journeys: Sequence[str],
     *,
@@ -649,7 +658,7 @@ def _keep(df: pd.DataFrame, journeys: list[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- driver
 
 
-def default_partitions(client, n_events: int | None = None) -> int:
+def default_partitions(client: Client, n_events: int | None = None) -> int:
     """Partitions for an in-memory event table: 2 per worker thread, at least 1M events each."""
     try:
         threads = sum(client.nthreads().values())
@@ -662,11 +671,11 @@ def default_partitions(client, n_events: int | None = None) -> int:
 
 
 def analyze_events(
-    events,
+    events: pd.DataFrame | Lake | Sequence[EventsInput],
     jmap: JourneyMap,
     journeys: str | Sequence[str] | None = None,
     *,
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
     period: str = "month",
     case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
@@ -779,7 +788,7 @@ def _partition_task(piece, jmap, selected, **kw) -> dict:
 
 
 def analyze_workspace(
-    ws,
+    ws: Workspace,
     selected: list[str],
     period: str = "month",
     feedback: pd.DataFrame | None = None,
@@ -789,10 +798,10 @@ def analyze_workspace(
     case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
     dedupe: bool = True,
     random_state: int = 0,
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
     source: str = "events.csv",
-):
+) -> Analysis:
     """:func:`cjwork.analysis.analyze` with ``engine="dask"`` (called from there).
 
     The event-level tables come from :func:`analyze_events` (per customer partition on the

@@ -27,11 +27,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cjwork.errors import DataError, Problem, UsageError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 HIVE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([^/]+)")
 DEFAULT_BUCKET_KEY = "customer_bucket"
@@ -181,7 +185,7 @@ def open_lake(
     )
 
 
-def read_partition(spec: dict):
+def read_partition(spec: dict) -> list[str] | pa.Table:
     """The events of one partition spec (on a worker).
 
     Local files are returned as paths, for DuckDB to read out of core; remote files are

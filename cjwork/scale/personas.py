@@ -19,11 +19,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
 from cjwork.scale.dask_engine import customer_bucket, dask_client
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from distributed import Client
+
+    from cjwork.io.workspace import Workspace
+    from cjwork.personas import PersonaModel, PersonaResult
 
 
 def _event_part(events: pd.DataFrame, jmap, as_of) -> pd.DataFrame:
@@ -35,13 +45,13 @@ def _event_part(events: pd.DataFrame, jmap, as_of) -> pd.DataFrame:
 
 
 def persona_features(
-    ws,
+    ws: Workspace,
     *,
-    blocks=None,
-    as_of=None,
+    blocks: tuple[str, ...] | list[str] | str | None = None,
+    as_of: pd.Timestamp | str | None = None,
     sentiment: str = "rating",
     enriched_feedback: pd.DataFrame | None = None,
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """:func:`cjwork.personas.build_features` with the events block computed on a Dask cluster.
@@ -161,7 +171,12 @@ def stratified_sample(
     return features.iloc[rows]
 
 
-def fit_on_sample(features: pd.DataFrame, model=None, size: int = 50_000, random_state: int = 0):
+def fit_on_sample(
+    features: pd.DataFrame,
+    model: PersonaModel | None = None,
+    size: int = 50_000,
+    random_state: int = 0,
+) -> PersonaModel:
     """Fit a :class:`~cjwork.personas.PersonaModel` on :func:`stratified_sample` of ``features``."""
     from cjwork.personas import PersonaModel
 
@@ -174,7 +189,11 @@ def _predict_part(features: pd.DataFrame, model) -> np.ndarray:
 
 
 def predict_personas(
-    features: pd.DataFrame, model, *, scheduler=None, npartitions: int | None = None
+    features: pd.DataFrame,
+    model: PersonaModel,
+    *,
+    scheduler: str | Client | None = None,
+    npartitions: int | None = None,
 ) -> np.ndarray:
     """``model.predict(features)`` per partition on a Dask cluster (model shipped once)."""
     with dask_client(scheduler) as client:
@@ -191,18 +210,18 @@ def predict_personas(
 
 
 def find_personas_dask(
-    ws,
-    n_personas="auto",
+    ws: Workspace,
+    n_personas: int | str = "auto",
     random_state: int = 0,
     *,
-    blocks="auto",
+    blocks: str | Sequence[str] = "auto",
     language: str = "en",
     sentiment: str = "auto",
     sample_size: int = 50_000,
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
     **model_params,
-):
+) -> PersonaResult:
     """:func:`cjwork.personas.find_personas` on a Dask cluster (``cjwork personas --engine dask``).
 
     The features' events block is computed per customer partition on the workers

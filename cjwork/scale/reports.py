@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cjwork.scale.dask_engine import dask_client
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from distributed import Client
+
+    from cjwork.reports.runner import BatchResult
 
 
 def _execute(spec: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +44,7 @@ class DaskSlot:
         Ignored (a Dask worker has its own thread settings).
     """
 
-    def __init__(self, client, workdir: Path, index: int, threads: int = 1) -> None:
+    def __init__(self, client: Client, workdir: Path, index: int, threads: int = 1) -> None:
         self.client = client
         self.workdir = workdir
         self.index = index
@@ -74,8 +81,14 @@ class DaskSlot:
 
 
 def run_reports_dask(
-    data_dir, journeys, out_dir, *, scheduler=None, jobs: int | None = None, **kwargs
-):
+    data_dir: str | Path,
+    journeys: Iterable[str] | None,
+    out_dir: str | Path,
+    *,
+    scheduler: str | Client | None = None,
+    jobs: int | None = None,
+    **kwargs: Any,
+) -> BatchResult:
     """:func:`cjwork.reports.runner.run_reports` with every journey run on a Dask worker.
 
     Parameters

@@ -17,11 +17,20 @@ feedback (a pandas frame split here, or a Dask DataFrame read from a lake):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
 from cjwork.scale.dask_engine import customer_bucket, dask_client
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    from distributed import Client
+
+    from cjwork.journeymap import JourneyMap
+    from cjwork.text.sentiment import SentimentScorer
 
 SCORE_META = {"language": "object", "sentiment_score": "float64", "sentiment_label": "object"}
 
@@ -34,12 +43,12 @@ def _score_part(part: pd.DataFrame, scorer, text_column: str, language_column: s
 
 
 def score_sentiment(
-    feedback,
-    scorer=None,
+    feedback: pd.DataFrame | dd.DataFrame,
+    scorer: SentimentScorer | None = None,
     *,
     text_column: str = "text",
     language_column: str | None = "language",
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """Score feedback on a Dask cluster: ``language``, ``sentiment_score``, ``sentiment_label``.
@@ -113,12 +122,12 @@ def _link_part(fb: pd.DataFrame, ev: pd.DataFrame | None, jmap, window, text_ove
 
 def link_touchpoints(
     feedback: pd.DataFrame,
-    jmap,
+    jmap: JourneyMap,
     events: pd.DataFrame | None = None,
     *,
     window: str = "14D",
     text_overrides_event: float = 0.6,
-    scheduler=None,
+    scheduler: str | Client | None = None,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """Link feedback to touchpoints on a Dask cluster (customer partitions).
@@ -177,7 +186,7 @@ def score_frame_dask(
     language: str = "auto",
     learn_from: str = "none",
     random_state: int = 0,
-    scheduler=None,
+    scheduler: str | Client | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """``cjwork sentiment --engine dask``: fit on the client (if asked), score on the workers.
 
