@@ -9,6 +9,9 @@ aggregation into the emotional journey, themes and PII-masked quotes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +20,9 @@ from cjwork.text.language import detect_language
 from cjwork.text.linking import link_feedback, link_text
 from cjwork.text.pii import mask_pii
 from cjwork.text.sentiment import LEARN_FROM, SentimentScorer, weak_labels
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
 
 __all__ = [
     "SentimentScorer",
@@ -33,7 +39,10 @@ MIN_LABELLED = 200
 
 
 def score_texts(
-    texts, language="auto", languages=None, scorer: SentimentScorer | None = None
+    texts: Sequence[Any] | pd.Series | np.ndarray,
+    language: str = "auto",
+    languages: Sequence[Any] | pd.Series | np.ndarray | None = None,
+    scorer: SentimentScorer | None = None,
 ) -> pd.DataFrame:
     """Score any texts: ``language``, ``sentiment_score`` (−1 … 1), ``sentiment_label``.
 
@@ -70,7 +79,7 @@ def _choose_learning(fb: pd.DataFrame, learn_from: str) -> tuple[np.ndarray | No
 
 
 def enrich_feedback(
-    ws,
+    ws: Workspace,
     learn_from: str = "none",
     language: str = "auto",
     window: str = "14D",

@@ -10,6 +10,8 @@ figures are in :mod:`cjwork.plots.emotion`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -48,7 +50,7 @@ def _check(feedback: pd.DataFrame, by: list[str]) -> None:
 
 def sentiment_summary(
     feedback: pd.DataFrame,
-    by="touchpoint",
+    by: str | Sequence[str] = "touchpoint",
     ci: float = 0.95,
     method: str = "analytic",
     n_boot: int = 1000,

@@ -9,6 +9,9 @@ more evidence, ``other`` when neither has any. Measured at well over 100,000 tex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -100,7 +103,10 @@ def languages_from_stream(texts: list[str], stream: TokenStream) -> np.ndarray:
     return out
 
 
-def detect_language(texts, override=None) -> np.ndarray:
+def detect_language(
+    texts: Sequence[Any] | pd.Series | np.ndarray,
+    override: Sequence[Any] | pd.Series | np.ndarray | None = None,
+) -> np.ndarray:
     """Detect the language of each text: ``de``, ``en`` or ``other``.
 
     Parameters
@@ -125,7 +131,9 @@ def detect_language(texts, override=None) -> np.ndarray:
     return apply_override(detected, override)
 
 
-def apply_override(detected: np.ndarray, override) -> np.ndarray:
+def apply_override(
+    detected: np.ndarray, override: Sequence[Any] | pd.Series | np.ndarray | None
+) -> np.ndarray:
     """Replace detected languages by valid values of a ``language`` column."""
     if override is None:
         return detected

@@ -25,7 +25,9 @@ distinct n-gram), then summed per feedback with a sparse matrix product.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,7 +157,10 @@ class TextLinks:
 
 
 def link_text(
-    texts, journey_map: JourneyMap, journeys=None, vocabulary: Vocabulary | None = None
+    texts: Sequence[Any] | pd.Series | np.ndarray,
+    journey_map: JourneyMap,
+    journeys: Sequence[Any] | pd.Series | np.ndarray | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> TextLinks:
     """Link texts to touchpoints by their vocabulary.
 

@@ -10,8 +10,10 @@ token and then broadcast to the token stream with numpy indexing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +90,9 @@ def _repair_mojibake(text: str) -> str:
         return text
 
 
-def clean_texts(values, max_chars: int = MAX_CHARS) -> tuple[list[str], CleanReport]:
+def clean_texts(
+    values: Sequence[Any] | pd.Series | np.ndarray, max_chars: int = MAX_CHARS
+) -> tuple[list[str], CleanReport]:
     """Turn any column of "text" into clean Python strings, counting every repair.
 
     Parameters
@@ -219,6 +223,6 @@ def stem(word: str, language: str = "de") -> str:
     return _STEMMERS[language].stemWord(word)
 
 
-def stem_many(words, language: str = "de") -> list[str]:
+def stem_many(words: Iterable[str], language: str = "de") -> list[str]:
     """Snowball stems of many words (uses the stemmer's batch call, with the cache)."""
     return [stem(w, language) for w in words]

@@ -7,6 +7,8 @@ Use :func:`mask_pii` everywhere a customer's words are shown (reports, profiles,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -26,12 +28,12 @@ def _mask_one(series: pd.Series, pattern: re.Pattern, repl) -> pd.Series:
 
 
 def mask_pii(
-    texts,
+    texts: str | Sequence[Any] | pd.Series,
     email: str = "[E-MAIL]",
     phone: str = "[PHONE]",
     iban: str = "[IBAN]",
     name: str = "[NAME]",
-):
+) -> str | list[Any] | pd.Series:
     """Mask e-mail addresses, IBANs, phone numbers and names after salutations.
 
     Parameters
@@ -74,7 +76,7 @@ def mask_pii(
     return out.tolist()
 
 
-def has_pii(texts) -> pd.Series:
+def has_pii(texts: Sequence[Any] | pd.Series) -> pd.Series:
     """Whether each text contains something :func:`mask_pii` would mask (bool Series)."""
     s = pd.Series(texts, dtype=object)
     masked = pd.Series(mask_pii(s.tolist()), dtype=object)

@@ -7,11 +7,15 @@ Jupyter); the report notebook calls :func:`show_feedback` in its ``section-feedb
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cjwork.text.aggregate import emotional_journey, link_coverage, quotes, sentiment_summary
+
+if TYPE_CHECKING:
+    from cjwork.io.workspace import Workspace
+    from cjwork.reports.params import ReportParams
 
 TEXT = {
     "heading": {"en": "Voice of the customer", "de": "Stimme der Kund:innen"},
@@ -56,7 +60,7 @@ def _t(key: str, lang: str, **kw) -> str:
 
 
 def feedback_section_tables(
-    ws,
+    ws: Workspace,
     journey: str,
     feedback: pd.DataFrame,
     personas: pd.DataFrame | None = None,
@@ -83,7 +87,7 @@ def feedback_section_tables(
     }
 
 
-def show_feedback(ws, params, analysis: Any = None) -> Any:
+def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> Any:
     """Display the section (uses ``analysis.feedback`` when the report computed it)."""
     import matplotlib.pyplot as plt
     from IPython.display import HTML, Markdown, display

@@ -20,7 +20,9 @@ the global numbers (thresholds, negation factors, length damping) — no word wa
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,12 @@ from cjwork.text.normalize import (
     fold,
     tokenize_corpus,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+    from scipy.sparse import spmatrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
 
 LABELS = ("negative", "neutral", "positive")
 LEARN_FROM = ("auto", "rating", "nps", "none")
@@ -209,7 +217,11 @@ def _squash(raw: np.ndarray, n_tokens: np.ndarray, alpha: float | None = None) -
     return s / np.sqrt(s * s + alpha)
 
 
-def lexicon_scores(texts, languages=None, max_chars: int = MAX_CHARS) -> LexiconResult:
+def lexicon_scores(
+    texts: Sequence[Any] | pd.Series | np.ndarray,
+    languages: str | Sequence[Any] | pd.Series | np.ndarray | None = None,
+    max_chars: int = MAX_CHARS,
+) -> LexiconResult:
     """Score texts with the bundled lexicons — no training, no network.
 
     Parameters
@@ -258,7 +270,7 @@ def label_scores(
     return out
 
 
-def weak_labels(ratings=None, nps=None) -> np.ndarray:
+def weak_labels(ratings: ArrayLike | None = None, nps: ArrayLike | None = None) -> np.ndarray:
     """Weak sentiment labels from stars (1–2 / 3 / 4–5) or NPS (0–6 / 7–8 / 9–10).
 
     Ratings win where both exist; rows with neither get ``None``.
@@ -295,12 +307,12 @@ def weak_labels(ratings=None, nps=None) -> np.ndarray:
 class LexiconFeatures(TransformerMixin, BaseEstimator):
     """Lexicon scorer outputs as dense features for a learned model."""
 
-    def fit(self, X, y=None):
+    def fit(self, X: Iterable[str], y: object = None) -> LexiconFeatures:
         """Nothing to learn; returns self."""
         self.n_features_in_ = 1
         return self
 
-    def transform(self, X):
+    def transform(self, X: Iterable[str]) -> np.ndarray:
         """Score, positive and negative sums, negations and log length per text."""
         r = lexicon_scores(list(X))
         return np.column_stack(
@@ -344,12 +356,17 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         Seed of the SVM's coordinate descent.
     """
 
-    def __init__(self, C: float = 0.3, class_weight="balanced", random_state=None) -> None:
+    def __init__(
+        self,
+        C: float = 0.3,
+        class_weight: str | dict | None = "balanced",
+        random_state: int | None = None,
+    ) -> None:
         self.C = C
         self.class_weight = class_weight
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike | spmatrix, y: ArrayLike) -> SoftmaxLinearSVC:
         """Fit the SVM; returns self."""
         from sklearn.svm import LinearSVC
 
@@ -363,15 +380,15 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = self.svm_.n_features_in_
         return self
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayLike | spmatrix) -> np.ndarray:
         """Decision values, one column per class (two classes: one column)."""
         return self.svm_.decision_function(X)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike | spmatrix) -> np.ndarray:
         """The class with the largest decision value."""
         return self.svm_.predict(X)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike | spmatrix) -> np.ndarray:
         """Softmax of the decision values (columns in ``classes_`` order)."""
         d = np.asarray(self.decision_function(X), dtype=float)
         if d.ndim == 1:
@@ -381,7 +398,9 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         return e / e.sum(axis=1, keepdims=True)
 
 
-def build_learned_pipeline(C: float = 0.3, class_weight="balanced", random_state=None):
+def build_learned_pipeline(
+    C: float = 0.3, class_weight: str | dict | None = "balanced", random_state: int | None = None
+) -> Pipeline:
     """The learned model: the text's first ``LEARN_CHARS`` characters → TF-IDF word (1–3) +
     char_wb (2–5) n-grams + lexicon features → linear SVM with balanced class weights.
 
@@ -395,7 +414,7 @@ def build_learned_pipeline(C: float = 0.3, class_weight="balanced", random_state
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    def folded(vectorizer):
+    def folded(vectorizer: TfidfVectorizer) -> Pipeline:
         return Pipeline([("fold", FunctionTransformer(_fold_all)), ("tfidf", vectorizer)])
 
     features = FeatureUnion(
@@ -423,7 +442,7 @@ def build_learned_pipeline(C: float = 0.3, class_weight="balanced", random_state
     return Pipeline([("head", FunctionTransformer(_head)), ("features", features), ("clf", clf)])
 
 
-def evaluate_labels(y_true, y_pred) -> dict:
+def evaluate_labels(y_true: ArrayLike, y_pred: ArrayLike) -> dict:
     """Accuracy, macro-F1 and the confusion matrix (rows true, columns predicted)."""
     y_true = np.asarray(y_true, dtype=object)
     y_pred = np.asarray(y_pred, dtype=object)
@@ -543,7 +562,12 @@ class SentimentScorer(BaseEstimator):
         return lexicon_scores(texts, langs, max_chars=self.max_chars)
 
     # ------------------------------------------------------------------ public
-    def score(self, texts, languages=None, use: str | None = None) -> pd.DataFrame:
+    def score(
+        self,
+        texts: Sequence[Any] | pd.Series | np.ndarray,
+        languages: Sequence[Any] | pd.Series | np.ndarray | None = None,
+        use: str | None = None,
+    ) -> pd.DataFrame:
         """Score texts: a DataFrame with ``language``, ``sentiment_score``, ``sentiment_label``.
 
         Parameters
@@ -595,11 +619,20 @@ class SentimentScorer(BaseEstimator):
         out.attrs["scorer"] = "learned" if learned else "lexicon"
         return out
 
-    def predict(self, texts, languages=None) -> np.ndarray:
+    def predict(
+        self,
+        texts: Sequence[Any] | pd.Series | np.ndarray,
+        languages: Sequence[Any] | pd.Series | np.ndarray | None = None,
+    ) -> np.ndarray:
         """Labels (``negative``/``neutral``/``positive``) per text."""
         return self.score(texts, languages)["sentiment_label"].to_numpy(dtype=object)
 
-    def evaluate(self, texts, labels, languages=None) -> dict:
+    def evaluate(
+        self,
+        texts: Sequence[Any] | pd.Series | np.ndarray,
+        labels: Sequence[Any] | pd.Series | np.ndarray,
+        languages: Sequence[Any] | pd.Series | np.ndarray | None = None,
+    ) -> dict:
         """Accuracy, macro-F1 and a confusion matrix of this scorer against ``labels``."""
         labels = np.asarray(pd.Series(labels).astype(str).str.lower(), dtype=object)
         unknown = sorted(set(labels) - set(LABELS))
@@ -607,7 +640,13 @@ class SentimentScorer(BaseEstimator):
             raise UsageError(f"labels must be negative, neutral or positive, got {unknown[:5]}")
         return evaluate_labels(labels, self.predict(texts, languages))
 
-    def fit(self, texts, ratings=None, nps=None, labels=None):
+    def fit(
+        self,
+        texts: Sequence[Any] | pd.Series | np.ndarray,
+        ratings: ArrayLike | None = None,
+        nps: ArrayLike | None = None,
+        labels: Sequence[Any] | pd.Series | np.ndarray | None = None,
+    ) -> SentimentScorer:
         """Learn from labelled feedback and decide (by CV) whether to use what was learned.
 
         Parameters
