@@ -77,6 +77,36 @@ def test_event_tables_equal(ws, reference, client):
     assert_same(fg, got.tables["funnel_groups"], "funnel_groups")
 
 
+@pytest.mark.parametrize("top", [1, 3])
+def test_folded_variants_equal(ws, client, top):
+    """With few variants kept, only the candidates' durations travel; the tables still match."""
+    ref = analyze(
+        ws,
+        feedback=ws.feedback.iloc[:0].assign(sentiment_score=[]),
+        personas=pd.DataFrame({"customer_id": [], "persona_id": []}),
+        max_variants=top,
+    )
+    got = analyze_events(ws.events, ws.journeys, scheduler=client, npartitions=4, max_variants=top)
+    assert ref["variants"]["variant"].str.startswith("(other:").any()
+    assert_same(ref["variants"], got.tables["variants"], "variants")
+
+
+def test_top_variant_candidates_keep_ties_at_the_cut():
+    from cjwork.scale.dask_engine import top_variant_candidates
+
+    variants = pd.DataFrame(
+        {
+            "journey": ["a"] * 5 + ["b"] * 2,
+            "vkey": ["1", "2", "3", "4", "5", "1", "2"],
+            "vh": np.arange(7, dtype="uint64"),
+            "cases": [9, 5, 5, 5, 1, 3, 2],
+        }
+    )
+    got = top_variant_candidates(variants, 2)
+    # journey a: 9, then three tied at 5 (any of them may rank second by name); b: both
+    assert sorted(got["vh"].tolist()) == [0, 1, 2, 3, 5, 6]
+
+
 def test_analyze_engine_dask_contract_tables(ws, client):
     personas = pd.read_csv(SAMPLE / "truth" / "customers.csv", dtype=str)[
         ["customer_id", "persona_id"]

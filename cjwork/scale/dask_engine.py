@@ -749,21 +749,84 @@ def analyze_events(
             )
             for i, piece in enumerate(pieces)
         ]
-        # tree reduction on the workers: the client receives one combined partial
-        while len(futures) > 1:
-            nxt = [
-                client.submit(
-                    combine_partials, futures[i], futures[i + 1], retries=retries, pure=False
-                )
-                for i in range(0, len(futures) - 1, 2)
+        if max_variants is None:
+            parts = [_tree_combine(client, futures, retries).result()]
+        else:
+            # Two rounds, so the variant-duration histograms (one row per variant and
+            # duration: they grow with the number of cases) never travel in full. Round 1
+            # combines everything else; the client finds the variants that can be among the
+            # top ``max_variants`` of their journey (ties included); round 2 combines only
+            # their duration histograms, cut out of the partials still held by the workers.
+            rest = [client.submit(_without_vdur, f, retries=retries, pure=False) for f in futures]
+            part = _tree_combine(client, rest, retries).result()
+            candidates = client.scatter(
+                top_variant_candidates(part["variants"], max_variants), broadcast=True
+            )
+            vdur = [
+                client.submit(_vdur_of, f, candidates, retries=retries, pure=False) for f in futures
             ]
-            if len(futures) % 2:
-                nxt.append(futures[-1])
-            futures = nxt
-        parts = client.gather(futures)
+            durations = _tree_combine(client, vdur, retries).result().get("vdur")
+            if durations is not None:
+                part["vdur"] = durations
+            del futures, rest, vdur
+            parts = [part]
     return merge_partials(
         parts, jmap, selected, period=period, max_variants=max_variants, source=source
     )
+
+
+def _tree_combine(client: Client, futures: list, retries: int):
+    """Combine partial futures pairwise on the workers; return the future of the whole."""
+    while len(futures) > 1:
+        nxt = [
+            client.submit(combine_partials, futures[i], futures[i + 1], retries=retries, pure=False)
+            for i in range(0, len(futures) - 1, 2)
+        ]
+        if len(futures) % 2:
+            nxt.append(futures[-1])
+        futures = nxt
+    return futures[0]
+
+
+def top_variant_candidates(variants: pd.DataFrame, max_variants: int) -> pd.DataFrame:
+    """``(journey, vh)`` of the variants that can rank within the top ``max_variants``.
+
+    A journey's variants are ranked by cases (descending), ties by name; a variant with
+    fewer cases than the journey's ``max_variants``-th largest count cannot make the top,
+    so only the others (ties at that count included) need their durations.
+
+    Parameters
+    ----------
+    variants : DataFrame
+        The ``variants`` part of a combined partial (``journey``, ``vkey``, ``vh``, ``cases``).
+    max_variants : int
+
+    Returns
+    -------
+    DataFrame
+        ``journey`` and ``vh`` of the candidates.
+    """
+    ranked = variants.sort_values(["journey", "cases"], ascending=[True, False], kind="mergesort")
+    kth = (
+        ranked.groupby("journey", sort=False)["cases"]
+        .apply(lambda c: c.iloc[min(max_variants, len(c)) - 1])
+        .rename("_kth")
+    )
+    cand = variants.merge(kth, left_on="journey", right_index=True)
+    cand = cand[cand["cases"] >= cand["_kth"]]
+    return cand[["journey", "vh"]].drop_duplicates().reset_index(drop=True)
+
+
+def _without_vdur(part: dict) -> dict:
+    return {k: v for k, v in part.items() if k != "vdur"}
+
+
+def _vdur_of(part: dict, candidates: pd.DataFrame) -> dict:
+    vdur = part.get("vdur")
+    if vdur is None or not len(vdur):
+        return {"partitions": 0}
+    keep = vdur.merge(candidates, on=["journey", "vh"], how="inner")
+    return {"partitions": 0, "vdur": keep[list(vdur.columns)]}
 
 
 def _partition_task(piece, jmap, selected, **kw) -> dict:
