@@ -88,7 +88,8 @@ def test_folded_variants_equal(ws, client, top):
     )
     got = analyze_events(ws.events, ws.journeys, scheduler=client, npartitions=4, max_variants=top)
     assert ref["variants"]["variant"].str.startswith("(other:").any()
-    assert_same(ref["variants"], got.tables["variants"], "variants")
+    for name in EVENT_TABLES:  # timing's case durations still cover every variant
+        assert_same(ref[name], got.tables[name], name)
 
 
 def test_top_variant_candidates_keep_ties_at_the_cut():

@@ -291,6 +291,8 @@ COMBINE = {
     ),
     "vdur": (["journey", "vh", "v"], {"n": "sum"}),
     "ttc": (["journey", "v"], {"n": "sum"}),
+    # case durations per journey (all variants), when "vdur" holds only the top candidates
+    "cdur": (["journey", "v"], {"n": "sum"}),
     "trans": (["journey", "src", "dst", "v"], {"n": "sum"}),
     "loops": (
         ["journey", "tp_idx"],
@@ -603,9 +605,12 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         con.register("_ttc", ttc)
         case_level.append(hist_stats(con, "_ttc", ["journey"]).assign(measure="time_to_complete"))
         con.unregister("_ttc")
-    con.register("_vdur", _concat(parts, "vdur"))
-    case_level.append(hist_stats(con, "_vdur", ["journey"]).assign(measure="case_duration"))
-    con.unregister("_vdur")
+    # every case's duration: the per-journey histogram when the variants' own histograms
+    # were cut down to the top candidates (see analyze_events), else theirs summed
+    cdur = _concat(parts, "cdur")
+    con.register("_cdur", cdur if cdur is not None else _concat(parts, "vdur"))
+    case_level.append(hist_stats(con, "_cdur", ["journey"]).assign(measure="case_duration"))
+    con.unregister("_cdur")
     cl = pd.concat(case_level, ignore_index=True).assign(touchpoint="", unit="s")
     cl = cl[["journey", "measure", "touchpoint", "unit", "n", "median", "p90", "mean"]]
     tn = to_next.rename(columns={"src": "tp_idx"}).assign(measure="to_next", unit="s")[
@@ -818,7 +823,12 @@ def top_variant_candidates(variants: pd.DataFrame, max_variants: int) -> pd.Data
 
 
 def _without_vdur(part: dict) -> dict:
-    return {k: v for k, v in part.items() if k != "vdur"}
+    """The partial without its variant-duration histogram, with the journeys' case durations."""
+    out = {k: v for k, v in part.items() if k != "vdur"}
+    vdur = part.get("vdur")
+    if vdur is not None and len(vdur):
+        out["cdur"] = vdur.groupby(["journey", "v"], as_index=False, sort=False)["n"].sum()
+    return out
 
 
 def _vdur_of(part: dict, candidates: pd.DataFrame) -> dict:
