@@ -55,13 +55,14 @@ class PersonaResult:
         The fitted model (``k_scores_``, ``stability_ari_``, ...).
     assignments : DataFrame
         ``customer_id``, ``persona_id`` (1 … k, 1 = largest persona), ``persona_name``.
-    profiles : PersonaProfiles
+    profiles : PersonaProfiles or None
+        ``None`` when :func:`find_personas` ran with ``profile=False``.
     """
 
     features: pd.DataFrame
     model: PersonaModel
     assignments: pd.DataFrame
-    profiles: PersonaProfiles
+    profiles: PersonaProfiles | None
 
 
 def find_personas(
@@ -69,7 +70,7 @@ def find_personas(
     n_personas: int | str = "auto",
     random_state: int = 0,
     *,
-    blocks: str | Sequence[str] = "auto",
+    blocks: str | Sequence[str] | None = "auto",
     language: str = "en",
     sentiment: str = "auto",
     profile: bool = True,
@@ -88,8 +89,8 @@ def find_personas(
         Seed for every random step.
     blocks : "auto", "all" or sequence of str
         Feature blocks the personas are found in (``customers``, ``events``,
-        ``feedback``). ``"auto"`` (default): the customer attributes when customers.csv
-        has any, otherwise every block present. Behaviour and voice always go into the
+        ``feedback``). ``"auto"`` (default; ``None`` means the same): the customer
+        attributes when customers.csv has any, otherwise every block present. Behaviour and voice always go into the
         *profiles*; segmenting on them too is possible (``blocks="all"``) but makes
         "persona X drops off more" partly true by construction, and their noise blurs the
         personas (see the README).

@@ -486,8 +486,8 @@ class SentimentScorer(BaseEstimator):
         Folds for the cross-validation in :meth:`fit`.
     C : float
         Inverse regularisation of the linear SVM of the learned model.
-    class_weight : "balanced" or None
-        Class weights of the linear SVM.
+    class_weight : "balanced", dict or None
+        Class weights of the linear SVM (a dict maps each label to its weight).
     min_per_class : int
         Fewer labelled texts per class than this and :meth:`fit` refuses to learn.
     max_chars : int
