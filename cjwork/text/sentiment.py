@@ -519,7 +519,7 @@ class SentimentScorer(BaseEstimator):
         min_gain: float = 0.02,
         cv: int = 5,
         C: float = 0.3,
-        class_weight: str | None = "balanced",
+        class_weight: str | dict | None = "balanced",
         min_per_class: int = 5,
         max_chars: int = MAX_CHARS,
         random_state: int | None = 0,
