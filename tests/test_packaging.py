@@ -94,3 +94,75 @@ def test_ruff_clean():
             text=True,
         )
         assert done.returncode == 0, f"ruff {' '.join(args)}:\n{done.stdout}{done.stderr}"
+
+
+def _copy_source(dest: Path) -> None:
+    """The files a wheel is built from (no .venv, caches or generated data)."""
+    import shutil
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info")
+    for name in ("cjwork", "templates", "notebooks"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copyfile(ROOT / name, dest / name)
+
+
+def test_wheel_carries_the_report_template_and_notebooks(tmp_path):
+    """A regular (non-editable) install finds the template and the report notebook."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    src, out = tmp_path / "src", tmp_path / "dist"
+    src.mkdir()
+    _copy_source(src)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["--no-index", "-w", str(out), str(src)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = out.glob("cjwork-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"cjwork/resources/notebooks/{nb.name}" in names
+    assert "cjwork/resources/templates/cjwork_report/index.html.j2" in names
+    assert "cjwork/resources/templates/journeys.yml" in names
+    assert "cjwork/resources/sample/journeys.yml" in names  # package data as before
+    # unpacked without the source tree, the package looks in its resources
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    probe = (
+        "import cjwork.reports.html as h, cjwork.reports.runner as r;"
+        "print(h.templates_dir()); print(r.default_notebook())"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert found == [
+        str(site / "cjwork" / "resources" / "templates"),
+        str(site / "cjwork" / "resources" / "notebooks" / "journey_report.ipynb"),
+    ]
+
+
+def test_setup_copies_every_notebook_and_template_file(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cjwork_setup", ROOT / "setup.py")
+    setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(setup)  # guarded: importing it does not run setup()
+    written = {p.relative_to(tmp_path).as_posix() for p in setup.copy_bundled(tmp_path)}
+    expected = {
+        f"cjwork/resources/notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")
+    } | {
+        "cjwork/resources/templates/" + p.relative_to(ROOT / "templates").as_posix()
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }
+    assert written == expected

@@ -27,14 +27,19 @@ TOC_MARKER = "<!-- cjwork:toc -->"
 
 
 def templates_dir() -> Path:
-    """The directory holding the HTML report template(s) (``templates/`` of the source tree)."""
+    """The directory holding the HTML report template(s).
+
+    ``templates/`` of the source tree (editable install), else the copy a wheel carries in
+    ``cjwork/resources/templates`` (see ``setup.py``).
+    """
     here = Path(__file__).resolve()
     for candidate in (here.parents[2] / "templates", here.parents[1] / "resources" / "templates"):
         if (candidate / TEMPLATE_NAME / "index.html.j2").is_file():
             return candidate
     raise CjworkError(
         f"the HTML report template '{TEMPLATE_NAME}' was not found next to the cjwork package "
-        f"({here.parents[2] / 'templates'}); install cjwork from its source tree (pip install -e .)"
+        f"({here.parents[2] / 'templates'} or {here.parents[1] / 'resources' / 'templates'}); "
+        "reinstall cjwork"
     )
 
 

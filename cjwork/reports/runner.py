@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from cjwork._version import __version__
-from cjwork.errors import DataError, Problem, UsageError
+from cjwork.errors import CjworkError, DataError, Problem, UsageError
 from cjwork.reports import manifest as mf
 from cjwork.reports.params import DEFAULTS, validate_params
 from cjwork.reports.worker import FAILED, KERNEL_DIED, OK, TIMEOUT
@@ -43,8 +43,21 @@ RETRY_ON = (KERNEL_DIED, WORKER_DIED)
 
 
 def default_notebook() -> Path:
-    """``notebooks/journey_report.ipynb`` of the source tree."""
-    return Path(__file__).resolve().parents[2] / "notebooks" / "journey_report.ipynb"
+    """``notebooks/journey_report.ipynb`` of the source tree, else the copy a wheel carries.
+
+    Raises
+    ------
+    CjworkError
+        Neither exists (a broken installation).
+    """
+    here = Path(__file__).resolve()
+    for folder in (here.parents[2] / "notebooks", here.parents[1] / "resources" / "notebooks"):
+        if (folder / "journey_report.ipynb").is_file():
+            return folder / "journey_report.ipynb"
+    raise CjworkError(
+        f"the report notebook journey_report.ipynb was not found in {here.parents[2] / 'notebooks'} "
+        f"or {here.parents[1] / 'resources' / 'notebooks'}; reinstall cjwork"
+    )
 
 
 @dataclass
