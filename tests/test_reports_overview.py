@@ -129,6 +129,7 @@ def test_data_quality_finds_problems(tiny_dir: Path) -> None:
     assert dq.loc[("rejected rows", "events"), "detail"] == "bad timestamp (1)"
     assert dq.loc[("time range", "events"), "detail"] == "2025-05-02 to 2025-06-18"
     assert dq.loc[("touchpoints without events", "events"), "count"] == 0
+    assert dq.loc[("rows", "feedback"), "detail"].endswith("(before linking)")
     svc = overview.data_quality(ws, "service").set_index(["check", "table"])
     assert svc.loc[("touchpoints without events", "events"), "detail"] == "chat"
     assert svc.loc[("rejected rows", "events"), "count"] == 1

@@ -390,8 +390,13 @@ def data_quality(ws: Workspace, journey: str) -> pd.DataFrame:
             }
         )
 
+    scope = {
+        "events": "events of this journey",
+        # the rest of the report also counts comments linked by event or text
+        "feedback": "rows naming this journey or one of its touchpoints (before linking)",
+    }
     for table, df in (("events", ev), ("feedback", fb)):
-        add("rows", table, len(df), None, "info", "")
+        add("rows", table, len(df), None, "info", scope[table])
         if "timestamp" in df.columns and len(df) and df["timestamp"].notna().any():
             ts = pd.to_datetime(df["timestamp"], utc=True)
             detail = f"{ts.min():%Y-%m-%d} to {ts.max():%Y-%m-%d}"
