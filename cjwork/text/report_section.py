@@ -124,8 +124,10 @@ def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
     nb.show_heading(TEXT["curve"], params, level=3)
     curve = tables["curve"]
     has_personas = curve["persona"].nunique() > 1
+    # the whole journey above, one curve per persona below (side by side, the touchpoint
+    # labels of a long journey leave each panel too narrow)
     fig, axes = plt.subplots(
-        1, 2 if has_personas else 1, figsize=(13 if has_personas else 9, 4), squeeze=False
+        2 if has_personas else 1, 1, figsize=(9, 8.5 if has_personas else 4), squeeze=False
     )
     plot_emotion_curve(curve, ax=axes[0, 0])
     if has_personas:
@@ -134,11 +136,10 @@ def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
             hue="persona",
             lower="__none__",
             upper="__none__",
-            ax=axes[0, 1],
+            ax=axes[1, 0],
         )
     fig.tight_layout()
-    display(HTML(d.figure_svg(fig)))
-    plt.close(fig)
+    nb.show_figure(fig)  # scales to the page like every other figure; closes it
     nb.record(
         "emotion_curve",
         curve[curve["persona"] == "all"][["stage", "touchpoint", "n", "mean", "ci_low", "ci_high"]],
