@@ -101,3 +101,23 @@ def test_tables_are_localised_and_records_read_back() -> None:
     assert d.format_number(float("nan")) == "–"
     nb = _executed()
     assert d.read_records(nb) == {"key_figures": {"events": 3}}
+
+
+def test_durations_in_a_readable_unit():
+    assert [d.format_duration(s) for s in (45, 600, 9000, 355_032.0, float("nan"))] == [
+        "45 s",
+        "10 min",
+        "2.5 h",
+        "4.1 d",
+        "–",
+    ]
+    assert [d.format_duration(s, "de") for s in (9000, 355_032.0, 1_234_567_890)] == [
+        "2,5 Std.",
+        "4,1 Tage",
+        "14.289,0 Tage",
+    ]
+    timing = d.table_html(
+        pd.DataFrame({"measure": ["case_duration", "wait"], "unit": ["", "wait_s"]}),
+        language="de",
+    )
+    assert ">Falldauer<" in timing and ">Kennzahl<" in timing and ">Messgröße<" in timing

@@ -149,6 +149,37 @@ LABELS["de"].update(
         "change_detail": "Veränderung",
     }
 )
+# the paths section: variants, timing, repeats and loops
+LABELS["en"].update(
+    {
+        "variant": "Path",
+        "completion_rate": "Completed",
+        "measure": "Measure",
+        "unit": "Unit",
+        "n": "n",
+        "p90": "p90",
+        "repeat_cases": "Cases with a repeat",
+        "repeat_share": "Share with a repeat",
+        "cases_3plus": "Cases with 3+ visits",
+        "self_loops": "Immediate repeats",
+        "returns": "Returns later",
+    }
+)
+LABELS["de"].update(
+    {
+        "variant": "Pfad",
+        "completion_rate": "Abgeschlossen",
+        "measure": "Messgröße",
+        "unit": "Einheit",
+        "n": "n",
+        "p90": "p90",
+        "repeat_cases": "Fälle mit Wiederholung",
+        "repeat_share": "Anteil mit Wiederholung",
+        "cases_3plus": "Fälle mit 3+ Besuchen",
+        "self_loops": "Direkte Wiederholungen",
+        "returns": "Spätere Rückkehr",
+    }
+)
 _VALUE_LABELS["de"].update(
     {
         "dissatisfier": "Enttäuschung",
@@ -158,7 +189,20 @@ _VALUE_LABELS["de"].update(
         "False": "nein",
     }
 )
-_VALUE_LABELS["en"] = {"True": "yes", "False": "no"}
+_VALUE_LABELS["de"].update(
+    {
+        "time_to_complete": "Zeit bis zum Abschluss",
+        "case_duration": "Falldauer",
+        "wait": "Kennzahl",
+    }
+)
+_VALUE_LABELS["en"] = {
+    "True": "yes",
+    "False": "no",
+    "time_to_complete": "Time to complete",
+    "case_duration": "Case duration",
+    "wait": "Process metric",
+}
 
 
 def text(key: str | Mapping[str, str], language: str = "en") -> str:
@@ -167,6 +211,31 @@ def text(key: str | Mapping[str, str], language: str = "en") -> str:
         return key.get(language) or key.get("en") or next(iter(key.values()))
     entry = HEADINGS.get(key)
     return key if entry is None else entry.get(language, entry["en"])
+
+
+def format_duration(seconds: Any, language: str = "en") -> str:
+    """A duration in seconds in a readable unit: ``45 s``, ``12 min``, ``5.5 h``, ``4.1 d``
+    (German: ``5,5 Std.``, ``4,1 Tage``); missing values become an en dash."""
+    if seconds is None or seconds is pd.NA or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "–"
+    s = float(seconds)
+    units = (
+        (("s", 1), ("min", 60), ("h", 3600), ("d", 86400))
+        if language != "de"
+        else (("s", 1), ("Min.", 60), ("Std.", 3600), ("Tage", 86400))
+    )
+    if abs(s) < 120:
+        name, size, digits = *units[0], 0
+    elif abs(s) < 2 * 3600:
+        name, size, digits = *units[1], 0
+    elif abs(s) < 2 * 86400:
+        name, size, digits = *units[2], 1
+    else:
+        name, size, digits = *units[3], 1
+    out = f"{s / size:,.{digits}f}"
+    if language == "de":
+        out = out.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"{out} {name}"
 
 
 def format_number(value: Any, kind: str = "int", language: str = "en") -> str:

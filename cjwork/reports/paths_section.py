@@ -175,14 +175,16 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
 
     nb.show_heading(TEXT["timing"], params, level=3)
     if len(t["timing"]):
-        display(
-            HTML(
-                d.table_html(
-                    t["timing"][["measure", "touchpoint", "unit", "n", "median", "p90"]],
-                    language=lang,
-                )
-            )
-        )
+        timing = t["timing"][["measure", "touchpoint", "unit", "n", "median", "p90"]].copy()
+        # durations in seconds in a readable unit; process metrics in their own unit
+        secs = (timing["unit"] == "s").to_numpy()
+        for col in ("median", "p90"):
+            timing[col] = [
+                d.format_duration(v, lang) if sec else d.format_number(v, "float", lang)
+                for v, sec in zip(timing[col], secs, strict=True)
+            ]
+        timing["unit"] = timing["unit"].where(~secs, "")
+        display(HTML(d.table_html(timing, language=lang)))
     if len(t["repeats"]):
         nb.show_heading(TEXT["repeats"], params, level=3)
         display(HTML(d.table_html(t["repeats"], language=lang, percent=["repeat_share"])))
