@@ -12,7 +12,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from cjwork.plots._language import decimal_comma, number, texts
 from cjwork.plots.journey_map import sentiment_color
+
+TEXTS = {
+    "en": {
+        "sentiment": "sentiment (−1 … 1)",
+        "mean": "mean sentiment (−1 … 1)",
+        "persona": "persona",
+    },
+    "de": {
+        "sentiment": "Stimmung (−1 … 1)",
+        "mean": "mittlere Stimmung (−1 … 1)",
+        "persona": "Persona",
+    },
+}
 
 
 def plot_emotion_curve(
@@ -24,6 +38,8 @@ def plot_emotion_curve(
     hue: str | None = None,
     label: str = "label",
     ax: Axes | None = None,
+    *,
+    language: str = "en",
 ) -> Axes:
     """Draw the emotional journey: mean sentiment per step with a CI band per curve.
 
@@ -40,11 +56,14 @@ def plot_emotion_curve(
     label : str
         Column with the tick label per step.
     ax : matplotlib Axes, optional
+    language : {"en", "de"}
+        Language of the axis label and the legend title; any other value draws English.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    tx = texts(TEXTS, language)
     ax = ax if ax is not None else plt.figure(figsize=(10, 4)).gca()
     df = data
     if hue is None and "persona" in df.columns:
@@ -77,10 +96,11 @@ def plot_emotion_curve(
         ha="right",
     )
     ax.set_ylim(-1.05, 1.05)
-    ax.set_ylabel("sentiment (−1 … 1)")
+    ax.set_ylabel(tx["sentiment"])
     ax.set_xlabel("")
+    decimal_comma(ax, language)
     if hue is not None:
-        ax.legend(title=hue, fontsize="small")
+        ax.legend(title=tx["persona"] if hue == "persona" else hue, fontsize="small")
     return ax
 
 
@@ -92,6 +112,8 @@ def plot_touchpoint_sentiment(
     upper: str = "ci_high",
     n: str = "n",
     ax: Axes | None = None,
+    *,
+    language: str = "en",
 ) -> Axes:
     """Horizontal bars of mean sentiment per touchpoint, coloured red → green, with CIs.
 
@@ -102,6 +124,9 @@ def plot_touchpoint_sentiment(
     y, x, lower, upper, n : str
         Label, mean, CI bounds and count columns (``n`` is written next to each bar).
     ax : matplotlib Axes, optional
+    language : {"en", "de"}
+        Language of the axis label (German counts with a thousands point); any other value
+        draws English.
 
     Returns
     -------
@@ -128,7 +153,7 @@ def plot_touchpoint_sentiment(
     if n in df:
         for p, k in zip(pos, df[n].to_numpy(), strict=True):
             ax.annotate(
-                f"n={int(k)}",
+                f"n={int(k)}" if language != "de" else f"n={number(int(k), ',', language)}",
                 (1.0, p),
                 xycoords=("axes fraction", "data"),
                 xytext=(4, 0),
@@ -140,5 +165,6 @@ def plot_touchpoint_sentiment(
     ax.set_yticklabels(df[y].astype(str).tolist())
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_xlim(-1, 1)
-    ax.set_xlabel("mean sentiment (−1 … 1)")
+    ax.set_xlabel(texts(TEXTS, language)["mean"])
+    decimal_comma(ax, language)
     return ax

@@ -14,9 +14,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch
 
+from cjwork.plots._language import texts
+
 FORWARD = "#3b75af"
 BACKWARD = "#c0392b"
 NODE = "#333333"
+
+TEXTS = {
+    "en": {"forward": "forward", "backward": "backward / repeat"},
+    "de": {"forward": "vorwärts", "backward": "rückwärts / Wiederholung"},
+}
 
 
 def flow_layout(
@@ -103,8 +110,18 @@ def plot_flow(
     top: int | None = 40,
     min_count: int = 1,
     title: str | None = None,
+    language: str = "en",
 ) -> Axes:
     """Draw the flow between touchpoints (see :func:`flow_layout` for the parameters).
+
+    Parameters
+    ----------
+    transitions, stages, touchpoints, top, min_count
+        See :func:`flow_layout`.
+    ax : Axes, optional
+    title : str, optional
+    language : {"en", "de"}
+        Language of the legend; any other value draws English.
 
     Returns
     -------
@@ -176,8 +193,8 @@ def plot_flow(
         ax.set_title(title)
     ax.legend(
         handles=[
-            plt.Line2D([], [], color=FORWARD, lw=3, label="forward"),
-            plt.Line2D([], [], color=BACKWARD, lw=3, label="backward / repeat"),
+            plt.Line2D([], [], color=FORWARD, lw=3, label=texts(TEXTS, language)["forward"]),
+            plt.Line2D([], [], color=BACKWARD, lw=3, label=texts(TEXTS, language)["backward"]),
         ],
         loc="lower right",
         fontsize=8,

@@ -27,6 +27,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from cjwork.plots._language import decimal_comma, number, texts
+
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
@@ -37,6 +39,26 @@ CATEGORY_COLORS = {
     "ok": "#5d6d7e",
     "delighter": "#1e8449",
     "unclear": "#bfc9ca",
+}
+TEXTS = {
+    "en": {
+        "no_feedback": "no feedback",
+        "quick_win": "QUICK WIN",
+        "stage": "stage (feedback-weighted)",
+        "touchpoint": "touchpoint",
+        "sentiment": "sentiment",
+        "curve": "Emotion curve",
+        "mean": "mean sentiment",
+    },
+    "de": {
+        "no_feedback": "kein Feedback",
+        "quick_win": "QUICK WIN",
+        "stage": "Phase (nach Feedback gewichtet)",
+        "touchpoint": "Touchpoint",
+        "sentiment": "Stimmung",
+        "curve": "Emotionskurve",
+        "mean": "mittlere Stimmung",
+    },
 }
 MIN_SCALE = 0.55  # linear scale of the smallest card relative to the biggest (area ≈ 0.3)
 
@@ -178,6 +200,7 @@ def plot_journey_map(
     label: str = "touchpoint_name",
     stage_label: str = "stage_name",
     figsize: tuple[float, float] | None = None,
+    language: str = "en",
 ) -> Figure:
     """Draw the journey map: stages across, touchpoint cards, emotion curve beneath.
 
@@ -191,6 +214,9 @@ def plot_journey_map(
         Figure title.
     figsize : (float, float), optional
         Default grows with the number of stages and touchpoints per stage.
+    language : {"en", "de"}
+        Language of the card footers, the emotion curve's labels and the colour bar
+        (German numbers: ``+0,42 · 3.310``); any other value draws English.
 
     Returns
     -------
@@ -198,6 +224,7 @@ def plot_journey_map(
         Axes 0: the cards (one patch per touchpoint), axes 1: the emotion curve, axes 2:
         the sentiment colour bar.
     """
+    tx = texts(TEXTS, language)
     lay = journey_map_layout(
         data,
         stage=stage,
@@ -266,12 +293,12 @@ def plot_journey_map(
             zorder=3,
             color="#17202a",
         )
-        sent = "no feedback" if np.isnan(c.sentiment) else f"{c.sentiment:+.2f}"
+        sent = tx["no_feedback"] if np.isnan(c.sentiment) else number(c.sentiment, "+.2f", language)
         foot = f"{c.owner}\n" if isinstance(c.owner, str) else ""
         ax.text(
             c.x,
             c.y + c.height / 2 - 0.05,
-            f"{foot}{sent} · {c.volume:,.0f}",
+            f"{foot}{sent} · {number(c.volume, ',.0f', language)}",
             ha="center",
             va="bottom",
             fontsize=6.8,
@@ -283,7 +310,7 @@ def plot_journey_map(
             ax.text(
                 c.x + c.width / 2 - 0.02,
                 c.y - c.height / 2 + 0.02,
-                "QUICK WIN",
+                tx["quick_win"],
                 ha="right",
                 va="top",
                 fontsize=6.2,
@@ -312,9 +339,7 @@ def plot_journey_map(
         ax_e.fill_between(
             x, y, 0, where=y < 0, interpolate=True, color="#c0392b", alpha=0.18, zorder=1
         )
-        ax_e.plot(
-            x, y, color="#1b2631", lw=2.2, marker="o", zorder=3, label="stage (feedback-weighted)"
-        )
+        ax_e.plot(x, y, color="#1b2631", lw=2.2, marker="o", zorder=3, label=tx["stage"])
     tp_ok = ~np.isnan(lay["sentiment"].to_numpy(float))
     ax_e.scatter(
         lay.loc[tp_ok, "x"],
@@ -324,20 +349,22 @@ def plot_journey_map(
         edgecolors="#566573",
         linewidths=0.5,
         zorder=4,
-        label="touchpoint",
+        label=tx["touchpoint"],
     )
     ax_e.set_ylim(-1.05, 1.05)
-    ax_e.set_ylabel("sentiment")
+    ax_e.set_ylabel(tx["sentiment"])
+    decimal_comma(ax_e, language)
     ax_e.set_xticks(
         range(n_cols),
         [textwrap.shorten(s, 16, placeholder="…") for s in emo["stage_label"]],
         fontsize=8,
     )
-    ax_e.set_title("Emotion curve", fontsize=10, loc="left")
+    ax_e.set_title(tx["curve"], fontsize=10, loc="left")
     if len(x) or tp_ok.any():
         ax_e.legend(loc="lower right", fontsize=7, frameon=False)
     sm = colormaps[SENTIMENT_CMAP]
     from matplotlib.cm import ScalarMappable
 
-    fig.colorbar(ScalarMappable(Normalize(-1, 1), sm), cax=cax, label="mean sentiment")
+    fig.colorbar(ScalarMappable(Normalize(-1, 1), sm), cax=cax, label=tx["mean"])
+    decimal_comma(cax, language)
     return fig

@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from cjwork.plots._language import decimal_comma, texts
 from cjwork.plots.journey_map import CATEGORY_COLORS
 
 QUADRANTS = {
@@ -28,6 +29,38 @@ QUADRANTS = {
     (True, True): "keep it up",
     (False, False): "monitor",
     (False, True): "maintain",
+}
+
+TEXTS = {
+    "en": {
+        "fix first": "FIX FIRST",
+        "keep it up": "KEEP IT UP",
+        "monitor": "MONITOR",
+        "maintain": "MAINTAIN",
+        "x": "performance: mean sentiment at the touchpoint",
+        "y": "importance: {unit} points, bad vs good experience",
+        "dissatisfier": "dissatisfier",
+        "ok": "ok",
+        "delighter": "delighter",
+        "unclear": "unclear",
+        "quick win": "quick win",
+        "outcome": "outcome",
+    },
+    "de": {
+        "fix first": "ZUERST BEHEBEN",
+        "keep it up": "WEITER SO",
+        "monitor": "BEOBACHTEN",
+        "maintain": "HALTEN",
+        "x": "Leistung: mittlere Stimmung am Touchpoint",
+        "y": "Wichtigkeit: {unit}-Punkte, schlechte vs. gute Erfahrung",
+        # the Kano categories as in the report's touchpoint table
+        "dissatisfier": "Enttäuschung",
+        "ok": "OK-Faktor",
+        "delighter": "Begeisterung",
+        "unclear": "unklar",
+        "quick win": "Quick Win",
+        "outcome": "Ergebnis",
+    },
 }
 
 
@@ -74,6 +107,7 @@ def plot_priority_matrix(
     y_cut: float | None = None,
     errorbars: bool = True,
     ax: Axes | None = None,
+    language: str = "en",
 ) -> Axes:
     """Draw the importance × performance matrix.
 
@@ -91,11 +125,15 @@ def plot_priority_matrix(
         Draw the confidence intervals (for touchpoints whose category is not ``unclear``).
     ax : Axes, optional
         Draw into this Axes (default: a new figure).
+    language : {"en", "de"}
+        Language of the axis labels, the quadrant names and the legend (German Kano
+        categories as in the report's tables); any other value draws English.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    tx = texts(TEXTS, language)
     if ax is None:
         ax = Figure(figsize=(9, 6.5), layout="constrained").subplots()
     quad, xc, yc = priority_quadrants(data, x=x, y=y, x_cut=x_cut, y_cut=y_cut)
@@ -185,7 +223,7 @@ def plot_priority_matrix(
         ax.text(
             cx,
             cy,
-            name.upper(),
+            tx[name],
             ha=ha,
             va=va,
             fontsize=9,
@@ -197,13 +235,16 @@ def plot_priority_matrix(
     unit = (
         str(d["outcome"].dropna().iloc[0]).upper()
         if "outcome" in d and d["outcome"].notna().any()
-        else "outcome"
+        else tx["outcome"]
     )
-    ax.set_xlabel("performance: mean sentiment at the touchpoint")
-    ax.set_ylabel(f"importance: {unit} points, bad vs good experience")
+    ax.set_xlabel(tx["x"])
+    ax.set_ylabel(tx["y"].format(unit=unit))
+    decimal_comma(ax, language)
     present = [c for c in CATEGORY_COLORS if c in set(cats)]
     handles = [
-        Line2D([], [], marker="o", ls="", color=CATEGORY_COLORS[c], markersize=8, label=c)
+        Line2D(
+            [], [], marker="o", ls="", color=CATEGORY_COLORS[c], markersize=8, label=tx.get(c, c)
+        )
         for c in present
     ]
     if "quick_win" in d and d["quick_win"].astype(bool).any():
@@ -216,7 +257,7 @@ def plot_priority_matrix(
                 markerfacecolor="none",
                 markeredgecolor="#17202a",
                 markersize=11,
-                label="quick win",
+                label=tx["quick win"],
             )
         )
     if handles:

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from cjwork.plots._language import decimal_comma, number, texts
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -27,6 +29,28 @@ METRIC_LABELS = {
 }
 JOURNEY_LABEL = "whole journey"
 
+TEXTS = {
+    "en": {
+        **METRIC_LABELS,
+        "journey": JOURNEY_LABEL,
+        "significant": "significant change",
+        "no_bands": "no process metric linked to feedback",
+        "band_y": "mean sentiment",
+        "band_title": "Sentiment at {touchpoint} by {metric}",
+    },
+    "de": {
+        "volume": "Volumen",
+        "sentiment": "mittlere Stimmung",
+        "nps": "NPS",
+        "completion": "Abschlussquote",
+        "journey": "gesamte Journey",
+        "significant": "signifikante Veränderung",
+        "no_bands": "kein Prozessmesswert mit Feedback verknüpft",
+        "band_y": "mittlere Stimmung",
+        "band_title": "Stimmung bei {touchpoint} nach {metric}",
+    },
+}
+
 
 def trend_points(
     data: pd.DataFrame,
@@ -34,6 +58,7 @@ def trend_points(
     metrics: tuple[str, ...] | list[str] = ("volume", "sentiment", "nps", "completion"),
     touchpoints: list[str] | None = None,
     max_touchpoints: int = 4,
+    language: str = "en",
 ) -> pd.DataFrame:
     """Long-form trend points for plotting.
 
@@ -49,6 +74,9 @@ def trend_points(
         touchpoints with a flagged change (most flags first, at most ``max_touchpoints``).
     max_touchpoints : int
         Cap for the default selection.
+    language : {"en", "de"}
+        Language of the whole journey's ``series`` name ("whole journey" / "gesamte
+        Journey"); any other value gives English.
 
     Returns
     -------
@@ -76,7 +104,9 @@ def trend_points(
                 {
                     "period": pd.to_datetime(d["period"]).to_numpy(),
                     "touchpoint": d["touchpoint"].to_numpy(),
-                    "series": d["touchpoint"].replace("", JOURNEY_LABEL).to_numpy(),
+                    "series": d["touchpoint"]
+                    .replace("", texts(TEXTS, language)["journey"])
+                    .to_numpy(),
                     "metric": m,
                     "value": pd.to_numeric(d[m], errors="coerce").to_numpy(dtype=float),
                     "flagged": flag.to_numpy(dtype=bool),
@@ -106,6 +136,7 @@ def plot_kpi_trends(
     max_touchpoints: int = 4,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
+    language: str = "en",
 ) -> Figure:
     """Small multiples of KPI trends, flagged changes ringed in red.
 
@@ -117,14 +148,21 @@ def plot_kpi_trends(
         See :func:`trend_points`.
     title : str, optional
     figsize : (float, float), optional
+    language : {"en", "de"}
+        Language of the metric labels and the legend; any other value draws English.
 
     Returns
     -------
     matplotlib.figure.Figure
         One Axes per metric shown (sharing the time axis).
     """
+    tx = texts(TEXTS, language)
     pts = trend_points(
-        data, metrics=metrics, touchpoints=touchpoints, max_touchpoints=max_touchpoints
+        data,
+        metrics=metrics,
+        touchpoints=touchpoints,
+        max_touchpoints=max_touchpoints,
+        language=language,
     )
     shown = list(dict.fromkeys(pts["metric"])) or ["volume"]
     fig = Figure(figsize=figsize or (10, 2.3 * len(shown) + 0.8), layout="constrained")
@@ -135,7 +173,7 @@ def plot_kpi_trends(
     for ax, m in zip(axes, shown, strict=True):
         pm = pts[pts["metric"] == m]
         for s, g in pm.groupby("series", sort=False):  # one line per touchpoint
-            lw = 2.4 if s == JOURNEY_LABEL else 1.5
+            lw = 2.4 if s == tx["journey"] else 1.5
             ax.plot(g["period"], g["value"], marker="o", ms=3.5, lw=lw, color=colors[s], label=s)
             f = g[g["flagged"]]
             if len(f):
@@ -149,7 +187,7 @@ def plot_kpi_trends(
                     zorder=5,
                     gid=f"flag:{m}",
                 )
-        ax.set_ylabel(METRIC_LABELS.get(m, m.replace("kpi_", "")))
+        ax.set_ylabel(tx[m] if m in METRIC_LABELS else m.replace("kpi_", ""))
         if m == "sentiment":
             ax.set_ylim(-1, 1)
             ax.axhline(0, color="#aab7b8", lw=0.8, ls="--")
@@ -159,6 +197,7 @@ def plot_kpi_trends(
         elif m == "completion":
             ax.set_ylim(0, 1.02)
         ax.grid(axis="y", color="#eaeded", lw=0.7)
+        decimal_comma(ax, language)
     if series:
         handles, labels = axes[0].get_legend_handles_labels()
         if pts["flagged"].any():
@@ -176,7 +215,7 @@ def plot_kpi_trends(
                     markeredgewidth=2,
                 )
             )
-            labels.append("significant change")
+            labels.append(tx["significant"])
         axes[0].legend(
             handles,
             labels,
@@ -197,6 +236,7 @@ def plot_metric_bands(
     touchpoint: str | None = None,
     metric: str | None = None,
     ax: Axes | None = None,
+    language: str = "en",
 ) -> Axes:
     """Bar chart of mean sentiment per process-metric band (from :func:`cjwork.journeys.process_feedback.sentiment_by_band`).
 
@@ -206,6 +246,9 @@ def plot_metric_bands(
         Band table; the first (touchpoint, metric) pair is shown unless named.
     touchpoint, metric : str, optional
     ax : Axes, optional
+    language : {"en", "de"}
+        Language of the labels and the title (German counts ``n=1.234``); any other value
+        draws English.
 
     Returns
     -------
@@ -214,6 +257,7 @@ def plot_metric_bands(
     """
     from cjwork.plots.journey_map import sentiment_color
 
+    tx = texts(TEXTS, language)
     if ax is None:
         ax = Figure(figsize=(6, 3.6), layout="constrained").subplots()
     b = bands
@@ -225,7 +269,7 @@ def plot_metric_bands(
         ax.text(
             0.5,
             0.5,
-            "no process metric linked to feedback",
+            tx["no_bands"],
             ha="center",
             va="center",
             transform=ax.transAxes,
@@ -249,7 +293,7 @@ def plot_metric_bands(
         ax.text(
             xi,
             yi + (0.06 if yi >= 0 else -0.06),
-            f"n={n:,}",
+            f"n={number(n, ',', language)}",
             ha="center",
             va="bottom" if yi >= 0 else "top",
             fontsize=8,
@@ -257,10 +301,11 @@ def plot_metric_bands(
     ax.axhline(0, color="#566573", lw=0.8)
     ax.set_xticks(xs, b["band"].astype(str).tolist())
     ax.set_ylim(-1, 1)
-    ax.set_ylabel("mean sentiment")
+    ax.set_ylabel(tx["band_y"])
+    decimal_comma(ax, language)
     ax.set_xlabel(f"{first['metric_name']} ({first['metric']})")
     ax.set_title(
-        f"Sentiment at {first['touchpoint_name']} by {first['metric_name']}",
+        tx["band_title"].format(touchpoint=first["touchpoint_name"], metric=first["metric_name"]),
         fontsize=10,
         loc="left",
     )
