@@ -227,7 +227,7 @@ def show_journey_map(tables: ReportTables, params: ReportParams) -> Any:
 
     nb.show_heading(TEXT["map"], params)
     tp = tables.touchpoints
-    svg = nb.show_figure(plot_journey_map(tp))
+    svg = nb.show_figure(plot_journey_map(tp, language=params.language))
     emo = stage_emotion(tp).dropna(subset=["sentiment"])
     lines = []
     if not tables.has_feedback:
@@ -272,7 +272,12 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
     else:
         _md(_t("no_link", params.language))
         top = eff.loc[(eff["reference_n"] + eff["worst_n"]).idxmax()]
-    ax = plot_metric_bands(tables.bands, touchpoint=top["touchpoint"], metric=top["metric"])
+    ax = plot_metric_bands(
+        tables.bands,
+        touchpoint=top["touchpoint"],
+        metric=top["metric"],
+        language=params.language,
+    )
     nb.show_figure(ax.figure)
     nb.record(
         "process_feedback_effects",
@@ -319,7 +324,7 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
     )
     _md(_t("method_priorities", lang, outcome=outcome))
     nb.show_heading(TEXT["matrix"], params, level=3)
-    nb.show_figure(plot_priority_matrix(tp).figure)
+    nb.show_figure(plot_priority_matrix(tp, language=lang).figure)
     nb.show_heading(TEXT["quick_wins"], params, level=3)
     qw = quick_wins_by_owner(tp, language=lang)
     nb.record(
@@ -371,7 +376,7 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
     kpis = sorted(
         {m for ms in flagged["changed_metrics"] for m in ms.split(", ") if m.startswith("kpi_")}
     )
-    nb.show_figure(plot_kpi_trends(tr, metrics=[*metrics, *kpis]))
+    nb.show_figure(plot_kpi_trends(tr, metrics=[*metrics, *kpis], language=lang))
     _md(_t("method_trends", lang))
     nb.record(
         "trend_flags",

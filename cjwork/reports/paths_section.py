@@ -130,7 +130,7 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
             max(3.5, 1.0 * tps.groupby("stage").size().max() + 1.5),
         )
     )
-    plot_flow(t["transitions"], [s.id for s in j.stages], tps, ax=ax, top=30)
+    plot_flow(t["transitions"], [s.id for s in j.stages], tps, ax=ax, top=30, language=lang)
     nb.show_figure(fig)
 
     nb.show_heading(TEXT["variants"], params, level=3)
@@ -153,9 +153,13 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
         figsize=(13 if len(t["persona"]) else 7, 0.7 * len(j.stages) + 1.8),
         squeeze=False,
     )
-    plot_funnel(t["funnel"].assign(stage_name=t["funnel"]["stage"].map(names)), ax=axes[0][0])
+    plot_funnel(
+        t["funnel"].assign(stage_name=t["funnel"]["stage"].map(names)),
+        ax=axes[0][0],
+        language=lang,
+    )
     if len(t["persona"]):
-        plot_dropoff_by_group(t["persona"], ax=axes[0][1], title=_t("groups", lang))
+        plot_dropoff_by_group(t["persona"], ax=axes[0][1], title=_t("groups", lang), language=lang)
     fig.tight_layout()
     nb.show_figure(fig)
     nb.record("funnel", t["funnel"][["stage", "reached", "share_of_start", "dropoff"]])

@@ -129,7 +129,7 @@ def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
     fig, axes = plt.subplots(
         2 if has_personas else 1, 1, figsize=(9, 8.5 if has_personas else 4), squeeze=False
     )
-    plot_emotion_curve(curve, ax=axes[0, 0])
+    plot_emotion_curve(curve, ax=axes[0, 0], language=lang)
     if has_personas:
         plot_emotion_curve(
             curve[curve["persona"] != "all"],
@@ -137,6 +137,7 @@ def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
             lower="__none__",
             upper="__none__",
             ax=axes[1, 0],
+            language=lang,
         )
     fig.tight_layout()
     nb.show_figure(fig)  # scales to the page like every other figure; closes it
