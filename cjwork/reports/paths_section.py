@@ -29,13 +29,15 @@ TEXT = {
     "no_events": {"en": "No events for this journey.", "de": "Keine Ereignisse für diese Journey."},
     "significant": {
         "en": "Drop-off at stage **{stage}** differs between personas (p = {p:.2g}); highest for persona {group} ({rate:.0%}).",
-        "de": "Der Abbruch in Phase **{stage}** unterscheidet sich zwischen Personas (p = {p:.2g}); am höchsten bei Persona {group} ({rate:.0%}).",
+        "de": "Der Abbruch in Phase **{stage}** unterscheidet sich zwischen Personas ({p_text}); am höchsten bei Persona {group} ({rate:.0%}).",
     },
 }
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    return TEXT[key].get(lang, TEXT[key]["en"]).format(**kw)
+    from cjwork.reports.display import format_text
+
+    return format_text(TEXT[key].get(lang, TEXT[key]["en"]), lang, **kw)
 
 
 def paths_tables(analysis: dict, journey: str, top: int = 10) -> dict[str, pd.DataFrame]:
@@ -171,6 +173,7 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
                     lang,
                     stage=names.get(r.stage, r.stage),
                     p=r.p_adjusted,
+                    p_text=d.format_p(r.p_adjusted, lang),
                     group=r.group,
                     rate=r.dropoff,
                 )

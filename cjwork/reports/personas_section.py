@@ -63,7 +63,9 @@ MIN_SENTIMENT_DIFF = 0.15
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    return TEXT[key].get(lang, TEXT[key]["en"]).format(**kw)
+    from cjwork.reports.display import format_text
+
+    return format_text(TEXT[key].get(lang, TEXT[key]["en"]), lang, **kw)
 
 
 def notable_differences(differences: pd.DataFrame, top: int = 5) -> pd.DataFrame:
@@ -131,10 +133,16 @@ def show_personas(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
         squeeze=False,
         figsize=(14 if has_sentiment else 7.5, 1.2 + 0.5 * stages["persona_name"].nunique()),
     )
-    persona_stage_heatmap(stages, "dropoff", ax=axes[0][0])
+    persona_stage_heatmap(stages, "dropoff", ax=axes[0][0], language=lang)
     if has_sentiment:
         persona_stage_heatmap(
-            stages, "sentiment", ax=axes[0][1], fmt="+.2f", cmap="RdBu", center=0.0
+            stages,
+            "sentiment",
+            ax=axes[0][1],
+            fmt="+.2f",
+            cmap="RdBu",
+            center=0.0,
+            language=lang,
         )
         axes[0][1].set_yticklabels([])
     fig.tight_layout()

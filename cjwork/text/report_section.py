@@ -55,8 +55,10 @@ QUOTE_KIND = {
 
 
 def _t(key: str, lang: str, **kw) -> str:
+    from cjwork.reports.display import format_text
+
     entry = TEXT[key]
-    return entry.get(lang, entry["en"]).format(**kw)
+    return format_text(entry.get(lang, entry["en"]), lang, **kw)
 
 
 def feedback_section_tables(
@@ -167,7 +169,14 @@ def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
     q = tables["quotes"]
     kinds = QUOTE_KIND.get(lang, QUOTE_KIND["en"])
     lines = [
-        f"- **{r.touchpoint_name}** ({kinds[r.kind]}, {r.sentiment_score:+.2f}): “{r.quote}”"
+        d.format_text(
+            "- **{name}** ({kind}, {score:+.2f}): “{quote}”",
+            lang,
+            name=r.touchpoint_name,
+            kind=kinds[r.kind],
+            score=r.sentiment_score,
+            quote=r.quote,
+        )
         for r in q.itertuples()
     ]
     return display(Markdown("\n".join(lines) if lines else _t("none", lang)))
