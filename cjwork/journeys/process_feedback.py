@@ -32,6 +32,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -249,8 +251,11 @@ def metric_bands(
     return q, "terciles"
 
 
-def format_value(value: float, metric: str, unit: str | None = None) -> str:
-    """Human format for a metric value: seconds ≥ 2 min as minutes, else the number and unit."""
+def format_value(value: float, metric: str, unit: str | None = None, language: str = "en") -> str:
+    """Human format for a metric value: seconds ≥ 2 min as minutes, else the number and unit
+    (``language="de"``: decimal comma, ``2,5 min``)."""
+    if language == "de":
+        return decimal_comma(format_value(value, metric, unit))
     if metric.endswith("_s") and unit in (None, "s"):
         if abs(value) >= 120:
             mins = value / 60
@@ -258,6 +263,11 @@ def format_value(value: float, metric: str, unit: str | None = None) -> str:
         return f"{value:.0f} s"
     txt = f"{value:g}"
     return f"{txt} {unit}" if unit else txt
+
+
+def decimal_comma(text: str) -> str:
+    """``"> 17.5 min"`` → ``"> 17,5 min"``: a decimal comma in the numbers of a label."""
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", str(text))
 
 
 def metric_display_name(metric: str, name: str | None = None) -> str:
@@ -567,14 +577,17 @@ def _p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def describe_band_effect(row: dict) -> str:
-    """One sentence for the report from a :func:`band_effects` row.
+def describe_band_effect(row: dict, language: str = "en") -> str:
+    """One sentence for the report from a :func:`band_effects` row (``language="de"``: in
+    German, with German number formats).
 
     Examples
     --------
     "Above 5 min wait, sentiment at Hotline drops from +0.30 (within the 2 min target)
     to -0.40 (n = 812 vs 143; Cohen's d = -1.90; p < 0.001)."
     """
+    if language == "de":
+        return _describe_band_effect_de(row)
     tp = row.get("touchpoint_name") or row["touchpoint"]
     name = row.get("metric_name") or row["metric"]
     if len(name) > 1 and not name[:2].isupper():
@@ -615,6 +628,78 @@ def describe_band_effect(row: dict) -> str:
         )
     verb = "drops" if wst < ref else "rises"
     return f"{cond}, sentiment at {tp} {verb} from {ref:+.2f} ({base}) to {wst:+.2f} ({stats_txt})."
+
+
+def _describe_band_effect_de(row: dict) -> str:
+    """:func:`describe_band_effect` in German (names from the data stay as they are)."""
+    from cjwork.reports.display import format_p, format_text
+
+    tp = row.get("touchpoint_name") or row["touchpoint"]
+    name = row.get("metric_name") or row["metric"]
+    metric = row["metric"]
+    unit = row.get("unit") if isinstance(row.get("unit"), str) else None
+    ref, wst = row["reference_sentiment"], row["worst_sentiment"]
+    if not (np.isfinite(ref) and np.isfinite(wst)):
+        return f"Zu wenig Feedback zu {name} bei {tp}, um die Bänder zu vergleichen."
+    stats_txt = format_text(
+        "n = {r:,} gegenüber {w:,}; Cohen's d = {d:+.2f}; {p}",
+        "de",
+        r=row["reference_n"],
+        w=row["worst_n"],
+        d=row["cohens_d"],
+        p=format_p(row["p_adj"], "de"),
+    )
+    edge = row.get("worst_edge")
+    if row["rule"] == "binary":
+        cond = f"Bei {metric} = 0"
+        base = f"{metric} = 1"
+    elif row["better"] == "higher":
+        cond = f"Unter {format_value(edge, metric, unit, 'de')} {name}"
+        base = (
+            "im Ziel"
+            if row["rule"] == "target"
+            else f"im obersten Band ({decimal_comma(row['reference_band'])})"
+        )
+    else:
+        cond = f"Über {format_value(edge, metric, unit, 'de')} {name}"
+        base = (
+            f"im Ziel von {format_value(row['target'], metric, unit, 'de')}"
+            if row["rule"] == "target"
+            else f"im untersten Band ({decimal_comma(row['reference_band'])})"
+        )
+    values = {
+        "ref": ref,
+        "wst": wst,
+        "base": base,
+        "worst": decimal_comma(row["worst_band"]),
+        "name": name,
+        "tp": tp,
+        "stats": stats_txt,
+        "rn": row["reference_n"],
+        "wn": row["worst_n"],
+    }
+    if not np.isfinite(row["p_adj"]):
+        return format_text(
+            "Zu wenig Feedback, um {name} bei {tp} zu beurteilen: {ref:+.2f} ({base}) gegenüber "
+            "{wst:+.2f} ({worst}) bei n = {rn:,} gegenüber {wn:,}.",
+            "de",
+            **values,
+        )
+    if not row["significant"]:
+        return format_text(
+            "Kein klarer Zusammenhang zwischen {name} und der Stimmung bei {tp}: {ref:+.2f} "
+            "({base}) gegenüber {wst:+.2f} ({worst}) ({stats}).",
+            "de",
+            **values,
+        )
+    verb = "sinkt" if wst < ref else "steigt"
+    return format_text(
+        "{cond} {verb} die Stimmung bei {tp} von {ref:+.2f} ({base}) auf {wst:+.2f} ({stats}).",
+        "de",
+        cond=cond,
+        verb=verb,
+        **values,
+    )
 
 
 def process_feedback_effects(

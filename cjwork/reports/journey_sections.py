@@ -214,8 +214,35 @@ def _md(text: str) -> Any:
     return md
 
 
-def _fmt(v: Any, spec: str) -> str:
-    return "–" if v is None or pd.isna(v) else format(v, spec)
+def _fmt(v: Any, spec: str, language: str = "en") -> str:
+    return "–" if v is None or pd.isna(v) else d.format_text("{v:" + spec + "}", language, v=v)
+
+
+#: column headings of the process × feedback and the touchpoint tables, by language
+COLUMNS = {
+    "en": {},
+    "de": {
+        "reference": "Referenz",
+        "worst": "Schlechtestes Band",
+        "sentiment": "Stimmung",
+        "difference (95% CI)": "Differenz (95-%-KI)",
+        "Cohen's d": "Cohen's d",
+        "p (Holm)": "p (Holm)",
+        "importance (95% CI)": "Wichtigkeit (95-%-KI)",
+        "moment of truth": "Moment of Truth",
+        "quick win": "Quick Win",
+    },
+}
+
+
+def _p_cell(p: Any, language: str) -> str:
+    """The table's p-value: ``.3g`` in English; in German like every German p-value
+    (``< 0,001``, ``0,25``)."""
+    if language != "de":
+        return _fmt(p, ".3g")
+    if p is None or pd.isna(p):
+        return "–"
+    return d.format_p(p, "de").removeprefix("p ").removeprefix("= ")
 
 
 # --------------------------------------------------------------------------- sections
@@ -237,8 +264,15 @@ def show_journey_map(tables: ReportTables, params: ReportParams) -> Any:
         high = emo.loc[emo["sentiment"].idxmax()]
         if params.language == "de":
             lines.append(
-                f"Die Stimmung ist in der Phase **{low['stage_label']}** am tiefsten ({low['sentiment']:+.2f}) "
-                f"und in **{high['stage_label']}** am höchsten ({high['sentiment']:+.2f})."
+                d.format_text(
+                    "Die Stimmung ist in der Phase **{low}** am tiefsten ({lo:+.2f}) "
+                    "und in **{high}** am höchsten ({hi:+.2f}).",
+                    "de",
+                    low=low["stage_label"],
+                    lo=low["sentiment"],
+                    high=high["stage_label"],
+                    hi=high["sentiment"],
+                )
             )
         else:
             lines.append(
@@ -264,9 +298,14 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
         return _md(_t("no_process", params.language))
     sig = eff[eff["significant"].astype(bool)]
     if len(sig):
-        lines = [
-            f"- {s}" for s in sig.sort_values("cohens_d", key=abs, ascending=False)["sentence"]
-        ]
+        ordered = sig.sort_values("cohens_d", key=abs, ascending=False)
+        if params.language == "de":
+            from cjwork.journeys.process_feedback import describe_band_effect
+
+            sentences = [describe_band_effect(r, "de") for r in ordered.to_dict("records")]
+        else:
+            sentences = list(ordered["sentence"])
+        lines = [f"- {s}" for s in sentences]
         _md("\n".join(lines))
         top = sig.loc[sig["cohens_d"].abs().idxmax()]
     else:
@@ -285,26 +324,44 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
             4
         ),
     )
-    shown = eff[eff["reference_n"] + eff["worst_n"] > 0]
+    return nb.show_html(d.table_html(process_table(eff, params.language), language=params.language))
+
+
+def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The process × feedback table as shown: one row per (touchpoint, metric) with matched
+    feedback, numbers as text in ``language``, columns named in ``language``."""
+    from cjwork.journeys.process_feedback import decimal_comma
+
+    lang = language
+    shown = effects[effects["reference_n"] + effects["worst_n"] > 0]
+
+    def band(labels: pd.Series, n: pd.Series) -> Any:
+        if lang != "de":
+            return labels + " (n=" + n.astype(str) + ")"
+        return [
+            f"{decimal_comma(b)} (n={_fmt(k, ',', lang)})" for b, k in zip(labels, n, strict=True)
+        ]
+
     table = pd.DataFrame(
         {
             "touchpoint_name": shown["touchpoint_name"],
             "metric": shown["metric_name"],
-            "reference": shown["reference_band"] + " (n=" + shown["reference_n"].astype(str) + ")",
-            "worst": shown["worst_band"] + " (n=" + shown["worst_n"].astype(str) + ")",
+            "reference": band(shown["reference_band"], shown["reference_n"]),
+            "worst": band(shown["worst_band"], shown["worst_n"]),
             "sentiment": [
-                f"{_fmt(a, '+.2f')} → {_fmt(b, '+.2f')}"
+                f"{_fmt(a, '+.2f', lang)} → {_fmt(b, '+.2f', lang)}"
                 for a, b in zip(shown["reference_sentiment"], shown["worst_sentiment"], strict=True)
             ],
             "difference (95% CI)": [
-                f"{_fmt(x, '+.2f')} [{_fmt(lo, '+.2f')}, {_fmt(hi, '+.2f')}]"
+                f"{_fmt(x, '+.2f', lang)} [{_fmt(lo, '+.2f', lang)}{'; ' if lang == 'de' else ', '}"
+                f"{_fmt(hi, '+.2f', lang)}]"
                 for x, lo, hi in zip(shown["diff"], shown["diff_lo"], shown["diff_hi"], strict=True)
             ],
-            "Cohen's d": [_fmt(x, "+.2f") for x in shown["cohens_d"]],
-            "p (Holm)": [_fmt(x, ".3g") for x in shown["p_adj"]],
+            "Cohen's d": [_fmt(x, "+.2f", lang) for x in shown["cohens_d"]],
+            "p (Holm)": [_p_cell(x, lang) for x in shown["p_adj"]],
         }
     )
-    return nb.show_html(d.table_html(table, language=params.language))
+    return table.rename(columns=COLUMNS.get(lang, {}))
 
 
 def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
@@ -336,7 +393,18 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
     else:
         _md(_t("no_quick_wins", lang))
     nb.show_heading(TEXT["touchpoints"], params, level=3)
+    nb.record(
+        "touchpoint_categories", tp[["touchpoint", "category", "moment_of_truth", "quick_win"]]
+    )
+    return nb.show_html(d.table_html(touchpoint_table(tp, lang), language=lang))
+
+
+def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The priorities section's touchpoint table as shown: performance, importance with its
+    CI, category, moment of truth and quick win; numbers as text and headings in ``language``."""
+    lang = language
     cats = CATEGORY_TEXT.get(lang, CATEGORY_TEXT["en"])
+    sep = "; " if lang == "de" else ", "
     table = pd.DataFrame(
         {
             "stage_name": tp["stage_name"],
@@ -344,9 +412,9 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
             "owner": tp["owner"].fillna("–"),
             "events": tp["events"],
             "feedback": tp["feedback"],
-            "performance": [_fmt(x, "+.2f") for x in tp["performance"]],
+            "performance": [_fmt(x, "+.2f", lang) for x in tp["performance"]],
             "importance (95% CI)": [
-                f"{_fmt(x, '.1f')} [{_fmt(lo, '.1f')}, {_fmt(hi, '.1f')}]"
+                f"{_fmt(x, '.1f', lang)} [{_fmt(lo, '.1f', lang)}{sep}{_fmt(hi, '.1f', lang)}]"
                 for x, lo, hi in zip(
                     tp["importance"], tp["importance_lo"], tp["importance_hi"], strict=True
                 )
@@ -356,10 +424,7 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
             "quick win": tp["quick_win"].map({True: "✔", False: ""}),
         }
     )
-    nb.record(
-        "touchpoint_categories", tp[["touchpoint", "category", "moment_of_truth", "quick_win"]]
-    )
-    return nb.show_html(d.table_html(table, language=lang))
+    return table.rename(columns=COLUMNS.get(lang, {}))
 
 
 def show_trends(tables: ReportTables, params: ReportParams) -> Any:
