@@ -19,6 +19,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from cjwork.plots._language import decimal_comma, number, percent, texts
+
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
@@ -43,6 +45,44 @@ _LABELS = {
         "customers": "Kund:innen",
     },
 }
+#: the words of the heatmaps and the k-selection curve, by language
+TEXTS = {
+    "en": {
+        "effect": "effect size vs. other customers",
+        "chosen": "chosen k = {k}",
+        "k": "number of personas k",
+        "higher": " (higher is better)",
+        "lower": " (lower is better)",
+        "no_data": "no {value} data",
+        "dropoff": "dropoff",
+        "sentiment": "sentiment",
+        "reach": "reach",
+    },
+    "de": {
+        "effect": "Effektstärke ggü. den übrigen Kund:innen",
+        "chosen": "gewähltes k = {k}",
+        "k": "Anzahl der Personas k",
+        "higher": " (höher ist besser)",
+        "lower": " (niedriger ist besser)",
+        "no_data": "keine Daten: {title}",
+        "dropoff": "Abbruch",
+        "sentiment": "Sentiment",
+        "reach": "Erreicht",
+    },
+}
+
+
+def _annotations(data: pd.DataFrame, fmt: str, language: str) -> pd.DataFrame:
+    """Cell labels as text in ``language`` (blank for missing cells)."""
+
+    def one(v: float) -> str:
+        if pd.isna(v):
+            return ""
+        if fmt.endswith("%"):
+            return percent(v, language, digits=int(fmt[fmt.index(".") + 1 : -1] or 0))
+        return number(v, fmt, language)
+
+    return data.astype(float).map(one)
 
 
 def _plain(text: str) -> str:
@@ -146,13 +186,24 @@ def persona_cards(
 
 
 def persona_heatmap(
-    data: pd.DataFrame, ax: Axes | None = None, *, vmax: float = 2.0, annot: bool = True
+    data: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    vmax: float = 2.0,
+    annot: bool = True,
+    language: str = "en",
 ) -> Axes:
     """Heatmap of effect sizes (persona × feature), e.g. :meth:`PersonaProfiles.heatmap_data`.
 
     Red: the persona has more of it than the other customers, blue: less (Cohen's d / h).
+    ``language`` (``en``/``de``) sets the colour bar's label and the number format.
     """
     import seaborn as sns
+
+    tx = texts(TEXTS, language)
+    fmt = ".1f"
+    if annot and language == "de":
+        annot, fmt = _annotations(data, fmt, language), ""
 
     if ax is None:
         _, ax = plt.subplots(
@@ -166,9 +217,11 @@ def persona_heatmap(
         vmin=-vmax,
         vmax=vmax,
         annot=annot,
-        fmt=".1f",
-        cbar_kws={"label": "effect size vs. other customers"},
+        fmt=fmt,
+        cbar_kws={"label": tx["effect"]},
     )
+    if ax.collections and ax.collections[0].colorbar is not None:
+        decimal_comma(ax.collections[0].colorbar.ax, language)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=60)
@@ -178,9 +231,15 @@ def persona_heatmap(
 
 
 def k_selection_curve(
-    k_scores: pd.DataFrame, ax: Axes | None = None, *, criterion: str = "silhouette"
+    k_scores: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    criterion: str = "silhouette",
+    language: str = "en",
 ) -> Axes:
-    """The k-selection curve (``PersonaModel.k_scores_``) with the chosen k marked."""
+    """The k-selection curve (``PersonaModel.k_scores_``) with the chosen k marked; the
+    words in ``language`` (``en``/``de``)."""
+    tx = texts(TEXTS, language)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     if criterion not in k_scores.columns:
@@ -197,15 +256,14 @@ def k_selection_curve(
             facecolors="none",
             edgecolors="#c0392b",
             lw=2,
-            label=f"chosen k = {int(chosen['k'].iloc[0])}",
+            label=tx["chosen"].format(k=int(chosen["k"].iloc[0])),
             zorder=3,
         )
         ax.legend(frameon=False)
-    ax.set_xlabel("number of personas k")
-    ax.set_ylabel(
-        criterion + (" (higher is better)" if criterion == "silhouette" else " (lower is better)")
-    )
+    ax.set_xlabel(tx["k"])
+    ax.set_ylabel(criterion + (tx["higher"] if criterion == "silhouette" else tx["lower"]))
     ax.set_xticks(list(k_scores["k"]))
+    decimal_comma(ax, language)
     return ax
 
 
@@ -277,13 +335,18 @@ def persona_stage_heatmap(
     fmt: str = ".0%",
     cmap: str = "Reds",
     center: float | None = None,
+    language: str = "en",
 ) -> Axes:
     """Heatmap persona × stage of one measure (``stages`` of
     :func:`cjwork.personas.journey.persona_journey_experience`): drop-off, reach or sentiment.
 
-    Stages in journey order; empty cells (no cases/feedback) stay blank.
+    Stages in journey order; empty cells (no cases/feedback) stay blank. ``language``
+    (``en``/``de``) sets the title and the number format of the cells.
     """
     import seaborn as sns
+
+    tx = texts(TEXTS, language)
+    title = tx.get(value, value.replace("_", " "))
 
     stages = data.sort_values(order).drop_duplicates(stage)[stage].tolist()
     wide = data.pivot_table(index=persona, columns=stage, values=value, aggfunc="first", sort=False)
@@ -293,12 +356,22 @@ def persona_stage_heatmap(
     if wide.empty or wide.isna().all().all():
         # too few cases or feedback on this journey: an empty panel that says so
         ax.set_axis_off()
-        ax.text(0.5, 0.5, f"no {value} data", ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            tx["no_data"].format(value=value, title=title),
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
         return ax
+    annot: bool | pd.DataFrame = True
+    if language == "de":
+        annot, fmt = _annotations(wide, fmt, language), ""
     sns.heatmap(
         wide.astype(float),
         ax=ax,
-        annot=True,
+        annot=annot,
         fmt=fmt,
         cmap=cmap,
         center=center,
@@ -308,5 +381,5 @@ def persona_stage_heatmap(
     )
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(value.replace("_", " "))
+    ax.set_title(title)
     return ax

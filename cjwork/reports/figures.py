@@ -12,6 +12,19 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
+from cjwork.plots._language import decimal_comma, number
+
+#: the volume names the figures write, by language (other columns keep their name)
+VOLUME_NAMES = {
+    "en": {},
+    "de": {
+        "events": "Ereignisse",
+        "customers": "Kunden",
+        "cases": "Fälle",
+        "feedback": "Feedback",
+    },
+}
+
 #: Fixed colours per channel, so the same channel looks the same in every report.
 CHANNEL_COLORS = {
     "web": "#4C78A8",
@@ -38,7 +51,11 @@ def _wrap(text: str, width: int) -> str:
 
 
 def journey_structure_plot(
-    data: pd.DataFrame, *, events: pd.Series | None = None, ax: Axes | None = None
+    data: pd.DataFrame,
+    *,
+    events: pd.Series | None = None,
+    ax: Axes | None = None,
+    language: str = "en",
 ) -> Axes:
     """Draw the journey map: one column per stage, one box per touchpoint, coloured by channel.
 
@@ -50,6 +67,8 @@ def journey_structure_plot(
         Events per touchpoint id, written under each touchpoint's name.
     ax : Axes, optional
         Where to draw; a new figure sized to the map when omitted.
+    language : {"en", "de"}
+        Words and number format of the event counts.
 
     Returns
     -------
@@ -87,7 +106,8 @@ def journey_structure_plot(
             ax.add_patch(box)
             label = _wrap(row.touchpoint_name, 18)
             if events is not None:
-                label += f"\n{int(events.get(row.touchpoint, 0)):,} events"
+                n = number(int(events.get(row.touchpoint, 0)), ",", language)
+                label += f"\n{n} {'Ereignisse' if language == 'de' else 'events'}"
             ax.text(x, -y + 0.12, label, ha="center", va="center", fontsize=7.5, color="black")
             ax.text(
                 x,
@@ -117,7 +137,9 @@ def journey_structure_plot(
     return ax
 
 
-def volume_bars(data: pd.DataFrame, *, value: str = "events", ax: Axes | None = None) -> Axes:
+def volume_bars(
+    data: pd.DataFrame, *, value: str = "events", ax: Axes | None = None, language: str = "en"
+) -> Axes:
     """Horizontal bars of a volume per touchpoint in map order, coloured by channel.
 
     Parameters
@@ -127,6 +149,8 @@ def volume_bars(data: pd.DataFrame, *, value: str = "events", ax: Axes | None = 
     value : str
         The column to draw (``events``, ``customers``, ``feedback`` ...).
     ax : Axes, optional
+    language : {"en", "de"}
+        The axis label's word and the number format (``1.760`` in German).
 
     Returns
     -------
@@ -144,9 +168,10 @@ def volume_bars(data: pd.DataFrame, *, value: str = "events", ax: Axes | None = 
     ax.set_yticks(y, labels, fontsize=8)
     top = float(values.max()) if len(values) else 0.0
     for yi, v in zip(y, values, strict=True):
-        ax.text(v + top * 0.01, yi, f"{int(v):,}", va="center", fontsize=7)
+        ax.text(v + top * 0.01, yi, number(int(v), ",", language), va="center", fontsize=7)
     ax.set_xlim(0, top * 1.12 if top else 1)
-    ax.set_xlabel(value)
+    ax.set_xlabel(VOLUME_NAMES.get(language, {}).get(value, value))
+    decimal_comma(ax, language)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

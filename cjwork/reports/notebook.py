@@ -252,7 +252,7 @@ def show_structure(ws: Workspace, params: ReportParams) -> HTML:
 
     st = overview.journey_structure(ws, params.journey)
     vol = overview.volumes(ws, params.journey).set_index("touchpoint")["events"]
-    ax = figures.journey_structure_plot(st, events=vol)
+    ax = figures.journey_structure_plot(st, events=vol, language=params.language)
     show_figure(ax.figure)
     plt.close("all")
     shown = st[["stage_name", "touchpoint_name", "touchpoint", "channel", "owner", "kpis"]]
@@ -269,7 +269,7 @@ def show_volumes(ws: Workspace, params: ReportParams, feedback: pd.DataFrame | N
             stages.drop(columns=["stage"]), language=params.language, percent=["share_of_customers"]
         )
     )
-    ax = figures.volume_bars(per_tp, value="events")
+    ax = figures.volume_bars(per_tp, value="events", language=params.language)
     show_figure(ax.figure)
     shown = per_tp[
         [
