@@ -364,3 +364,74 @@ def test_persona_stage_heatmap_in_german_and_english():
     en = persona_stage_heatmap(STAGES, "sentiment", fmt="+.2f")
     assert en.get_title() == "sentiment" and _texts(en) == ["+0.25", "-0.50", "+0.10"]
     assert _texts(persona_stage_heatmap(empty, "dropoff")) == ["no dropoff data"]
+
+
+def test_trend_change_detail_in_german_and_english():
+    detail = "sentiment -0.42 (p=0.0003); volume ×1.50 (p=0.012); kpi_wait_s +135 (p=0.0027)"
+    assert sections.change_detail_text(detail, "de") == (
+        "mittlere Stimmung -0,42 (p < 0,001); Volumen ×1,50 (p = 0,012); "
+        "kpi_wait_s +135 (p = 0,0027)"
+    )
+    assert sections.change_detail_text(detail) == detail
+    assert sections.change_detail_text(detail, "en") == detail
+
+
+def test_data_quality_details_in_german_and_english():
+    from cjwork.reports.overview import data_quality_details
+
+    dq = pd.DataFrame(
+        {
+            "check": ["rows", "time range", "missing values", "duplicate feedback", "rows"],
+            "table": ["events", "events", "events", "feedback", "feedback"],
+            "count": [7824, 7824, 11152, 0, 262],
+            "share": [np.nan, 1.0, 0.323, 0.0, np.nan],
+            "status": ["info", "info", "warning", "ok", "info"],
+            "detail": [
+                "events of this journey",
+                "2025-05-01 to 2026-10-31",
+                "wait_s 5504, handle_s 5648",
+                "same customer_id, text",
+                "rows naming this journey or one of its touchpoints (before linking)",
+            ],
+        }
+    )
+    de = data_quality_details(dq, "de")
+    assert de["detail"].tolist() == [
+        "Ereignisse dieser Journey",
+        "2025-05-01 bis 2026-10-31",
+        "wait_s 5.504, handle_s 5.648",
+        "gleiche customer_id, text",
+        "Zeilen, die diese Journey oder einen ihrer Touchpoints nennen (vor der Zuordnung)",
+    ]
+    html = d.table_html(de, language="de", percent=["share"])
+    for word in ("<td>Zeitraum</td>", "<td>fehlende Werte</td>", "<td>doppeltes Feedback</td>"):
+        assert word in html
+    assert "<td>Warnung</td>" in html and "32,3 %" in html
+    assert data_quality_details(dq, "en") is dq
+    en = d.table_html(dq, percent=["share"])
+    assert "<td>time range</td>" in en and "<td>2025-05-01 to 2026-10-31</td>" in en
+
+
+def test_no_change_sentence_names_the_period_in_german():
+    assert sections._t("no_changes", "de", period=sections.period_name("month", "de")) == (
+        "Keine statistisch belastbare Veränderung gegenüber der Vorperiode (Monat)."
+    )
+    assert sections.period_name("quarter", "de") == "Quartal"
+    assert sections._t("no_changes", "en", period=sections.period_name("month")) == (
+        "No statistically meaningful change against the previous month."
+    )
+
+
+def test_structure_table_kpi_targets_with_a_decimal_comma():
+    from pathlib import Path
+
+    from cjwork.reports import notebook as report
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    shown = {}
+    for lang in ("de", "en"):
+        params = report.validate_params(data_dir=str(sample), journey="service", language=lang)
+        shown[lang] = report.show_structure(report.load(params), params).data
+    assert "<td>resolved &gt;= 0,5</td>" in shown["de"]
+    assert "handle_s &lt;= 420; resolved &gt;= 0,8; wait_s &lt;= 120" in shown["de"]
+    assert "<td>resolved &gt;= 0.5</td>" in shown["en"] and "0,5" not in shown["en"]

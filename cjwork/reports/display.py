@@ -198,6 +198,20 @@ _VALUE_LABELS["de"].update(
         "wait": "Kennzahl",
     }
 )
+# the data-quality checks' names
+_VALUE_LABELS["de"].update(
+    {
+        "rows": "Zeilen",
+        "time range": "Zeitraum",
+        "missing values": "fehlende Werte",
+        "rejected rows": "abgelehnte Zeilen",
+        "unknown customer ids": "unbekannte Kunden-IDs",
+        "duplicate events": "doppelte Ereignisse",
+        "duplicate feedback": "doppeltes Feedback",
+        "touchpoints without events": "Touchpoints ohne Ereignisse",
+        "feedback without touchpoint": "Feedback ohne Touchpoint",
+    }
+)
 _VALUE_LABELS["en"] = {
     "True": "yes",
     "False": "no",

@@ -113,6 +113,14 @@ CATEGORY_TEXT = {
 }
 
 
+PERIOD_NAMES = {"de": {"week": "Woche", "month": "Monat", "quarter": "Quartal"}}
+
+
+def period_name(period: str, language: str = "en") -> str:
+    """``month`` → ``Monat`` in German; English keeps the parameter's word."""
+    return PERIOD_NAMES.get(language, {}).get(period, period)
+
+
 def _t(key: str, language: str, **kw: Any) -> str:
     entry = TEXT[key]
     return entry.get(language, entry["en"]).format(**kw)
@@ -435,7 +443,7 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
     nb.show_heading(TEXT["trends"], params)
     tr = tables.trends
     if tr is None or len(tr) == 0:
-        return _md(_t("no_changes", lang, period=params.period))
+        return _md(_t("no_changes", lang, period=period_name(params.period, lang)))
     metrics = ["volume", "sentiment", "nps", "completion"]
     flagged = tr[tr["significant_change"].astype(bool)]
     kpis = sorted(
@@ -450,7 +458,7 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
         ],
     )
     if not len(flagged):
-        return _md(_t("no_changes", lang, period=params.period))
+        return _md(_t("no_changes", lang, period=period_name(params.period, lang)))
     names = (
         tables.touchpoints.set_index("touchpoint")["touchpoint_name"].to_dict()
         if len(tables.touchpoints)
@@ -461,7 +469,34 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
         {
             "period": flagged["period_label"],
             "touchpoint_name": flagged["touchpoint"].map(lambda t: names.get(t, t) if t else whole),
-            "detail": flagged["change_detail"],
+            "detail": [change_detail_text(t, lang) for t in flagged["change_detail"]],
         }
     )
     return nb.show_html(d.table_html(table, language=lang, caption=_t("changes", lang)))
+
+
+def change_detail_text(detail: str, language: str = "en") -> str:
+    """A trend flag's ``change_detail`` (``"sentiment -0.42 (p=0.0003); volume ×1.50 (p=0.01)"``)
+    as shown: unchanged in English; in German the metric named as in the trend figure, a
+    decimal comma and the German p-value (``mittlere Stimmung -0,42 (p < 0,001)``)."""
+    import re
+
+    from cjwork.journeys.process_feedback import decimal_comma
+    from cjwork.plots.trends import TEXTS as TREND_TEXTS
+
+    if language != "de" or not isinstance(detail, str):
+        return detail
+    names = TREND_TEXTS["de"]
+    parts = []
+    for part in detail.split("; "):
+        m = re.fullmatch(r"(\S+) (\S+) \(p=([^)]+)\)", part)
+        if m is None:
+            parts.append(decimal_comma(part))
+            continue
+        metric, change, p = m.groups()
+        try:
+            p_text = d.format_p(float(p), "de")
+        except ValueError:
+            p_text = f"p = {decimal_comma(p)}"
+        parts.append(f"{names.get(metric, metric)} {decimal_comma(change)} ({p_text})")
+    return "; ".join(parts)

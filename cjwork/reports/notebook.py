@@ -256,6 +256,10 @@ def show_structure(ws: Workspace, params: ReportParams) -> HTML:
     show_figure(ax.figure)
     plt.close("all")
     shown = st[["stage_name", "touchpoint_name", "touchpoint", "channel", "owner", "kpis"]]
+    if params.language == "de":  # KPI targets with a decimal comma: on_time >= 0,9
+        from cjwork.journeys.process_feedback import decimal_comma
+
+        shown = shown.assign(kpis=shown["kpis"].map(decimal_comma))
     return show_html(d.table_html(shown, language=params.language))
 
 
@@ -290,7 +294,8 @@ def show_data_quality(ws: Workspace, params: ReportParams) -> HTML:
     """The data-quality checks and the missing values per column; recorded."""
     dq = overview.data_quality(ws, params.journey)
     record("data_quality", dq)
-    show_html(d.table_html(dq, language=params.language, percent=["share"]))
+    shown = overview.data_quality_details(dq, params.language)
+    show_html(d.table_html(shown, language=params.language, percent=["share"]))
     mv = overview.missing_values(ws, params.journey)
     mv = mv[mv["missing"] > 0]
     if mv.empty:

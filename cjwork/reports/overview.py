@@ -490,3 +490,37 @@ def data_quality(ws: Workspace, journey: str) -> pd.DataFrame:
             "linked from the text later" if n else "",
         )
     return pd.DataFrame(rows, columns=["check", "table", "count", "share", "status", "detail"])
+
+
+_QUALITY_DETAILS_DE = {
+    "events of this journey": "Ereignisse dieser Journey",
+    "rows naming this journey or one of its touchpoints (before linking)": (
+        "Zeilen, die diese Journey oder einen ihrer Touchpoints nennen (vor der Zuordnung)"
+    ),
+    "linked from the text later": "wird später über den Text zugeordnet",
+}
+
+
+def data_quality_details(dq: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """:func:`data_quality` with its ``detail`` texts in ``language`` (German: the fixed
+    texts translated, ``2025-05-01 bis 2026-10-31``, ``gleiche customer_id, text``, counts
+    with a thousands point); column names and ids stay as they are. English: ``dq`` itself."""
+    if language != "de" or dq.empty:
+        return dq
+
+    def one(check: str, detail: str) -> str:
+        detail = str(detail)
+        if detail in _QUALITY_DETAILS_DE:
+            return _QUALITY_DETAILS_DE[detail]
+        if check == "time range":
+            return detail.replace(" to ", " bis ")
+        if check.startswith("duplicate") and detail.startswith("same "):
+            return "gleiche " + detail.removeprefix("same ")
+        if check == "missing values":
+            return ", ".join(
+                f"{name} {int(n):,}".replace(",", ".")
+                for name, n in (part.rsplit(" ", 1) for part in detail.split(", ") if part)
+            )
+        return detail
+
+    return dq.assign(detail=[one(c, t) for c, t in zip(dq["check"], dq["detail"], strict=True)])
