@@ -435,3 +435,9 @@ def test_structure_table_kpi_targets_with_a_decimal_comma():
     assert "<td>resolved &gt;= 0,5</td>" in shown["de"]
     assert "handle_s &lt;= 420; resolved &gt;= 0,8; wait_s &lt;= 120" in shown["de"]
     assert "<td>resolved &gt;= 0.5</td>" in shown["en"] and "0,5" not in shown["en"]
+
+
+def test_table_note_on_rows_left_out():
+    df = pd.DataFrame({"events": range(1205)})
+    assert "1.203 weitere Zeilen nicht angezeigt." in d.table_html(df, language="de", max_rows=2)
+    assert "1,203 more rows not shown." in d.table_html(df, max_rows=2)

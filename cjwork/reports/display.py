@@ -361,7 +361,12 @@ def table_html(
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     note = ""
     if len(df) > max_rows:
-        note = f'<p class="cjwork-note">{len(df) - max_rows:,} more rows not shown.</p>'
+        more = (
+            f"{format_number(len(df) - max_rows, 'int', 'de')} weitere Zeilen nicht angezeigt."
+            if language == "de"
+            else f"{len(df) - max_rows:,} more rows not shown."
+        )
+        note = f'<p class="cjwork-note">{more}</p>'
     return (
         f'<table class="cjwork-table">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{note}"

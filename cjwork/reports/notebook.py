@@ -462,6 +462,12 @@ def show_owner_report(ws: Workspace, params: Any) -> HTML:
         if frame.empty:
             out = _display(Markdown(d.text(OWNER_EMPTY[key], lang)))
             continue
+        if "change_detail" in frame.columns:
+            from cjwork.reports.journey_sections import change_detail_text
+
+            frame = frame.assign(
+                change_detail=[change_detail_text(t, lang) for t in frame["change_detail"]]
+            )
         out = show_html(
             d.table_html(
                 frame,
