@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
+from cjwork.formatting import format_p, format_text
 from cjwork.journeymap import JourneyMap
 from cjwork.stats import adjust_pvalues, cohens_d, mean_ci, welch_test
 
@@ -571,7 +572,54 @@ def band_effects(
     return res[cols]
 
 
-def _p_text(p: float) -> str:
+#: The sentence of :func:`describe_band_effect`, by language (``{...}`` filled by
+#: :func:`cjwork.formatting.format_text`, which writes German number marks in German).
+BAND_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "no_data": "Too little feedback matched to {name} at {tp} to compare bands.",
+        "stats": "n = {rn} vs {wn}; Cohen's d = {d:+.2f}; {p}",
+        "binary": "With {metric} = 0",
+        "binary_base": "{metric} = 1",
+        "below": "Below {edge} {name}",
+        "above": "Above {edge} {name}",
+        "in_target": "within target",
+        "in_target_of": "within the {target} target",
+        "top_band": "the top band ({band})",
+        "lowest_band": "the lowest band ({band})",
+        "no_p": "Too little feedback to judge {name} at {tp}: {ref:+.2f} ({base}) vs {wst:+.2f} "
+        "({worst}) with n = {rn} vs {wn}.",
+        "unclear": "No clear link between {name} and sentiment at {tp}: {ref:+.2f} ({base}) vs "
+        "{wst:+.2f} ({worst}) ({stats}).",
+        "effect": "{cond}, sentiment at {tp} {verb} from {ref:+.2f} ({base}) to {wst:+.2f} ({stats}).",
+        "drops": "drops",
+        "rises": "rises",
+    },
+    "de": {
+        "no_data": "Zu wenig Feedback zu {name} bei {tp}, um die Bänder zu vergleichen.",
+        "stats": "n = {rn:,} gegenüber {wn:,}; Cohen's d = {d:+.2f}; {p}",
+        "binary": "Bei {metric} = 0",
+        "binary_base": "{metric} = 1",
+        "below": "Unter {edge} {name}",
+        "above": "Über {edge} {name}",
+        "in_target": "im Ziel",
+        "in_target_of": "im Ziel von {target}",
+        "top_band": "im obersten Band ({band})",
+        "lowest_band": "im untersten Band ({band})",
+        "no_p": "Zu wenig Feedback, um {name} bei {tp} zu beurteilen: {ref:+.2f} ({base}) "
+        "gegenüber {wst:+.2f} ({worst}) bei n = {rn:,} gegenüber {wn:,}.",
+        "unclear": "Kein klarer Zusammenhang zwischen {name} und der Stimmung bei {tp}: {ref:+.2f} "
+        "({base}) gegenüber {wst:+.2f} ({worst}) ({stats}).",
+        "effect": "{cond} {verb} die Stimmung bei {tp} von {ref:+.2f} ({base}) auf {wst:+.2f} "
+        "({stats}).",
+        "drops": "sinkt",
+        "rises": "steigt",
+    },
+}
+
+
+def _p_text(p: float, language: str = "en") -> str:
+    if language == "de":
+        return format_p(p, "de")
     if not np.isfinite(p):
         return "p n/a"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
@@ -579,127 +627,56 @@ def _p_text(p: float) -> str:
 
 def describe_band_effect(row: dict, language: str = "en") -> str:
     """One sentence for the report from a :func:`band_effects` row (``language="de"``: in
-    German, with German number formats).
+    German, with German number formats; names from the data stay as they are).
 
     Examples
     --------
     "Above 5 min wait, sentiment at Hotline drops from +0.30 (within the 2 min target)
     to -0.40 (n = 812 vs 143; Cohen's d = -1.90; p < 0.001)."
     """
-    if language == "de":
-        return _describe_band_effect_de(row)
+    lang = "de" if language == "de" else "en"
+    t = BAND_TEXT[lang]
+
+    def say(key: str, **values: object) -> str:
+        return format_text(t[key], lang, **values)
+
     tp = row.get("touchpoint_name") or row["touchpoint"]
     name = row.get("metric_name") or row["metric"]
-    if len(name) > 1 and not name[:2].isupper():
+    if lang == "en" and len(name) > 1 and not name[:2].isupper():
         name = name[0].lower() + name[1:]  # "Waiting time" → "waiting time" mid-sentence
     metric = row["metric"]
     unit = row.get("unit") if isinstance(row.get("unit"), str) else None
     ref, wst = row["reference_sentiment"], row["worst_sentiment"]
     if not (np.isfinite(ref) and np.isfinite(wst)):
-        return f"Too little feedback matched to {name} at {tp} to compare bands."
-    stats_txt = f"n = {row['reference_n']} vs {row['worst_n']}; Cohen's d = {row['cohens_d']:+.2f}; {_p_text(row['p_adj'])}"
+        return say("no_data", name=name, tp=tp)
+
+    def band(label: str) -> str:
+        return decimal_comma(label) if lang == "de" else label
+
+    n = {"rn": row["reference_n"], "wn": row["worst_n"]}
+    stats_txt = say("stats", d=row["cohens_d"], p=_p_text(row["p_adj"], lang), **n)
     edge = row.get("worst_edge")
     if row["rule"] == "binary":
-        cond = f"With {metric} = 0"
-        base = f"{metric} = 1"
-    elif row["better"] == "higher":
-        cond = f"Below {format_value(edge, metric, unit)} {name}"
-        base = (
-            "within target"
-            if row["rule"] == "target"
-            else f"the top band ({row['reference_band']})"
-        )
+        cond, base = say("binary", metric=metric), say("binary_base", metric=metric)
     else:
-        cond = f"Above {format_value(edge, metric, unit)} {name}"
-        base = (
-            f"within the {format_value(row['target'], metric, unit)} target"
-            if row["rule"] == "target"
-            else f"the lowest band ({row['reference_band']})"
+        higher = row["better"] == "higher"
+        cond = say(
+            "below" if higher else "above", edge=format_value(edge, metric, unit, lang), name=name
         )
+        if row["rule"] != "target":
+            base = say("top_band" if higher else "lowest_band", band=band(row["reference_band"]))
+        elif higher:
+            base = say("in_target")
+        else:
+            base = say("in_target_of", target=format_value(row["target"], metric, unit, lang))
+    values = {"name": name, "tp": tp, "ref": ref, "wst": wst, "base": base, **n}
+    values["worst"] = band(row["worst_band"])
     if not np.isfinite(row["p_adj"]):
-        return (
-            f"Too little feedback to judge {name} at {tp}: {ref:+.2f} ({base}) vs {wst:+.2f} "
-            f"({row['worst_band']}) with n = {row['reference_n']} vs {row['worst_n']}."
-        )
+        return say("no_p", **values)
     if not row["significant"]:
-        return (
-            f"No clear link between {name} and sentiment at {tp}: {ref:+.2f} ({base}) vs {wst:+.2f} "
-            f"({row['worst_band']}) ({stats_txt})."
-        )
-    verb = "drops" if wst < ref else "rises"
-    return f"{cond}, sentiment at {tp} {verb} from {ref:+.2f} ({base}) to {wst:+.2f} ({stats_txt})."
-
-
-def _describe_band_effect_de(row: dict) -> str:
-    """:func:`describe_band_effect` in German (names from the data stay as they are)."""
-    from cjwork.reports.display import format_p, format_text
-
-    tp = row.get("touchpoint_name") or row["touchpoint"]
-    name = row.get("metric_name") or row["metric"]
-    metric = row["metric"]
-    unit = row.get("unit") if isinstance(row.get("unit"), str) else None
-    ref, wst = row["reference_sentiment"], row["worst_sentiment"]
-    if not (np.isfinite(ref) and np.isfinite(wst)):
-        return f"Zu wenig Feedback zu {name} bei {tp}, um die Bänder zu vergleichen."
-    stats_txt = format_text(
-        "n = {r:,} gegenüber {w:,}; Cohen's d = {d:+.2f}; {p}",
-        "de",
-        r=row["reference_n"],
-        w=row["worst_n"],
-        d=row["cohens_d"],
-        p=format_p(row["p_adj"], "de"),
-    )
-    edge = row.get("worst_edge")
-    if row["rule"] == "binary":
-        cond = f"Bei {metric} = 0"
-        base = f"{metric} = 1"
-    elif row["better"] == "higher":
-        cond = f"Unter {format_value(edge, metric, unit, 'de')} {name}"
-        base = (
-            "im Ziel"
-            if row["rule"] == "target"
-            else f"im obersten Band ({decimal_comma(row['reference_band'])})"
-        )
-    else:
-        cond = f"Über {format_value(edge, metric, unit, 'de')} {name}"
-        base = (
-            f"im Ziel von {format_value(row['target'], metric, unit, 'de')}"
-            if row["rule"] == "target"
-            else f"im untersten Band ({decimal_comma(row['reference_band'])})"
-        )
-    values = {
-        "ref": ref,
-        "wst": wst,
-        "base": base,
-        "worst": decimal_comma(row["worst_band"]),
-        "name": name,
-        "tp": tp,
-        "stats": stats_txt,
-        "rn": row["reference_n"],
-        "wn": row["worst_n"],
-    }
-    if not np.isfinite(row["p_adj"]):
-        return format_text(
-            "Zu wenig Feedback, um {name} bei {tp} zu beurteilen: {ref:+.2f} ({base}) gegenüber "
-            "{wst:+.2f} ({worst}) bei n = {rn:,} gegenüber {wn:,}.",
-            "de",
-            **values,
-        )
-    if not row["significant"]:
-        return format_text(
-            "Kein klarer Zusammenhang zwischen {name} und der Stimmung bei {tp}: {ref:+.2f} "
-            "({base}) gegenüber {wst:+.2f} ({worst}) ({stats}).",
-            "de",
-            **values,
-        )
-    verb = "sinkt" if wst < ref else "steigt"
-    return format_text(
-        "{cond} {verb} die Stimmung bei {tp} von {ref:+.2f} ({base}) auf {wst:+.2f} ({stats}).",
-        "de",
-        cond=cond,
-        verb=verb,
-        **values,
-    )
+        return say("unclear", stats=stats_txt, **values)
+    verb = t["drops"] if wst < ref else t["rises"]
+    return say("effect", cond=cond, verb=verb, stats=stats_txt, **values)
 
 
 def process_feedback_effects(

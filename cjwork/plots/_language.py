@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from matplotlib.ticker import ScalarFormatter
 
+from cjwork.formatting import german_marks
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -27,9 +29,7 @@ def texts(table: Mapping[str, Mapping[str, str]], language: str) -> Mapping[str,
 def number(value: float, spec: str, language: str) -> str:
     """``format(value, spec)``; in German with ``,`` as decimal and ``.`` as thousands mark."""
     out = format(value, spec)
-    if language == "de":
-        out = out.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return out
+    return german_marks(out) if language == "de" else out
 
 
 def percent(value: float, language: str, digits: int = 0) -> str:

@@ -11,13 +11,16 @@ import html
 import io
 import json
 import math
-import numbers
-import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+# re-exported: the report sections format their sentences with d.format_text / d.format_p
+from cjwork.formatting import format_p as format_p
+from cjwork.formatting import format_text as format_text
+from cjwork.formatting import german_marks
 
 RECORD_MIMETYPE = "application/vnd.cjwork.record+json"
 
@@ -249,9 +252,7 @@ def format_duration(seconds: Any, language: str = "en") -> str:
     else:
         name, size, digits = *units[3], 1
     out = f"{s / size:,.{digits}f}"
-    if language == "de":
-        out = out.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return f"{out} {name}"
+    return f"{german_marks(out) if language == 'de' else out} {name}"
 
 
 def format_number(value: Any, kind: str = "int", language: str = "en") -> str:
@@ -273,44 +274,7 @@ def format_number(value: Any, kind: str = "int", language: str = "en") -> str:
         out = f"{number * 100:+,.1f} %"
     else:
         out = f"{number:,.2f}"
-    if language == "de":
-        out = out.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return out
-
-
-def _german_marks(out: str) -> str:
-    return out.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-class _LocalFormatter(string.Formatter):
-    """``str.format`` that writes numbers German-style: decimal comma, thousands point and
-    ``20 %`` for the ``%`` format."""
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        out = format(value, format_spec)
-        if isinstance(value, numbers.Number) and not isinstance(value, bool):
-            out = _german_marks(out)
-            if format_spec.endswith("%"):
-                out = out[:-1] + " %"
-        return out
-
-
-def format_text(template: str, language: str = "en", /, **values: Any) -> str:
-    """``template.format(**values)``; in German the numbers get a decimal comma, a thousands
-    point and ``20 %`` (``{n:,}`` → ``1.060``, ``{d:+.2f}`` → ``-0,26``, ``{r:.0%}`` → ``20 %``)."""
-    if language == "de":
-        return _LocalFormatter().format(template, **values)
-    return template.format(**values)
-
-
-def format_p(p: Any, language: str = "en", spec: str = ".2g") -> str:
-    """A p-value with its ``p``: ``p = 0.023`` (``spec``) in English; in German one style
-    everywhere: ``p < 0,001`` below 0.001, else ``p = 0,023`` (two significant digits)."""
-    if p is None or p is pd.NA or not math.isfinite(float(p)):
-        return "p n. v." if language == "de" else "p n/a"
-    if language == "de":
-        return "p < 0,001" if p < 0.001 else "p = " + _german_marks(format(float(p), ".2g"))
-    return f"p = {p:{spec}}"
+    return german_marks(out) if language == "de" else out
 
 
 def table_html(
