@@ -162,6 +162,27 @@ def make_events_and_feedback(
     return ev, fb, change_at
 
 
+#: Events per onboarding touchpoint for the priority tables of the figure tests.
+EVENTS = {"form": 5000, "welcome": 4000, "install": 3000, "bill": 6000, "hotline": 8000}
+
+
+def onboarding_priorities() -> pd.DataFrame:
+    """The prioritised onboarding touchpoints the figure tests draw (1,500 customers)."""
+    from cjwork.prioritize import prioritize_touchpoints
+
+    return prioritize_touchpoints(
+        make_feedback(1500), journey_map(), "onboarding", EVENTS, n_boot=40
+    )
+
+
+def onboarding_trends():
+    """``(events, feedback, kpi_trends)`` of the onboarding journey (2,000 customers, seed 5)."""
+    from cjwork.trends import kpi_trends
+
+    ev, fb, _ = make_events_and_feedback(n_customers=2000, seed=5)
+    return ev, fb, kpi_trends(ev, fb, journey_map(), "onboarding")
+
+
 # --------------------------------------------------------------------------- the bundled sample
 
 SAMPLE_DIR = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sample"

@@ -11,7 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from prio_synth import journey_map, make_events_and_feedback, make_feedback
+from prio_synth import (
+    journey_map,
+    onboarding_priorities,
+    onboarding_trends,
+)
 
 from cjwork.journeys.process_feedback import process_feedback_effects
 from cjwork.plots.emotion import plot_emotion_curve, plot_touchpoint_sentiment
@@ -20,10 +24,6 @@ from cjwork.plots.funnel import plot_dropoff_by_group, plot_funnel
 from cjwork.plots.journey_map import plot_journey_map
 from cjwork.plots.priority import plot_priority_matrix
 from cjwork.plots.trends import plot_kpi_trends, plot_metric_bands, trend_points
-from cjwork.prioritize import prioritize_touchpoints
-from cjwork.trends import kpi_trends
-
-EVENTS = {"form": 5000, "welcome": 4000, "install": 3000, "bill": 6000, "hotline": 8000}
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +34,12 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def table():
-    return prioritize_touchpoints(
-        make_feedback(1500), journey_map(), "onboarding", EVENTS, n_boot=40
-    )
+    return onboarding_priorities()
 
 
 @pytest.fixture(scope="module")
 def trend_data():
-    ev, fb, _ = make_events_and_feedback(n_customers=2000, seed=5)
-    return ev, fb, kpi_trends(ev, fb, journey_map(), "onboarding")
+    return onboarding_trends()
 
 
 def _texts(ax) -> list[str]:

@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
-from prio_synth import journey_map, make_events_and_feedback, make_feedback
+from prio_synth import (
+    EVENTS,
+    journey_map,
+    onboarding_priorities,
+    onboarding_trends,
+)
 
 from cjwork.journeys.process_feedback import process_feedback_effects
 from cjwork.plots.journey_map import (
@@ -23,22 +28,16 @@ from cjwork.plots.journey_map import (
 from cjwork.plots.priority import plot_priority_matrix, priority_quadrants
 from cjwork.plots.trends import plot_kpi_trends, plot_metric_bands, trend_points
 from cjwork.prioritize import prioritize_touchpoints
-from cjwork.trends import kpi_trends
-
-EVENTS = {"form": 5000, "welcome": 4000, "install": 3000, "bill": 6000, "hotline": 8000}
 
 
 @pytest.fixture(scope="module")
 def table():
-    return prioritize_touchpoints(
-        make_feedback(1500), journey_map(), "onboarding", EVENTS, n_boot=40
-    )
+    return onboarding_priorities()
 
 
 @pytest.fixture(scope="module")
 def trend_data():
-    ev, fb, _ = make_events_and_feedback(n_customers=2000, seed=5)
-    return ev, fb, kpi_trends(ev, fb, journey_map(), "onboarding")
+    return onboarding_trends()
 
 
 def test_layout_cards_per_stage_sized_by_volume_coloured_by_sentiment(table):
