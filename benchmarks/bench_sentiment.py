@@ -6,13 +6,16 @@ Prints
 2. the same data learned under 5-fold cross-validation (``SentimentScorer.fit(labels=)``,
    ``random_state=0``: stratified folds, the learned model refitted from scratch — vocabulary
    included — on each training part): accuracy and macro-F1 of the learned model and of the
-   lexicon on the same folds, the learned model's per-class F1 and confusion matrix (pooled
-   out-of-fold predictions), and the time of one fit;
+   lexicon on the same folds, the learned model with and without sentence embeddings (the
+   ``embeddings="auto"`` rule keeps the one with the better macro-F1), the learned model's
+   per-class F1 and confusion matrix (pooled out-of-fold predictions), and the time of one fit;
 3. English customer feedback (``tests/data/english_feedback.tsv``, hand-written) out of the box;
 4. scoring speed of the default scorer in texts/s (cold: first call with empty caches;
-   warm: caches filled) and language detection speed.
+   warm: caches filled) and language detection speed;
+5. scoring speed of a learned model (fitted on the sample company's rated feedback) with and
+   without sentence embeddings.
 
-    .venv/bin/python benchmarks/bench_sentiment.py [--n 200000] [--skip-cv] [--germeval PATH]
+    .venv/bin/python benchmarks/bench_sentiment.py [--n 200000] [--n-learned 20000] [--skip-cv] [--germeval PATH]
 
 Nothing here is shipped: the GermEval file is read from the shared folder, never copied.
 """
@@ -105,6 +108,9 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=200_000, help="texts for the speed test")
     parser.add_argument(
+        "--n-learned", type=int, default=20_000, help="texts for the learned model's speed test"
+    )
+    parser.add_argument(
         "--skip-cv", action="store_true", help="skip the 5-fold CV of the learned model"
     )
     parser.add_argument("--germeval", type=Path, default=GERMEVAL)
@@ -135,6 +141,14 @@ def main() -> None:
                 f"  learned, 5-fold CV: accuracy {cv['learned']['accuracy']:.3f}, macro-F1 {cv['learned']['macro_f1']:.3f} "
                 f"(lexicon on the same folds: {cv['lexicon']['accuracy']:.3f} / {cv['lexicon']['macro_f1']:.3f}); "
                 f"learned model used: {sc.use_learned_} ({time.perf_counter() - t:.0f} s for the CV and the final fit)"
+            )
+            print(
+                "  learned, with and without sentence embeddings (same folds): "
+                + "; ".join(
+                    f"{k} {v['accuracy']:.3f} / {v['macro_f1']:.3f}"
+                    for k, v in cv["variants"].items()
+                )
+                + f" → embeddings used: {sc.embeddings_}"
             )
             pcf = cv["learned"]["per_class_f1"]
             print(
@@ -189,6 +203,19 @@ def main() -> None:
         f"  scoring cold {n / cold[0]:,.0f} | {n / cold[1]:,.0f} texts/s; warm {n / warm[0]:,.0f} | {n / warm[1]:,.0f} texts/s"
     )
     print(f"  language detection {n / lang[0]:,.0f} | {n / lang[1]:,.0f} texts/s")
+
+    sample = pd.read_csv(ROOT / "data" / "sample" / "feedback.csv")
+    some = speed_corpus(args.n_learned, seed=1)
+    print(
+        f"learned model (fitted on the sample's {sample['rating'].notna().sum():,} rated texts), "
+        f"scoring {len(some):,} texts, one process:"
+    )
+    for emb in (False, True):
+        sc = SentimentScorer(embeddings=emb).fit(sample["text"], ratings=sample["rating"])
+        w, c = timed(lambda sc=sc: sc.score(some, use="learned"))
+        print(
+            f"  {'with' if emb else 'without'} sentence embeddings: {len(some) / w:,.0f} | {len(some) / c:,.0f} texts/s"
+        )
 
 
 if __name__ == "__main__":

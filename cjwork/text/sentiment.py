@@ -32,6 +32,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.utils import check_random_state
 
 from cjwork.errors import ModelError, UsageError
+from cjwork.text.embeddings import SentenceEmbeddings, embedding_cache
 from cjwork.text.language import apply_override, languages_from_stream
 from cjwork.text.lexicon import (
     CONTRASTS,
@@ -399,16 +400,22 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
 
 
 def build_learned_pipeline(
-    C: float = 0.3, class_weight: str | dict | None = "balanced", random_state: int | None = None
+    C: float = 0.3,
+    class_weight: str | dict | None = "balanced",
+    random_state: int | None = None,
+    embeddings: bool = True,
 ) -> Pipeline:
     """The learned model: the text's first ``LEARN_CHARS`` characters → TF-IDF word (1–3) +
-    char_wb (2–5) n-grams + lexicon features → linear SVM with balanced class weights.
+    char_wb (2–5) n-grams + lexicon features (+ multilingual sentence embeddings, see
+    :mod:`cjwork.text.embeddings`) → linear SVM with balanced class weights.
 
     Design (set on 5-fold CV of the GermEval 2017 dev split, over three fold seeds; see
-    ``benchmarks/bench_sentiment.py``): the SVM's hinge loss beat logistic regression at equal
-    features (and fits ~10× faster); reading the first 1,000 characters and word trigrams each
-    added a little; stacking, NB-SVM features, negation marking, stemming and decision offsets
-    did not help.
+    ``benchmarks/bench_sentiment.py``): the SVM's hinge loss beat logistic regression, ridge
+    and a Crammer–Singer SVM at equal features (and fits ~10× faster than logistic
+    regression); reading the first 1,000 characters and word trigrams each added a little;
+    the sentence embeddings added 0.008 accuracy and 0.010 macro-F1; stacking, NB-SVM
+    features, negation marking, stemming, decision offsets, partly balanced class weights
+    and a non-linear model on the embeddings did not help.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, Pipeline
@@ -437,6 +444,7 @@ def build_learned_pipeline(
             ),
             ("lexicon", LexiconFeatures()),
         ]
+        + ([("embeddings", SentenceEmbeddings())] if embeddings else [])
     )
     clf = SoftmaxLinearSVC(C=C, class_weight=class_weight, random_state=random_state)
     return Pipeline([("head", FunctionTransformer(_head)), ("features", features), ("clf", clf)])
@@ -465,6 +473,31 @@ def evaluate_labels(y_true: ArrayLike, y_pred: ArrayLike) -> dict:
     }
 
 
+def _fold_scores(y: np.ndarray, pred: np.ndarray, splits: list) -> dict:
+    """Mean accuracy and macro-F1 of predictions over the test parts of ``splits``."""
+    per = [evaluate_labels(y[test], pred[test]) for _, test in splits]
+    acc = [m["accuracy"] for m in per]
+    f1 = [m["macro_f1"] for m in per]
+    return {
+        "accuracy": float(np.mean(acc)),
+        "macro_f1": float(np.mean(f1)),
+        "folds": {"accuracy": acc, "macro_f1": f1},
+    }
+
+
+def _cross_validate(
+    base: Pipeline, X: np.ndarray, y: np.ndarray, splits: list
+) -> tuple[np.ndarray, dict]:
+    """Out-of-fold predictions of ``base`` (refitted from scratch per fold) and their scores."""
+    from sklearn.base import clone
+
+    oof = np.empty(len(y), dtype=object)
+    for train, test in splits:
+        model = clone(base).fit(list(X[train]), y[train])
+        oof[test] = model.predict(list(X[test]))
+    return oof, _fold_scores(y, oof, splits)
+
+
 class SentimentScorer(BaseEstimator):
     """Sentiment in −1 … 1 and a label for German and English feedback.
 
@@ -490,6 +523,13 @@ class SentimentScorer(BaseEstimator):
         Class weights of the linear SVM (a dict maps each label to its weight).
     min_per_class : int
         Fewer labelled texts per class than this and :meth:`fit` refuses to learn.
+    embeddings : {"auto", True, False}
+        Whether the learned model also reads multilingual sentence embeddings
+        (:mod:`cjwork.text.embeddings`). They can help (GermEval 2017 dev, CV accuracy
+        0.773 → 0.781) but cost time: the learned model then scores about 400–1,000 texts
+        per second and core instead of ~5,000, and :meth:`fit` encodes every labelled text.
+        ``"auto"`` cross-validates the model with and without them on the same folds and
+        keeps them only if they raise macro-F1. The lexicon scorer is not affected.
     max_chars : int
         Texts are cut to this many characters.
     random_state : int or None
@@ -504,6 +544,9 @@ class SentimentScorer(BaseEstimator):
         predictions.
     use_learned_ : bool
         Whether :meth:`score` uses the learned model.
+    embeddings_ : bool
+        Whether the learned model reads sentence embeddings (``cv_scores_["variants"]`` holds
+        the CV figures of each model tried).
     model_ : sklearn.pipeline.Pipeline
         The learned model fitted on all labelled texts.
     classes_ : numpy.ndarray
@@ -521,6 +564,7 @@ class SentimentScorer(BaseEstimator):
         C: float = 0.3,
         class_weight: str | dict | None = "balanced",
         min_per_class: int = 5,
+        embeddings: bool | str = "auto",
         max_chars: int = MAX_CHARS,
         random_state: int | None = 0,
     ) -> None:
@@ -533,6 +577,7 @@ class SentimentScorer(BaseEstimator):
         self.C = C
         self.class_weight = class_weight
         self.min_per_class = min_per_class
+        self.embeddings = embeddings
         self.max_chars = max_chars
         self.random_state = random_state
 
@@ -546,6 +591,8 @@ class SentimentScorer(BaseEstimator):
             raise UsageError(
                 f"need -1 <= neg_threshold < pos_threshold <= 1, got {self.neg_threshold} and {self.pos_threshold}"
             )
+        if self.embeddings not in ("auto", True, False):
+            raise UsageError(f"embeddings must be 'auto', True or False, got {self.embeddings!r}")
         if not isinstance(self.cv, int) or self.cv < 2:
             raise UsageError(f"cv must be an int >= 2, got {self.cv!r}")
 
@@ -691,34 +738,37 @@ class SentimentScorer(BaseEstimator):
         rs = check_random_state(self.random_state)
         seed = int(rs.randint(0, 2**31 - 1))
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=seed)
-        base = build_learned_pipeline(self.C, self.class_weight, seed)
+        Xa = np.asarray(X, dtype=object)
+        splits = list(folds.split(Xa, y))
         lex_pred = label_scores(
             lexicon_scores(X, None if self.language == "auto" else self.language).score,
             self.neg_threshold,
             self.pos_threshold,
         )
-        per = {
-            "learned": {"accuracy": [], "macro_f1": []},
-            "lexicon": {"accuracy": [], "macro_f1": []},
-        }
-        Xa = np.asarray(X, dtype=object)
-        oof = np.empty(len(y), dtype=object)
-        for train, test in folds.split(Xa, y):
-            model = clone(base).fit(list(Xa[train]), y[train])
-            oof[test] = model.predict(list(Xa[test]))
-            m = evaluate_labels(y[test], oof[test])
-            lx = evaluate_labels(y[test], lex_pred[test])
-            per["learned"]["accuracy"].append(m["accuracy"])
-            per["learned"]["macro_f1"].append(m["macro_f1"])
-            per["lexicon"]["accuracy"].append(lx["accuracy"])
-            per["lexicon"]["macro_f1"].append(lx["macro_f1"])
-        self.cv_scores_ = {
-            name: {
-                "accuracy": float(np.mean(v["accuracy"])),
-                "macro_f1": float(np.mean(v["macro_f1"])),
-                "folds": {"accuracy": v["accuracy"], "macro_f1": v["macro_f1"]},
+        options = (False, True) if self.embeddings == "auto" else (bool(self.embeddings),)
+        # every fold transforms the same texts: encode each one once (embeddings)
+        with embedding_cache():
+            tried = {
+                emb: _cross_validate(
+                    build_learned_pipeline(self.C, self.class_weight, seed, emb), Xa, y, splits
+                )
+                for emb in options
             }
-            for name, v in per.items()
+            # with embeddings only if they win on CV macro-F1 (a tie keeps the faster model)
+            self.embeddings_ = max(options, key=lambda emb: (tried[emb][1]["macro_f1"], not emb))
+            base = build_learned_pipeline(self.C, self.class_weight, seed, self.embeddings_)
+            self.model_ = clone(base).fit(X, y)
+        oof, learned = tried[self.embeddings_]
+        self.cv_scores_ = {
+            "learned": learned,
+            "lexicon": _fold_scores(y, lex_pred, splits),
+            "variants": {
+                ("tfidf+embeddings" if emb else "tfidf"): {
+                    "accuracy": res["accuracy"],
+                    "macro_f1": res["macro_f1"],
+                }
+                for emb, (_, res) in tried.items()
+            },
         }
         # the out-of-fold predictions pooled over the folds: per-class F1 and confusion matrix
         for name, pred in (("learned", oof), ("lexicon", lex_pred)):
@@ -733,7 +783,6 @@ class SentimentScorer(BaseEstimator):
         self.use_learned_ = bool(
             self.use == "learned" or (self.use == "auto" and gain >= self.min_gain)
         )
-        self.model_ = clone(base).fit(X, y)
         self.classes_ = np.asarray(self.model_.classes_)
         self.n_train_ = len(y)
         self.label_counts_ = counts.to_dict()
@@ -745,8 +794,19 @@ class SentimentScorer(BaseEstimator):
             return "lexicon scorer (not fitted: no ratings, NPS or labels were learned from)"
         lc, lx = self.cv_scores_["learned"], self.cv_scores_["lexicon"]
         which = "learned model" if self.use_learned_ else "lexicon scorer"
-        return (
+        text = (
             f"{which}: on {self.n_train_} labelled texts, {self.cv}-fold CV macro-F1 learned "
             f"{lc['macro_f1']:.3f} (accuracy {lc['accuracy']:.3f}) vs lexicon {lx['macro_f1']:.3f} "
             f"(accuracy {lx['accuracy']:.3f}); the learned model is used when it wins by >= {self.min_gain}"
         )
+        variants = self.cv_scores_["variants"]
+        if len(variants) > 1:
+            other = variants["tfidf" if self.embeddings_ else "tfidf+embeddings"]
+            text += (
+                f"; it reads sentence embeddings (without them macro-F1 {other['macro_f1']:.3f})"
+                if self.embeddings_
+                else f"; it leaves sentence embeddings out (with them macro-F1 {other['macro_f1']:.3f})"
+            )
+        elif self.embeddings_:
+            text += "; it reads sentence embeddings"
+        return text
