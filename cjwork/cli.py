@@ -510,6 +510,8 @@ def report(
 
 # --------------------------------------------------------------------------- sentiment
 
+EMBEDDINGS_CHOICE = {"auto": "auto", "on": True, "off": False}
+
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
@@ -546,6 +548,16 @@ def report(
     "and both scores are printed. 'none' uses the lexicon scorer (no training, offline).",
 )
 @click.option(
+    "--embeddings",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="With --learn-from: let the learned model also read multilingual sentence embeddings "
+    "(bundled, offline). 'auto' cross-validates it with and without them and keeps them only if "
+    "macro-F1 rises (tried on up to 20,000 labelled texts); 'off' is fastest: with embeddings "
+    "the learned model scores about 600 instead of 4,000 texts/s on two cores.",
+)
+@click.option(
     "--seed",
     type=int,
     default=0,
@@ -566,6 +578,7 @@ def sentiment(
     text_column: str | None,
     language: str,
     learn_from: str,
+    embeddings: str,
     seed: int,
     engine: str,
     scheduler: str | None,
@@ -589,6 +602,7 @@ def sentiment(
             text_column or "text",
             language=language,
             learn_from=learn_from,
+            embeddings=EMBEDDINGS_CHOICE[embeddings],
             random_state=seed,
             scheduler=scheduler,
         )
@@ -598,6 +612,7 @@ def sentiment(
             text_column or "text",
             language=language,
             learn_from=learn_from,
+            embeddings=EMBEDDINGS_CHOICE[embeddings],
             random_state=seed,
         )
     write_csv_atomic(out, out_file, inputs=inputs)

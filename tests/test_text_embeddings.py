@@ -138,3 +138,60 @@ def test_fixed_choice_fits_one_model(monkeypatch):
     pd.testing.assert_frame_equal(sc.score(new), again.score(new))
     with pytest.raises(UsageError, match="embeddings must be"):
         SentimentScorer(embeddings="yes").fit(texts, labels=labels)
+
+
+def test_encoding_does_not_depend_on_the_number_of_threads(monkeypatch):
+    texts = [f"Rechnung {i} war falsch. Bitte korrigieren!" for i in range(2 * emb_mod.CHUNK + 7)]
+    monkeypatch.setattr(emb_mod, "_threads", lambda: 1)
+    one = embed_texts(texts)
+    monkeypatch.setattr(emb_mod, "_threads", lambda: 3)
+    three = embed_texts(texts)
+    np.testing.assert_array_equal(one, three)
+
+
+def test_auto_does_not_try_embeddings_on_large_training_sets(monkeypatch):
+    from cjwork.text import sentiment as sent_mod
+
+    texts, labels = _corpus()
+    monkeypatch.setattr(sent_mod, "EMBEDDINGS_MAX_TRAIN", len(texts) - 1)
+    monkeypatch.setattr(emb_mod, "_encode", lambda t: pytest.fail("must not encode"))
+    sc = SentimentScorer(random_state=0).fit(texts, labels=labels)
+    assert list(sc.cv_scores_["variants"]) == ["tfidf"] and not sc.embeddings_
+    assert f"not tried (more than {len(texts) - 1:,} labelled texts)" in sc.summary()
+
+
+def test_learned_scores_do_not_depend_on_the_scoring_chunk(monkeypatch):
+    from cjwork.text import sentiment as sent_mod
+
+    texts, labels = _corpus(90, seed=4)
+    sc = SentimentScorer(random_state=0, embeddings=True, use="learned").fit(texts, labels=labels)
+    new = [f"sehr freundlich. Kunde {i}" for i in range(10)] + ["", "nie wieder!"]
+    whole = sc.score(new)
+    monkeypatch.setattr(sent_mod, "PREDICT_CHUNK", 3)
+    pd.testing.assert_frame_equal(sc.score(new), whole)
+    assert whole["sentiment_label"].iat[-2] == "neutral"  # empty text
+    assert sc.score([]).empty
+
+
+def test_cli_embeddings_switch(tmp_path, capsys):
+    from cjwork.cli import main
+
+    texts, labels = _corpus(240, seed=5)
+    stars = {"positive": 5, "neutral": 3, "negative": 1}
+    src = tmp_path / "rated.csv"
+    pd.DataFrame({"text": texts, "rating": [stars[lab] for lab in labels]}).to_csv(src, index=False)
+    out = tmp_path / "scored.csv"
+    for flag, phrase in (("off", "learned"), ("on", "it reads sentence embeddings")):
+        with pytest.raises(SystemExit) as e:
+            main(
+                ["sentiment", str(src), "--text-column", "text", "-o", str(out)]
+                + ["--learn-from", "rating", "--embeddings", flag]
+            )
+        assert e.value.code == 0
+        err = capsys.readouterr().err
+        assert phrase in err
+        assert ("sentence embeddings" in err) == (flag == "on")
+        res = pd.read_csv(out)
+        assert len(res) == len(texts)
+        # the planted words are learned either way
+        assert (res["sentiment_label"] == pd.Series(labels)).mean() > 0.9

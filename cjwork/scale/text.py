@@ -185,6 +185,7 @@ def score_frame_dask(
     text_column: str,
     language: str = "auto",
     learn_from: str = "none",
+    embeddings: bool | str = "auto",
     random_state: int = 0,
     scheduler: str | Client | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -199,7 +200,7 @@ def score_frame_dask(
     if text_column not in frame.columns:
         raise UsageError(f"the input has no '{text_column}' column; name it with --text-column")
     notes: list[str] = []
-    scorer = SentimentScorer(language=language, random_state=random_state)
+    scorer = SentimentScorer(language=language, embeddings=embeddings, random_state=random_state)
     labels, source = _choose_learning(frame, learn_from)
     if labels is not None:
         try:

