@@ -57,6 +57,21 @@ def test_the_given_scorer_is_the_one_used(ws, client):
     )
 
 
+def test_a_learned_scorer_with_sentence_embeddings_travels_to_the_workers(ws, client):
+    fb = ws.feedback
+    scorer = SentimentScorer(language="auto", embeddings=True, use="learned").fit(
+        fb["text"].iloc[:600], ratings=fb["rating"].iloc[:600]
+    )
+    want = scorer.score(fb["text"], languages=fb.get("language"))
+    got = score_sentiment(fb, scorer, scheduler=client, npartitions=3)
+    assert got["sentiment_label"].tolist() == want["sentiment_label"].tolist()
+    # the encoder's float32 sums follow its batches, which follow the partitions: equal up to
+    # the last rounded digit at most
+    np.testing.assert_allclose(
+        got["sentiment_score"].to_numpy(), want["sentiment_score"].to_numpy(), atol=1e-4, rtol=0
+    )
+
+
 def test_links_equal(ws, client):
     want, _, _ = link_feedback(ws.feedback, ws.journeys, events=ws.events, use_model="never")
     got = link_touchpoints(ws.feedback, ws.journeys, ws.events, scheduler=client, npartitions=4)
