@@ -421,7 +421,7 @@ def build_learned_pipeline(
     ``benchmarks/bench_sentiment.py``): the SVM's hinge loss beat logistic regression, ridge
     and a Crammer–Singer SVM at equal features (and fits ~10× faster than logistic
     regression); reading the first 1,000 characters and word trigrams each added a little;
-    the sentence embeddings added 0.008 accuracy and 0.010 macro-F1; stacking, NB-SVM
+    the sentence embeddings added 0.007 accuracy and 0.009 macro-F1; stacking, NB-SVM
     features, negation marking, stemming, decision offsets, partly balanced class weights
     and a non-linear model on the embeddings did not help.
     """
@@ -534,7 +534,7 @@ class SentimentScorer(BaseEstimator):
     embeddings : {"auto", True, False}
         Whether the learned model also reads multilingual sentence embeddings
         (:mod:`cjwork.text.embeddings`). They can help (GermEval 2017 dev, CV accuracy
-        0.773 → 0.781) but cost time: the learned model then scores about 400–1,000 texts
+        0.774 → 0.781) but cost time: the learned model then scores about 400–1,000 texts
         per second and core instead of ~5,000, and :meth:`fit` encodes every labelled text.
         ``"auto"`` cross-validates the model with and without them on the same folds and
         keeps them only if they raise macro-F1 (tried on up to ``EMBEDDINGS_MAX_TRAIN``
