@@ -5,6 +5,7 @@ Kept small on purpose; a module that needs more makes it itself.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -169,6 +170,15 @@ def write_tiny_workspace(path: Path) -> Path:
     events.to_csv(path / "events.csv", index=False)
     feedback.to_csv(path / "feedback.csv", index=False)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test opened (the figure tests draw many)."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
 
 
 @pytest.fixture(scope="session")

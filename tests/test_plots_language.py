@@ -7,7 +7,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,12 +23,6 @@ from cjwork.plots.funnel import plot_dropoff_by_group, plot_funnel
 from cjwork.plots.journey_map import plot_journey_map
 from cjwork.plots.priority import plot_priority_matrix
 from cjwork.plots.trends import plot_kpi_trends, plot_metric_bands, trend_points
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import pytest
 
 from cjwork.journeys.process_feedback import describe_band_effect, format_value
 from cjwork.plots.persona_cards import (
@@ -22,13 +20,6 @@ from cjwork.reports import display as d
 from cjwork.reports import figures, paths_section, personas_section
 from cjwork.reports import journey_sections as sections
 from cjwork.text import report_section
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 # --------------------------------------------------------------------------- helpers
 

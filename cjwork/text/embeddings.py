@@ -64,7 +64,12 @@ def _encoder() -> Any:
             ) from exc
         # BLAS threads are limited around each run by _encode (the library's default of 4
         # BLAS threads encoded the GermEval texts in 118 s on 2 cores, one thread in 13 s)
-        _ENCODER = USE(threads=1)
+        encoder = USE(threads=1)
+        # it would also set (and reset) the process-wide BLAS limit on every call, racing
+        # between our threads; _encode sets one limit around the whole run instead
+        if hasattr(encoder, "_model") and hasattr(encoder._model, "_threadpool"):
+            encoder._model._threadpool = None
+        _ENCODER = encoder
     return _ENCODER
 
 
@@ -124,13 +129,9 @@ def _encode(texts: Sequence[str]) -> np.ndarray:
 
     if not texts:
         return np.empty((0, 2 * DIM), dtype=np.float32)
-    enc = _encoder()
+    _encoder()  # load once, before the threads start
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     workers = min(_threads(), len(chunks))
-    # the encoder would set (and reset) the process-wide BLAS limit on every call, racing
-    # between threads; one limit around the whole run instead
-    if hasattr(enc, "_model") and hasattr(enc._model, "_threadpool"):
-        enc._model._threadpool = None
     with threadpool_limits(1, user_api="blas"):
         if workers == 1:
             parts = [_encode_chunk(c) for c in chunks]
@@ -171,19 +172,17 @@ def embed_texts(texts: Iterable[str]) -> np.ndarray:
 
 
 @contextmanager
-def embedding_cache(texts: Iterable[str] | None = None) -> Iterator[None]:
+def embedding_cache() -> Iterator[None]:
     """Within this block each distinct text is encoded once, however often it is transformed.
 
-    Cross-validation transforms the same texts in every fold; the cache (optionally filled
-    with ``texts`` up front) is emptied when the block ends.
+    Cross-validation transforms the same texts in every fold; the cache is emptied when the
+    block ends.
     """
     global _CACHE
     outer = _CACHE
     if outer is None:
         _CACHE = {}
     try:
-        if texts is not None:
-            embed_texts(texts)
         yield
     finally:
         if outer is None:
