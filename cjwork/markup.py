@@ -1,0 +1,62 @@
+"""Values from data made safe where they enter Markdown or HTML — the one place that does it.
+
+Journey names, owners and above all feedback texts come from outside. Every value that a
+report, a card or the explorer writes into Markdown or HTML goes through one of these
+functions, so that ``<script>``, ``<img onerror=…>`` or a Markdown link to ``javascript:``
+is shown as text and never run.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+__all__ = ["escape_html", "escape_markdown"]
+
+# Markdown's own punctuation: a backslash before each makes it literal text (CommonMark
+# allows a backslash escape before any ASCII punctuation character). ``<``, ``>`` and ``&``
+# are left to the HTML escape: a backslash before an entity would show the entity as text.
+_MARKDOWN_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def escape_html(value: Any) -> str:
+    """``value`` as text safe inside HTML elements and quoted attributes.
+
+    Parameters
+    ----------
+    value : Any
+        Any value; ``None`` becomes the empty string.
+
+    Returns
+    -------
+    str
+        The text with ``&``, ``<``, ``>``, ``"`` and ``'`` replaced by entities.
+    """
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def escape_markdown(value: Any) -> str:
+    """``value`` as literal text inside Markdown that is rendered to HTML.
+
+    HTML is escaped (raw HTML in Markdown is passed on by the renderer) and Markdown's
+    punctuation gets a backslash, so no value can open a link, an image, emphasis or a
+    heading. Line breaks become spaces: one value never starts a new block.
+
+    Parameters
+    ----------
+    value : Any
+        Any value; ``None`` becomes the empty string.
+
+    Returns
+    -------
+    str
+        Text that renders as itself.
+    """
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = _MARKDOWN_PUNCT.sub(r"\\\1", text)
+    return html.escape(text, quote=False)
