@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from cjwork.errors import DataError, JourneyMapError, Problem
 from cjwork.io import schemas
+from cjwork.io.outputs import protect_inputs, write_csv_atomic
 from cjwork.io.sniff import (
     Parsed,
     SniffError,
@@ -43,7 +44,6 @@ from cjwork.io.sniff import (
     sniff_csv,
 )
 from cjwork.io.workspace import TABLES, Workspace
-from cjwork.io.writing import protect_inputs, write_csv_atomic
 from cjwork.journeymap import JourneyMap, closest, load_journey_map
 
 MAX_ROWS_PER_RULE = 20  # per file, column and rule: further rows are summed up in one line
