@@ -99,6 +99,8 @@ def test_item2_no_output_may_be_an_input_or_another_output(
     assert code == 1 and "input file" in text
     code, text = run(["analyze", ws, "-o", ws / "events.csv"], capsys)
     assert code == 1 and "is a file" in text
+    code, text = run(["link", ws, "--no-model", "-o", ws / "events.csv" / "x.csv"], capsys)
+    assert code == 1 and "events.csv is a file, not a folder" in text
     code, text = run(["report", ws, "--all", "-o", ws / "events.csv"], capsys)
     assert code == 1 and "is a file" in text
     assert not out.exists() and not (tmp_path / "x.csv").exists()

@@ -154,8 +154,11 @@ def atomic_path(path: str | Path, inputs: Any = None) -> Iterator[Path]:
     check_not_input(path, inputs)
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a directory; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_why(path.parent, exc)}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -170,6 +173,16 @@ def atomic_path(path: str | Path, inputs: Any = None) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _why(folder: Path, exc: OSError) -> str:
+    """Why a folder cannot be written to, in words (a file in the way, no permission)."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            if not p.is_dir():
+                return f"{p} is a file, not a folder"
+            break
+    return str(exc.strerror or exc)
 
 
 def _write_with(path: str | Path, writer: Callable[[Path], None], inputs: Any) -> Path:
@@ -556,9 +569,12 @@ def staged_outputs(
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"output {directory} is a file; choose a directory")
     check_not_input(directory / COMPLETE_MARKER, guard.inputs)
-    directory.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(directory)
-    staging = Path(tempfile.mkdtemp(dir=directory, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(directory)
+        staging = Path(tempfile.mkdtemp(dir=directory, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
+    except OSError as exc:
+        raise OutputError(f"cannot write into {directory}: {_why(directory, exc)}") from None
     try:
         staged = StagedOutputs(directory, staging, guard)
         yield staged
