@@ -362,6 +362,15 @@ def test_item4_neutralise_formulas_rules(tmp_path: Path) -> None:
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert back["text"].iloc[0] == "'=1+1" and back["num"].iloc[0] == "-0.26"
     assert _live_formulas(_read_cells(path)) == []
+    more = pd.DataFrame({"t": [" =1+1", "\uff1dcmd", "\nx", " -0.5", "-", "a=b"]})
+    assert list(neutralise_formulas(more)[0]["t"]) == [
+        "' =1+1",
+        "'\uff1dcmd",
+        "'\nx",
+        " -0.5",
+        "-",
+        "a=b",
+    ]
     write_csv(df, tmp_path / "raw.csv", formula_guard=False)
     assert pd.read_csv(tmp_path / "raw.csv", dtype=str)["text"].iloc[0] == "=1+1"
 

@@ -53,9 +53,11 @@ WORKSPACE_INPUT_NAMES = (
     "actions.yaml",
     *(f"{t}.{ext}" for t in ("customers", "events", "feedback") for ext in ("csv", "parquet")),
 )
-#: the first characters that make a spreadsheet read a cell as a formula
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START = r"^[=+\-@\t\r]"
+#: the first characters that make a spreadsheet read a cell as a formula (also after
+#: leading blanks, and in their full-width forms, which some importers fold to ASCII)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_FORMULA_START = r"^(?:[\t\r\n]|[ \x{3000}\x{a0}]*[=+\-@\x{ff1d}\x{ff0b}\x{ff0d}\x{ff20}])"
+_FORMULA_START_PY = re.compile(r"^(?:[\t\r\n]|[ \u3000\u00a0]*[=+\-@\uff1d\uff0b\uff0d\uff20])")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _TMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
@@ -236,7 +238,7 @@ def _guard_strings(values: pd.Series) -> tuple[pd.Series, int]:
         return values, 0
     else:  # mixed objects (numbers and text): only the text is looked at
         mask = np.fromiter(
-            (isinstance(v, str) and v[:1] in FORMULA_PREFIXES for v in values),
+            (isinstance(v, str) and _FORMULA_START_PY.match(v) is not None for v in values),
             dtype=bool,
             count=len(values),
         )
@@ -246,7 +248,11 @@ def _guard_strings(values: pd.Series) -> tuple[pd.Series, int]:
     hits = values.to_numpy(dtype=object)[pos]
     # text that is just a number (-0.26, +3) is read by a spreadsheet as that number, never
     # as a formula: it is left as it is, so negative numbers stored as text stay numbers
-    keep = np.array([bool(_PLAIN_NUMBER.match(str(v).strip())) for v in hits], dtype=bool)
+    # a lone "-" or "+" (a placeholder) is not a formula either
+    keep = np.array(
+        [bool(_PLAIN_NUMBER.match(str(v).strip())) or str(v).strip() in ("-", "+") for v in hits],
+        dtype=bool,
+    )
     pos, hits = pos[~keep], hits[~keep]
     if not pos.size:
         return values, 0
@@ -258,11 +264,13 @@ def _guard_strings(values: pd.Series) -> tuple[pd.Series, int]:
 def neutralise_formulas(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Make text cells that a spreadsheet would run as a formula inert.
 
-    A text cell (and a column name) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-    carriage return gets a leading apostrophe (``'=HYPERLINK(...)``), which Excel and
-    LibreOffice show as text. Numbers are never changed: numeric columns are not looked
-    at, and a text cell that is just a number (``-0.26``, ``+3``, ``-1,5``) is left as it
-    is because a spreadsheet reads it as that number, not as a formula.
+    A text cell (and a column name) that starts with ``=``, ``+``, ``-``, ``@`` (also after
+    leading blanks, and their full-width forms), a tab, a carriage return or a line feed
+    gets a leading apostrophe (``'=HYPERLINK(...)``), which Excel and LibreOffice show as
+    text. Numbers are never changed: numeric columns are not looked
+    at, and a text cell that is just a number (``-0.26``, ``+3``, ``-1,5``) or a lone
+    ``-``/``+`` is left as it is because a spreadsheet reads it as that number (or text),
+    not as a formula.
 
     Returns
     -------
