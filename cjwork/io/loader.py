@@ -688,10 +688,11 @@ def _check_control_characters(t: _Table, name: str, col: pa_arrow.ChunkedArray) 
         assert m is not None
         code = ord(m.group())
         what = _CONTROL_NAMES.get(code, f"control character U+{code:04X}")
+        hint = " (a file full of NULs was saved as UTF-16 or UTF-32: save it as 'CSV UTF-8')"
         messages[k] = (
             f"'{visible(value)[:60]}' contains a {what} character (\\x{code:02x}) at position "
-            f"{m.start() + 1}; ids and names may not contain control characters: remove it "
-            "(a file full of NULs was probably saved as UTF-16; save it as 'CSV UTF-8')"
+            f"{m.start() + 1}; ids and names may not contain control characters: remove it"
+            + (hint if code == 0 else "")
         )
     t.issue(name, pos, messages, "control")
 
@@ -909,7 +910,7 @@ def _check_customer_refs(tables: dict[str, _Table]) -> None:
         pos = t.df.index.to_numpy()[missing]
         ids = s.to_numpy()[missing]
         uniq = pd.unique(ids)
-        shown = ", ".join(f"'{v}'" for v in uniq[:5])
+        shown = ", ".join(f"'{visible(str(v))}'" for v in uniq[:5])
         first = ", ".join(str(x) for x in t.lines(pos[:MAX_LINES_LISTED]))
         t.warn(
             f"{pos.size:,} row(s) refer to {len(uniq):,} customer_id(s) not in {customers.file} "
@@ -925,7 +926,7 @@ def _check_customer_refs(tables: dict[str, _Table]) -> None:
 def _fmt_value(v: object) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
         return ""
-    text = str(v)
+    text = visible(str(v))
     if isinstance(v, float) and v.is_integer():
         text = str(int(v))
     return text if len(text) <= 40 else text[:37] + "..."
