@@ -17,6 +17,7 @@ Windows-1252; anything not UTF-8 is read with a warning (``JourneyMap.encoding``
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import re
 from collections.abc import Iterator
@@ -330,6 +331,11 @@ def load_journey_map(path: str | Path) -> JourneyMap:
     path = Path(path)
     try:
         size = path.stat().st_size
+        if not path.is_file():
+            raise JourneyMapError(
+                [Problem(path.name, None, None, f"{path} is not a regular file")],
+                summary=f"cannot read the journey map {path}",
+            )
         if size > MAX_YAML_BYTES:
             raise JourneyMapError(
                 [
@@ -510,7 +516,7 @@ class _Builder:
 
     def _types(self, d: _LineDict, where: str) -> None:
         """Text fields must be scalars (names may be {de: ..., en: ...}); lists/maps are refused."""
-        scalar = (str, int, float, bool)
+        scalar = (str, int, float, bool, _dt.date)
         for key in (*sorted(_SCALAR_KEYS), *sorted(_BILINGUAL_KEYS)):
             if key not in d or d[key] is None or isinstance(d[key], scalar):
                 continue

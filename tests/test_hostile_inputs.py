@@ -258,9 +258,17 @@ def test_item3_yaml_scalar_types_are_checked(
         for ln in lines
     )
     assert any(":owner: 'owner' of a touchpoint" in ln and "a list" in ln for ln in lines)
-    # a complex key cannot crash the loader either
+    # a complex key cannot crash the loader either; a device is not read at all
     code, out = run(["validate", _yaml_ws(tmp_path / "k", "? [a, b]\n: c\n")], capsys)
     assert code == 1 and "a key must be plain text" in out
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "journeys.yml").symlink_to("/dev/zero")
+    code, out = run(["validate", tmp_path / "dev"], capsys)
+    assert code == 1 and "is not a regular file" in out
+    # what stays allowed: dates, numbers, names per language
+    ok = TINY_JOURNEYS_YML.replace("company: Tiny Test GmbH", "company: {de: Klein, en: Tiny}")
+    code, out = run(["validate", _yaml_ws(tmp_path / "ok", "version: 2024-01-01\n" + ok)], capsys)
+    assert code == 0, out
     assert hashes(d) == before
 
 
