@@ -58,7 +58,7 @@ WORKSPACE_INPUT_NAMES = (
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _FORMULA_START = r"^(?:[\t\r\n]|[ \x{3000}\x{a0}]*[=+\-@\x{ff1d}\x{ff0b}\x{ff0d}\x{ff20}])"
 _FORMULA_START_PY = re.compile(r"^(?:[\t\r\n]|[ \u3000\u00a0]*[=+\-@\uff1d\uff0b\uff0d\uff20])")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)*[.,]?|[.,]\d+)(?:[eE][+-]?\d+)?\s*%?$")
 _TMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
 _PROTECTED: dict[Path, str] = {}
