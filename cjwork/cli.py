@@ -805,8 +805,28 @@ def link(
     click.echo(f"wrote {out_file}")
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM ends the command like Ctrl-C does: temporary files and staged outputs are
+    removed on the way out (``finally`` blocks run) instead of being left behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):  # not available here
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning cjwork errors into messages and exit codes."""
+    _stop_cleanly_on_sigterm()
     try:
         cli.main(args=argv, prog_name="cjwork", standalone_mode=False)
     except click.exceptions.Exit as exc:
