@@ -401,8 +401,8 @@ def write_analysis(
 ) -> list[Path]:
     """Write every table as ``OUT_DIR/<name>.csv`` (or ``.parquet``) as one complete set.
 
-    The tables are staged and moved into place together; ``OUT_DIR/cjwork-complete.json``
-    is written last (see :func:`cjwork.io.outputs.staged_outputs`), so a killed run never
+    The tables are staged and moved into place together;
+    ``OUT_DIR/cjwork-complete-analyze.json`` is written last (see :func:`cjwork.io.outputs.staged_outputs`), so a killed run never
     leaves a set that looks complete and a rerun never mixes old and new tables.
 
     Parameters
@@ -440,7 +440,7 @@ def write_analysis(
     order = [t for t in (*TABLES, *EXTRA_TABLES) if t in tables] + [
         t for t in tables if t not in TABLES + EXTRA_TABLES
     ]
-    with staged_outputs(out_dir, guard, command="cjwork analyze") as staged:
+    with staged_outputs(out_dir, guard, command="analyze") as staged:
         for name in order:
             df = tables[name]
             if fmt == "csv":

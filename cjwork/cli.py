@@ -404,7 +404,7 @@ def personas(
             blocks=blocks,
             language=language,
         )
-    with staged_outputs(out_dir, guard, command="cjwork personas") as staged:
+    with staged_outputs(out_dir, guard, command="personas") as staged:
         staged.write_csv(result.assignments, names[0], formula_guard=formula_guard)
         staged.write_csv(result.profiles.to_frame(), names[1], formula_guard=formula_guard)
         staged.write_text(result.profiles.to_markdown(), names[2])

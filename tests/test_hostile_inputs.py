@@ -25,11 +25,12 @@ import cjwork
 from cjwork.cli import main
 from cjwork.errors import OutputError
 from cjwork.io.outputs import (
-    COMPLETE_MARKER,
     STAGING_PREFIX,
     OutputGuard,
+    marker_path,
     neutralise_formulas,
     read_marker,
+    staged_outputs,
     write_csv,
 )
 
@@ -117,7 +118,7 @@ def test_item2_analyze_output_set_is_complete_or_visibly_not(
     out = tmp_path / "tables"
     code, _ = run(["analyze", ws, "-o", out], capsys)
     assert code == 0
-    marker = read_marker(out)
+    marker = read_marker(out, "analyze")
     assert marker is not None and "variants.csv" in marker["files"]
     first = hashes(out)
 
@@ -126,9 +127,9 @@ def test_item2_analyze_output_set_is_complete_or_visibly_not(
     (out / f"{STAGING_PREFIX}999999999-dead").mkdir()
     (out / f"{STAGING_PREFIX}999999999-dead" / "variants.csv").write_text("half", encoding="utf-8")
     (out / ".variants.csv.k2j3h4g5.tmp").write_text("half", encoding="utf-8")
-    doc = (out / COMPLETE_MARKER).read_text(encoding="utf-8")
+    doc = marker_path(out, "analyze").read_text(encoding="utf-8")
     (out / "old_table.csv").write_text("stale\n", encoding="utf-8")
-    (out / COMPLETE_MARKER).write_text(
+    marker_path(out, "analyze").write_text(
         doc.replace('"files": [', '"files": [\n    "old_table.csv",'), encoding="utf-8"
     )
     (out / "notes.txt").write_text("mine\n", encoding="utf-8")  # not ours: kept
@@ -139,7 +140,7 @@ def test_item2_analyze_output_set_is_complete_or_visibly_not(
     assert not any(n.startswith(".") for n in names), names
     assert "old_table.csv" not in names and "notes.txt" in names
     assert not any(n.endswith(".csv") for n in names)  # the csv set of the first run is gone
-    assert set(read_marker(out)["files"]) == {n for n in names if n.endswith(".parquet")}
+    assert set(read_marker(out, "analyze")["files"]) == {n for n in names if n.endswith(".parquet")}
 
     # an interrupt while the tables are written: the previous set stays complete, nothing stray
     write_analysis(result, out, fmt="csv", inputs=loaded)
@@ -158,7 +159,7 @@ def test_item2_analyze_output_set_is_complete_or_visibly_not(
     with pytest.raises(KeyboardInterrupt):
         write_analysis(result, out, fmt="csv", inputs=loaded)
     monkeypatch.undo()
-    assert hashes(out) == complete and read_marker(out) is not None
+    assert hashes(out) == complete and read_marker(out, "analyze") is not None
     assert not any(p.name.startswith(".") for p in out.iterdir())
 
     # killed while the tables are moved into place: the set no longer looks complete
@@ -176,10 +177,15 @@ def test_item2_analyze_output_set_is_complete_or_visibly_not(
     with pytest.raises(KeyboardInterrupt):
         write_analysis(result, out, fmt="csv", inputs=loaded)
     monkeypatch.undo()
-    assert read_marker(out) is None
+    assert read_marker(out, "analyze") is None
     assert not any(p.name.startswith(".") for p in out.iterdir())
+    # another command's set in the same folder has its own marker and is left alone
+    with staged_outputs(out, OutputGuard(ws), command="personas") as staged:
+        staged.write_csv(pd.DataFrame({"customer_id": ["C001"]}), "personas.csv")
     write_analysis(result, out, fmt="csv", inputs=loaded)  # a rerun makes it whole again
-    assert read_marker(out) is not None
+    assert read_marker(out, "analyze") is not None
+    assert read_marker(out, "personas")["files"] == ["personas.csv"]
+    assert (out / "personas.csv").exists()
     assert hashes(ws) == before
 
 

@@ -18,8 +18,9 @@ Atomic, and complete or visibly not
     interrupt. A set of tables (``analyze -o DIR``) is written with
     :func:`staged_outputs`: the files are staged in a hidden folder, moved into place
     together, tables of the previous run that this run does not write are removed, and
-    only then is the marker ``cjwork-complete.json`` written. A folder without the marker
-    is not a complete set.
+    only then is the marker ``cjwork-complete-<command>.json`` written. A folder without
+    the marker is not a complete set. Each command has its own marker, so ``analyze`` and
+    ``personas`` may write into the same folder without touching each other's files.
 
 CSV cells that a spreadsheet would run as a formula are neutralised by :func:`write_csv`
 (see :func:`neutralise_formulas`); ``formula_guard=False`` turns that off.
@@ -43,7 +44,8 @@ import pandas as pd
 
 from cjwork.errors import OutputError
 
-COMPLETE_MARKER = "cjwork-complete.json"
+#: the completeness marker of one command's set of files in an output folder
+COMPLETE_MARKER = "cjwork-complete-{command}.json"
 STAGING_PREFIX = ".cjwork-staging-"
 #: files of a workspace folder that are inputs (besides what the loader registers)
 WORKSPACE_INPUT_NAMES = (
@@ -507,9 +509,15 @@ def clean_leftovers(directory: str | Path) -> list[Path]:
     return removed
 
 
-def read_marker(directory: str | Path) -> dict[str, Any] | None:
-    """The completeness marker of an output folder, or None when the set is not complete."""
-    path = Path(directory) / COMPLETE_MARKER
+def marker_path(directory: str | Path, command: str) -> Path:
+    """Where the completeness marker of ``command`` (``analyze``) lives in ``directory``."""
+    slug = re.sub(r"[^a-z0-9_]+", "-", command.lower().removeprefix("cjwork ")).strip("-")
+    return Path(directory) / COMPLETE_MARKER.format(command=slug or "output")
+
+
+def read_marker(directory: str | Path, command: str) -> dict[str, Any] | None:
+    """The completeness marker of ``command`` in an output folder; None when not complete."""
+    path = marker_path(directory, command)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -556,14 +564,14 @@ def staged_outputs(
     directory: str | Path,
     guard: OutputGuard | None = None,
     *,
-    command: str = "cjwork",
+    command: str,
 ) -> Iterator[StagedOutputs]:
     """Write a set of files into ``directory`` so that a reader never sees a mixed set.
 
     Files are staged in a hidden folder inside ``directory``. When the block succeeds,
-    the marker ``cjwork-complete.json`` is removed, the staged files are moved into place,
-    files listed by the previous marker that this run did not write are removed, and a
-    new marker (command, files, time) is written last. When the block fails or is
+    the marker ``cjwork-complete-<command>.json`` is removed, the staged files are moved
+    into place, files listed by the previous marker of the same command that this run did
+    not write are removed, and a new marker (command, files, time) is written last. When the block fails or is
     interrupted the staging folder is removed and the previous set stays as it was.
     Leftovers of killed runs (staging folders, ``.NAME.*.tmp``) are removed first.
 
@@ -576,7 +584,8 @@ def staged_outputs(
     guard = guard or OutputGuard()
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"output {directory} is a file; choose a directory")
-    check_not_input(directory / COMPLETE_MARKER, guard.inputs)
+    marker_file = marker_path(directory, command)
+    check_not_input(marker_file, guard.inputs)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         clean_leftovers(directory)
@@ -586,9 +595,9 @@ def staged_outputs(
     try:
         staged = StagedOutputs(directory, staging, guard)
         yield staged
-        previous = read_marker(directory)
+        previous = read_marker(directory, command)
         with contextlib.suppress(FileNotFoundError):
-            (directory / COMPLETE_MARKER).unlink()
+            marker_file.unlink()
         for name in staged.names:
             check_not_input(directory / name, guard.inputs)
             os.replace(staging / name, directory / name)
@@ -610,8 +619,6 @@ def staged_outputs(
             "files": list(staged.names),
             "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         }
-        write_text_atomic(
-            json.dumps(marker, indent=2) + "\n", directory / COMPLETE_MARKER, inputs=guard.inputs
-        )
+        write_text_atomic(json.dumps(marker, indent=2) + "\n", marker_file, inputs=guard.inputs)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
