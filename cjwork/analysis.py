@@ -402,8 +402,9 @@ def write_analysis(
     """Write every table as ``OUT_DIR/<name>.csv`` (or ``.parquet``) as one complete set.
 
     The tables are staged and moved into place together;
-    ``OUT_DIR/cjwork-complete-analyze.json`` is written last (see :func:`cjwork.io.outputs.staged_outputs`), so a killed run never
-    leaves a set that looks complete and a rerun never mixes old and new tables.
+    ``OUT_DIR/cjwork-complete-analyze.json`` is written last (see
+    :func:`cjwork.io.outputs.staged_outputs`), so a killed run never leaves a set that
+    looks complete and a rerun never mixes old and new tables.
 
     Parameters
     ----------
