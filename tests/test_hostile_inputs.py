@@ -510,6 +510,13 @@ def test_item12_utf16_utf32_without_bom_and_cp1252_yaml(
     (ws / "feedback.csv").write_bytes(text.encode("utf-32-be"))
     code, out = run(["validate", ws], capsys)
     assert code == 0 and "UTF-32 (big-endian, no BOM)" in out
+    # text that is mostly not ASCII: told by the header line
+    chinese = "feedback_id,text\n" + "".join(
+        f"F{i},中文反馈很长很长很长很长很长 {i}\n" for i in range(99)
+    )
+    (ws / "feedback.csv").write_bytes(chinese.encode("utf-16-be"))
+    code, out = run(["validate", ws], capsys)
+    assert code == 0 and "UTF-16 (big-endian, no BOM)" in out
     assert hashes(ws) != before  # (changed by the test itself, between the two runs)
 
 

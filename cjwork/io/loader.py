@@ -509,6 +509,14 @@ def _read_csv(t: _Table) -> None:
 
 
 def _check_header(t: _Table, names: list[str]) -> None:
+    if any(re.search(_CONTROL, n) for n in names):
+        t.problem(
+            "the header holds NUL or other control characters: the file looks like UTF-16 or "
+            "UTF-32 without a byte-order mark, or is not a text file; save it as 'CSV UTF-8'",
+            row=t.header_lines if t.is_csv else None,
+        )
+        t.malformed.clear()  # every line would be "malformed": the one message says it all
+        return
     seen: set[str] = set()
     for col in names:
         if col in seen:

@@ -149,7 +149,21 @@ def check_text_file(path: str | Path) -> None:
 
 
 def _bomless_unicode(head: bytes) -> str | None:
-    """UTF-16/32 without a byte-order mark: told by where the NUL bytes of ASCII text are."""
+    """UTF-16/32 without a byte-order mark: told by where the NUL bytes of ASCII text are.
+
+    Looked at in the first line (the header, whose column names are ASCII) and in the
+    first 4 KiB.
+    """
+    newline = head.find(b"\n")
+    header = head[: newline + 2] if newline >= 0 else b""
+    for part in (header, head[:4096]):
+        found = _nul_layout(part)
+        if found is not None:
+            return found
+    return None
+
+
+def _nul_layout(head: bytes) -> str | None:
     n = len(head) - len(head) % 4
     if n < 8 or b"\x00" not in head[:n]:
         return None
