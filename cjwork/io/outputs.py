@@ -236,7 +236,7 @@ def _guard_strings(values: pd.Series) -> tuple[pd.Series, int]:
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         hit = pc.match_substring_regex(arr, _FORMULA_START).fill_null(False)
         mask = hit.to_numpy(zero_copy_only=False).astype(bool)
-    elif arr is not None and pa.types.is_null(arr.type):
+    elif arr is not None:  # nulls, numbers, dates, ...: no text to look at
         return values, 0
     else:  # mixed objects (numbers and text): only the text is looked at
         mask = np.fromiter(
