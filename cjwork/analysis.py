@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -396,8 +396,15 @@ def write_analysis(
     fmt: str = "csv",
     *,
     inputs: Workspace | str | Path | Iterable[str | Path] | None = None,
+    formula_guard: bool = True,
+    guard: Any = None,
 ) -> list[Path]:
-    """Write every table as ``OUT_DIR/<name>.csv`` (or ``.parquet``), each file atomically.
+    """Write every table as ``OUT_DIR/<name>.csv`` (or ``.parquet``) as one complete set.
+
+    The tables are staged and moved into place together;
+    ``OUT_DIR/cjwork-complete-analyze.json`` is written last (see
+    :func:`cjwork.io.outputs.staged_outputs`), so a killed run never leaves a set that
+    looks complete and a rerun never mixes old and new tables.
 
     Parameters
     ----------
@@ -408,30 +415,40 @@ def write_analysis(
     fmt : {"csv", "parquet"}
     inputs : Workspace or paths, optional
         Extra files to protect.
+    formula_guard : bool, default True
+        Neutralise CSV cells a spreadsheet would run as formulas
+        (:func:`cjwork.io.outputs.neutralise_formulas`).
+    guard : cjwork.io.outputs.OutputGuard, optional
+        The output guard of the command (its claims and inputs are respected).
 
     Returns
     -------
     list of Path
         The files written, in table order.
     """
-    from cjwork.io.writing import write_csv_atomic, write_parquet_atomic
+    from cjwork.io.outputs import OutputGuard, staged_outputs
 
     if fmt not in ("csv", "parquet"):
         raise UsageError(f"format must be csv or parquet, got '{fmt}'")
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"output {out_dir} is a file; choose a directory")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if guard is None:
+        guard = OutputGuard(inputs)
+    elif inputs is not None:
+        guard.add_inputs(inputs)
     written = []
     order = [t for t in (*TABLES, *EXTRA_TABLES) if t in tables] + [
         t for t in tables if t not in TABLES + EXTRA_TABLES
     ]
-    for name in order:
-        df = tables[name]
-        path = out_dir / f"{name}.{fmt}"
-        if fmt == "csv":
-            write_csv_atomic(df, path, float_format=FLOAT_FORMAT, inputs=inputs)
-        else:
-            write_parquet_atomic(df, path, inputs=inputs)
-        written.append(path)
+    with staged_outputs(out_dir, guard, command="analyze") as staged:
+        for name in order:
+            df = tables[name]
+            if fmt == "csv":
+                staged.write_csv(
+                    df, f"{name}.csv", float_format=FLOAT_FORMAT, formula_guard=formula_guard
+                )
+            else:
+                staged.write_parquet(df, f"{name}.parquet")
+            written.append(out_dir / f"{name}.{fmt}")
     return written

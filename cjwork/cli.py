@@ -17,6 +17,17 @@ from cjwork.errors import CjworkError
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
 OUT_PATH = click.Path(path_type=Path)
+#: every --seed: numpy takes seeds 0 ... 2**32 - 1; anything else is a usage error (exit 2)
+SEED_TYPE = click.IntRange(0, 2**32 - 1)
+FORMULA_GUARD_OPTION = click.option(
+    "--formula-guard/--no-formula-guard",
+    "formula_guard",
+    default=True,
+    show_default=True,
+    help="Prefix ' to text cells starting with = + - @ (or a tab/CR) so spreadsheets show them "
+    "as text instead of running them as formulas (numbers are never changed). Turn off only "
+    "for files no spreadsheet opens.",
+)
 SCHEDULER_OPTION = click.option(
     "--scheduler",
     metavar="ADDRESS",
@@ -53,7 +64,7 @@ def echo_err(message: str) -> None:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED_TYPE,
     default=42,
     show_default=True,
     help="Random seed; the same seed gives the same bytes.",
@@ -159,7 +170,7 @@ def validate(data_dir: Path) -> None:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED_TYPE,
     default=0,
     show_default=True,
     help="Seed of the persona model and the importance bootstrap.",
@@ -178,6 +189,7 @@ def validate(data_dir: Path) -> None:
     default=None,
     help="Customer partitions for --engine dask (default: 2 per worker thread).",
 )
+@FORMULA_GUARD_OPTION
 def analyze(
     data_dir: Path,
     out_dir: Path,
@@ -191,6 +203,7 @@ def analyze(
     engine: str,
     scheduler: str | None,
     partitions: int | None,
+    formula_guard: bool,
 ) -> None:
     """Write the journey analytics of DATA_DIR as plain tables for BI tools and scripts.
 
@@ -201,12 +214,15 @@ def analyze(
     import pandas as pd
 
     import cjwork
+    from cjwork.analysis import EXTRA_TABLES, TABLES, write_analysis
     from cjwork.analysis import analyze as run_analysis
-    from cjwork.analysis import write_analysis
     from cjwork.errors import UsageError
+    from cjwork.io.outputs import OutputGuard
 
     if journeys and all_journeys:
         raise UsageError("use either --journey ID ... or --all, not both")
+    guard = OutputGuard(data_dir)
+    guard.claim_dir(out_dir, [f"{t}.{fmt}" for t in (*TABLES, *EXTRA_TABLES)])
     ws = cjwork.load(data_dir)
     result = run_analysis(
         ws,
@@ -223,7 +239,13 @@ def analyze(
         echo_err(f"skipped: {line}")
     for line in result.notes:
         echo_err(f"note: {line}")
-    written = write_analysis(result, out_dir, fmt=fmt, inputs=ws) if result.journeys else []
+    written = (
+        write_analysis(
+            result, out_dir, fmt=fmt, inputs=ws, formula_guard=formula_guard, guard=guard
+        )
+        if result.journeys
+        else []
+    )
     if written:
         click.echo(
             f"wrote {len(written)} tables for {len(result.journeys)} journey(s) ({', '.join(result.journeys)}) to {out_dir}"
@@ -273,7 +295,7 @@ def _k_option(value: str) -> str | int:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED_TYPE,
     default=0,
     show_default=True,
     help="Random seed; the same data and seed give the same personas.",
@@ -325,6 +347,7 @@ def _k_option(value: str) -> str | int:
     show_default=True,
     help="Customers the model is fitted on with --engine dask (stratified sample).",
 )
+@FORMULA_GUARD_OPTION
 def personas(
     data_dir: Path,
     out_dir: Path,
@@ -338,6 +361,7 @@ def personas(
     scheduler: str | None,
     partitions: int | None,
     sample_size: int,
+    formula_guard: bool,
 ) -> None:
     """Find personas in DATA_DIR and write them with their profiles (cards) to OUT_DIR.
 
@@ -346,11 +370,17 @@ def personas(
     drop-off, sentiment, NPS). persona_profiles.md: one readable card per persona.
     """
     import cjwork
-    from cjwork.io.writing import write_csv_atomic, write_text_atomic
+    from cjwork.io.outputs import OutputGuard, staged_outputs
     from cjwork.personas import find_personas
 
     n_personas = _k_option(k)
+    names = ["personas.csv", "persona_profiles.csv", "persona_profiles.md"]
+    guard = OutputGuard(data_dir)
+    guard.claim_dir(out_dir, names)
+    if save_model is not None:
+        guard.claim(save_model, "--save-model")
     ws = cjwork.load(data_dir)
+    guard.add_inputs(ws)
     if engine == "dask":
         from cjwork.scale.personas import find_personas_dask
 
@@ -374,12 +404,12 @@ def personas(
             blocks=blocks,
             language=language,
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv_atomic(result.assignments, out_dir / "personas.csv", inputs=ws)
-    write_csv_atomic(result.profiles.to_frame(), out_dir / "persona_profiles.csv", inputs=ws)
-    write_text_atomic(result.profiles.to_markdown(), out_dir / "persona_profiles.md", inputs=ws)
+    with staged_outputs(out_dir, guard, command="personas") as staged:
+        staged.write_csv(result.assignments, names[0], formula_guard=formula_guard)
+        staged.write_csv(result.profiles.to_frame(), names[1], formula_guard=formula_guard)
+        staged.write_text(result.profiles.to_markdown(), names[2])
     if save_model is not None:
-        result.model.save(save_model)
+        guard.write_with(save_model, result.model.save)
     m = result.model
     how = (
         "chosen by silhouette"
@@ -478,6 +508,10 @@ def report(
 
     if bool(journeys) == all_journeys:
         raise UsageError("give either --journey ID (one or more) or --all")
+    if out_dir.exists() and not out_dir.is_dir():
+        from cjwork.errors import OutputError
+
+        raise OutputError(f"-o {out_dir} is a file; give a directory for the reports")
     params = parse_cli_params(parameters)
     if engine == "dask":
         from cjwork.scale.reports import run_reports_dask
@@ -559,7 +593,7 @@ EMBEDDINGS_CHOICE = {"auto": "auto", "on": True, "off": False}
 )
 @click.option(
     "--seed",
-    type=int,
+    type=SEED_TYPE,
     default=0,
     show_default=True,
     help="Seed of the cross-validation split and the solver.",
@@ -572,6 +606,7 @@ EMBEDDINGS_CHOICE = {"auto": "auto", "on": True, "off": False}
     help="dask: score the texts on the Dask workers (the scorer is fitted here and shipped once).",
 )
 @SCHEDULER_OPTION
+@FORMULA_GUARD_OPTION
 def sentiment(
     source: Path,
     out_file: Path,
@@ -582,6 +617,7 @@ def sentiment(
     seed: int,
     engine: str,
     scheduler: str | None,
+    formula_guard: bool,
 ) -> None:
     """Score the sentiment of German and English feedback: SOURCE is a data directory (its
     feedback table) or any CSV file with --text-column.
@@ -590,10 +626,13 @@ def sentiment(
     (-1 ... 1) and sentiment_label (negative | neutral | positive) added. Works with no
     training data; empty, non-text, very long and mis-encoded texts are handled and counted.
     """
-    from cjwork.io.writing import write_csv_atomic
+    from cjwork.io.outputs import OutputGuard
     from cjwork.text.cli_support import read_text_source, score_frame
 
+    guard = OutputGuard(source)
+    guard.claim(out_file, "-o")
     frame, inputs, label = read_text_source(source, text_column)
+    guard.add_inputs(inputs)
     if engine == "dask":
         from cjwork.scale.text import score_frame_dask
 
@@ -615,7 +654,7 @@ def sentiment(
             embeddings=EMBEDDINGS_CHOICE[embeddings],
             random_state=seed,
         )
-    write_csv_atomic(out, out_file, inputs=inputs)
+    guard.write_csv(out, out_file, formula_guard=formula_guard)
     for line in notes:
         echo_err(line)
     click.echo(f"wrote {len(out):,} scored rows from {label} to {out_file}")
@@ -661,7 +700,11 @@ def sentiment(
     help="Train a classifier on explicit links (used only where it beats text linking in CV).",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the model's cross-validation."
+    "--seed",
+    type=SEED_TYPE,
+    default=0,
+    show_default=True,
+    help="Seed of the model's cross-validation.",
 )
 @click.option(
     "--engine",
@@ -671,6 +714,7 @@ def sentiment(
     help="dask: link per customer partition on the Dask workers (explicit, event and text rules; no model).",
 )
 @SCHEDULER_OPTION
+@FORMULA_GUARD_OPTION
 def link(
     data_dir: Path,
     out_file: Path,
@@ -682,6 +726,7 @@ def link(
     seed: int,
     engine: str,
     scheduler: str | None,
+    formula_guard: bool,
 ) -> None:
     """Link every feedback of DATA_DIR to a touchpoint.
 
@@ -692,10 +737,15 @@ def link(
     event. Coverage per method and the share left unlinked are printed.
     """
     import cjwork
-    from cjwork.io.writing import write_csv_atomic
+    from cjwork.io.outputs import OutputGuard
     from cjwork.text.linking import link_feedback
 
+    guard = OutputGuard(data_dir)
+    guard.claim(out_file, "-o")
+    if candidates_file is not None:
+        guard.claim(candidates_file, "--candidates")
     ws = cjwork.load(data_dir)
+    guard.add_inputs(ws)
     ws.require("feedback")
     if engine == "dask":
         from cjwork.errors import UsageError
@@ -713,12 +763,12 @@ def link(
             text_overrides_event=text_overrides_event,
             scheduler=scheduler,
         )
-        write_csv_atomic(
+        guard.write_csv(
             links[
                 ["feedback_id", "journey", "touchpoint", "link_method", "link_confidence", "stage"]
             ],
             out_file,
-            inputs=ws,
+            formula_guard=formula_guard,
         )
         linked = links["touchpoint"].fillna("").astype(str) != ""
         cov = ", ".join(
@@ -742,9 +792,9 @@ def link(
         random_state=seed,
     )
     cols = ["feedback_id", "journey", "touchpoint", "link_method", "link_confidence", "stage"]
-    write_csv_atomic(links[cols], out_file, inputs=ws)
+    guard.write_csv(links[cols], out_file, formula_guard=formula_guard)
     if candidates_file is not None:
-        write_csv_atomic(candidates, candidates_file, inputs=ws)
+        guard.write_csv(candidates, candidates_file, formula_guard=formula_guard)
     cov = ", ".join(f"{m} {share:.1%}" for m, share in summary["coverage"].items())
     click.echo(f"linked {summary['n']:,} feedback rows: {cov}; unlinked {summary['unlinked']:.1%}")
     if "model_cv_accuracy" in summary:
@@ -755,8 +805,28 @@ def link(
     click.echo(f"wrote {out_file}")
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM ends the command like Ctrl-C does: temporary files and staged outputs are
+    removed on the way out (``finally`` blocks run) instead of being left behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):  # not available here
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning cjwork errors into messages and exit codes."""
+    _stop_cleanly_on_sigterm()
     try:
         cli.main(args=argv, prog_name="cjwork", standalone_mode=False)
     except click.exceptions.Exit as exc:

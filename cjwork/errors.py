@@ -42,6 +42,13 @@ class UsageError(CjworkError):
     exit_code = 2
 
 
+class OutputError(UsageError):
+    """An output path that cannot be used: an input file, a directory, or the target of
+    another output of the same command (exit code 1: nothing was written)."""
+
+    exit_code = 1
+
+
 class DataError(CjworkError):
     """Input data that cannot be used; carries every problem found, not just the first.
 

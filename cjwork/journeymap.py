@@ -6,14 +6,22 @@ text refers to it, in German and English) and KPI targets for process metrics.
 
 Only safe YAML is read (``yaml.SafeLoader``); every rule that is broken is reported with
 the line it is on, all at once (:class:`~cjwork.errors.JourneyMapError`).
+
+Hostile or careless files are refused before they cost anything: anchors and aliases
+(``&name`` / ``*name``, the "billion laughs" bomb) are not allowed, nesting deeper than
+:data:`MAX_YAML_DEPTH` levels and files larger than :data:`MAX_YAML_BYTES` are refused,
+keys must be plain scalars, and names/ids/owners must be text (or ``{de: …, en: …}`` for
+names). The file may be UTF-8 (with or without BOM), UTF-16/32 (with or without BOM) or
+Windows-1252; anything not UTF-8 is read with a warning (``JourneyMap.encoding``).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +39,12 @@ _JOURNEY_KEYS = {"id", "name", "owner", "description", "stages"}
 _STAGE_KEYS = {"id", "name", "description", "touchpoints"}
 _TOUCHPOINT_KEYS = {"id", "name", "channel", "owner", "description", "keywords", "kpis"}
 _KPI_KEYS = {"target", "better", "unit", "name"}
+
+MAX_YAML_DEPTH = 50  # levels of nesting; the journey map itself needs about 8
+MAX_YAML_BYTES = 10 * 1024 * 1024  # a journey map of thousands of touchpoints is < 2 MB
+#: keys whose values must be a scalar; the bilingual ones may also be {de: ..., en: ...}
+_SCALAR_KEYS = {"id", "version", "timezone", "language", "channel", "owner"}
+_BILINGUAL_KEYS = {"company", "name", "description"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,7 @@ class JourneyMap:
     language: str = "de"
     description: str | None = None
     source: str = "journeys.yml"
+    encoding: str = "utf-8"  # how journeys.yml was decoded (a warning when not UTF-8)
 
     def __iter__(self) -> Iterator[Journey]:
         return iter(self.journeys)
@@ -210,8 +225,64 @@ def unknown_id_message(kind: str, value: str, known: list[str]) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+class _Refused(yaml.YAMLError):
+    """A YAML construct journeys.yml does not allow (with its line and the fix)."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping key."""
+    """A safe loader that remembers the line of every mapping key.
+
+    It refuses anchors and aliases (no expansion bombs) and nesting deeper than
+    :data:`MAX_YAML_DEPTH` while *composing*, i.e. before anything is built, so a hostile
+    file fails in milliseconds and deep nesting never reaches Python's recursion limit.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # the scanner looks ahead over flow collections ([[[...]]]) before the composer sees
+        # them, in quadratic time: stop it at the same depth
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise _Refused(
+                self.get_mark().line + 1,
+                f"nested deeper than {MAX_YAML_DEPTH} levels of brackets; check the brackets",
+            )
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                line,
+                f"alias '*{event.anchor}' is not allowed: journeys.yml may not use anchors and "
+                "aliases (&name / *name); write the values out where they are needed",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(
+                line,
+                f"anchor '&{anchor}' is not allowed: journeys.yml may not use anchors and "
+                "aliases (&name / *name); write the values out where they are needed",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(
+                    line,
+                    f"nested deeper than {MAX_YAML_DEPTH} levels; a journey map needs about 8 "
+                    "(journeys > stages > touchpoints > keywords); check the indentation and brackets",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _LineDict(dict):
@@ -224,6 +295,12 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Refused(
+                key_node.start_mark.line + 1,
+                "a key must be plain text (e.g. 'name:'), not a list or mapping; check the '?' "
+                "and brackets on this line",
+            )
         key = loader.construct_object(key_node, deep=True)
         value = loader.construct_object(value_node, deep=True)
         mapping[key] = value
@@ -253,6 +330,25 @@ def load_journey_map(path: str | Path) -> JourneyMap:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise JourneyMapError(
+                [Problem(path.name, None, None, f"{path} is not a regular file")],
+                summary=f"cannot read the journey map {path}",
+            )
+        if size > MAX_YAML_BYTES:
+            raise JourneyMapError(
+                [
+                    Problem(
+                        path.name,
+                        None,
+                        None,
+                        f"the file is {size / 2**20:.1f} MB; a journey map may be at most "
+                        f"{MAX_YAML_BYTES // 2**20} MB (is this the right file?)",
+                    )
+                ],
+                summary=f"cannot read the journey map {path}",
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise JourneyMapError(
@@ -266,14 +362,109 @@ def load_journey_map(path: str | Path) -> JourneyMap:
             ],
             summary=f"cannot read the journey map {path}",
         ) from None
-    text = raw.decode("utf-8-sig", errors="replace")
-    return parse_journey_map(text, source=path.name)
+    except IsADirectoryError:
+        raise JourneyMapError(
+            [Problem(path.name, None, None, f"{path} is a directory; journeys.yml must be a file")],
+            summary=f"cannot read the journey map {path}",
+        ) from None
+    text, encoding = decode_yaml_bytes(raw, path.name)
+    jmap = parse_journey_map(text, source=path.name)
+    if encoding != "utf-8":
+        jmap = replace(jmap, encoding=encoding)
+    return jmap
+
+
+def _nul_pattern(raw: bytes) -> str | None:
+    """UTF-16/32 without a byte-order mark, told by where the NUL bytes of ASCII text are."""
+    head = raw[:4096]
+    n = len(head) - len(head) % 4
+    if n < 4 or b"\x00" not in head:
+        return None
+    cols = [head[i:n:4].count(0) / (n // 4) for i in range(4)]
+    if cols[1] > 0.9 and cols[2] > 0.9 and cols[3] > 0.9:
+        return "utf-32-le"
+    if cols[0] > 0.9 and cols[1] > 0.9 and cols[2] > 0.9:
+        return "utf-32-be"
+    if cols[1] > 0.7 and cols[3] > 0.7 and cols[0] < 0.3:
+        return "utf-16-le"
+    if cols[0] > 0.7 and cols[2] > 0.7 and cols[1] < 0.3:
+        return "utf-16-be"
+    return None
+
+
+def decode_yaml_bytes(raw: bytes, source: str = "journeys.yml") -> tuple[str, str]:
+    """Decode a YAML file: UTF-8 (BOM or not), UTF-16/32 (BOM or not), else Windows-1252.
+
+    Returns the text and the encoding used (``utf-8`` when it was UTF-8). Never decodes
+    with replacement characters: a file that fits none of these raises
+    :class:`~cjwork.errors.JourneyMapError` naming the byte.
+    """
+    import codecs
+
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
+    for bom, enc in boms:
+        if raw.startswith(bom):
+            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+    guessed = _nul_pattern(raw)
+    if guessed is not None:
+        try:
+            return raw.decode(guessed), guessed
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise JourneyMapError(
+            [
+                Problem(
+                    source,
+                    line,
+                    None,
+                    f"cannot tell the text encoding: byte {exc.start} is neither UTF-8 "
+                    f"({utf8_error.reason}) nor Windows-1252; save the file as UTF-8",
+                )
+            ],
+            summary=f"cannot read {source}",
+        ) from None
 
 
 def parse_journey_map(text: str, source: str = "journeys.yml") -> JourneyMap:
     """Validate journey-map YAML given as text; see :func:`load_journey_map`."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise JourneyMapError(
+            [
+                Problem(
+                    source,
+                    line,
+                    None,
+                    "contains a NUL character (\\x00); is this a text file? save it as UTF-8",
+                )
+            ],
+            summary=f"cannot parse {source}",
+        )
     try:
         doc = yaml.load(text, Loader=_LineLoader)
+    except _Refused as exc:
+        raise JourneyMapError(
+            [Problem(source, exc.line, None, exc.message)], summary=f"cannot use {source}"
+        ) from None
+    except RecursionError:
+        raise JourneyMapError(
+            [Problem(source, None, None, f"nested too deeply (more than {MAX_YAML_DEPTH} levels)")],
+            summary=f"cannot use {source}",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -303,6 +494,7 @@ class _Builder:
         self.source = source
         self.problems: list[Problem] = []
         self.seen_touchpoints: dict[str, int] = {}
+        self.refused_ids: set[int] = set()
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.source, line, column, message))
@@ -322,11 +514,45 @@ class _Builder:
                     f"unknown key '{key}' in {where}{hint}; allowed: {', '.join(sorted(allowed))}",
                 )
 
+    def _types(self, d: _LineDict, where: str) -> None:
+        """Text fields must be scalars (names may be {de: ..., en: ...}); lists/maps are refused."""
+        scalar = (str, int, float, bool, _dt.date)
+        for key in (*sorted(_SCALAR_KEYS), *sorted(_BILINGUAL_KEYS)):
+            if key not in d or d[key] is None or isinstance(d[key], scalar):
+                continue
+            value = d[key]
+            if (
+                key in _BILINGUAL_KEYS
+                and isinstance(value, dict)
+                and value
+                and set(map(str, value)) <= set(LANGUAGES)
+                and all(isinstance(v, scalar) for v in value.values())
+            ):
+                continue
+            kind = {list: "a list", dict: "a mapping", _LineDict: "a mapping"}.get(
+                type(value), type(value).__name__
+            )
+            allowed = (
+                "text, or one text per language ({de: ..., en: ...})"
+                if key in _BILINGUAL_KEYS
+                else "text"
+            )
+            self.problem(
+                d.key_lines.get(key, d.line),
+                key,
+                f"'{key}' of {where} must be {allowed}, got {kind}; quote it if it is meant as text",
+            )
+            # never build names from a list or mapping
+            d[key] = None
+            if key == "id":
+                self.refused_ids.add(id(d))
+
     def _id(self, d: _LineDict, where: str) -> str | None:
         value = d.get("id")
         line = d.key_lines.get("id", d.line)
         if value is None:
-            self.problem(d.line, "id", f"{where} has no id; add 'id: some_name'")
+            if id(d) not in self.refused_ids:
+                self.problem(d.line, "id", f"{where} has no id; add 'id: some_name'")
             return None
         value = str(value)
         if not ID_PATTERN.match(value):
@@ -353,6 +579,7 @@ class _Builder:
                 summary=f"cannot use {self.source}",
             )
         self._keys(doc, _TOP_KEYS, "the top level")
+        self._types(doc, "the top level")
         journeys_raw = doc.get("journeys")
         journeys: list[Journey] = []
         if not isinstance(journeys_raw, list) or not journeys_raw:
@@ -417,6 +644,7 @@ class _Builder:
             )
             return None
         self._keys(raw, _JOURNEY_KEYS, "a journey")
+        self._types(raw, "a journey")
         jid = self._id(raw, "a journey")
         if jid is None:
             return None
@@ -463,6 +691,7 @@ class _Builder:
             )
             return None
         self._keys(raw, _STAGE_KEYS, f"a stage of journey '{jid}'")
+        self._types(raw, f"a stage of journey '{jid}'")
         sid = self._id(raw, f"a stage of journey '{jid}'")
         if sid is None:
             return None
@@ -499,6 +728,7 @@ class _Builder:
             )
             return None
         self._keys(raw, _TOUCHPOINT_KEYS, f"touchpoint of stage '{sid}'")
+        self._types(raw, f"a touchpoint of stage '{sid}'")
         tid = self._id(raw, f"a touchpoint of stage '{sid}'")
         if tid is None:
             return None

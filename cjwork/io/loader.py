@@ -21,6 +21,7 @@ Python loop runs over rows.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,22 +35,26 @@ import pyarrow.parquet as pq
 
 from cjwork.errors import DataError, JourneyMapError, Problem
 from cjwork.io import schemas
+from cjwork.io.outputs import protect_inputs, write_csv_atomic
 from cjwork.io.sniff import (
     Parsed,
     SniffError,
+    check_text_file,
     detect_encoding,
     parse_numbers,
     parse_timestamps,
     sniff_csv,
 )
 from cjwork.io.workspace import TABLES, Workspace
-from cjwork.io.writing import protect_inputs, write_csv_atomic
 from cjwork.journeymap import JourneyMap, closest, load_journey_map
 
 MAX_ROWS_PER_RULE = 20  # per file, column and rule: further rows are summed up in one line
 MAX_LINES_LISTED = 5  # line numbers listed for a grouped problem (unknown ids)
 MAX_IDS_LISTED = 50  # unknown ids reported one by one
 NUMERIC_SHARE = 0.95  # an open column is numeric when this share of its values are numbers
+MAX_CONTROL_MESSAGES = 1000  # rows with control characters described one by one
+_CONTROL = r"[\x00-\x1f\x7f]"
+_CONTROL_NAMES = {0: "NUL", 9: "tab", 10: "line feed", 13: "carriage return", 0x7F: "DEL"}
 
 
 # --------------------------------------------------------------------------- results
@@ -304,6 +309,16 @@ def _load(
         jmap = load_journey_map(directory / "journeys.yml")
         report.counts["journeys"] = len(jmap)
         report.counts["touchpoints"] = len(jmap.touchpoint_ids)
+        if jmap.encoding != "utf-8":
+            label = {"cp1252": "Windows-1252"}.get(jmap.encoding, jmap.encoding.upper())
+            warnings.append(
+                Problem(
+                    "journeys.yml",
+                    None,
+                    None,
+                    f"read as {label} (not UTF-8); check the names and save the file as UTF-8",
+                )
+            )
     except JourneyMapError as exc:
         problems.extend(exc.problems)
     tz = jmap.timezone if jmap is not None else "UTC"
@@ -380,6 +395,7 @@ def _read(t: _Table) -> None:
         if t.is_csv:
             _read_csv(t)
         else:
+            check_text_file_is_parquet(t.path)
             names = pq.read_schema(t.path).names
             categories = [c for c in names if schemas.kind_of(t.name, c.strip()) == "category"]
             # dictionary-encoded while decoding: no hashing of 10M strings in pandas later
@@ -488,9 +504,19 @@ def _read_csv(t: _Table) -> None:
         )
     if dialect.encoding == "cp1252":
         t.warn("read as Windows-1252 (not UTF-8); save as 'CSV UTF-8' to avoid surprises")
+    elif dialect.encoding not in ("utf-8", "utf-8-sig", "utf-16"):
+        t.warn(f"read as {dialect.encoding_label}; save as 'CSV UTF-8' to avoid surprises")
 
 
 def _check_header(t: _Table, names: list[str]) -> None:
+    if any(re.search(_CONTROL, n) for n in names):
+        t.problem(
+            "the header holds NUL or other control characters: the file looks like UTF-16 or "
+            "UTF-32 without a byte-order mark, or is not a text file; save it as 'CSV UTF-8'",
+            row=t.header_lines if t.is_csv else None,
+        )
+        t.malformed.clear()  # every line would be "malformed": the one message says it all
+        return
     seen: set[str] = set()
     for col in names:
         if col in seen:
@@ -550,6 +576,8 @@ def _type_and_check(t: _Table, jmap: JourneyMap | None, tz: str) -> None:
             ):
                 col = col.cast(pa_arrow.string())
             col = _trim(col)
+        if kind in ("id", "string", "language", "category"):
+            _check_control_characters(t, name, col)
         arrays[name] = col
     df = pa_arrow.table(arrays).to_pandas()
     empty_rows = df.isna().all(axis=1).to_numpy()
@@ -566,7 +594,8 @@ def _type_and_check(t: _Table, jmap: JourneyMap | None, tz: str) -> None:
         kind = schemas.kind_of(t.name, name)
         s = df[name]
         if kind == "timestamp":
-            _apply(t, df, name, parse_timestamps(s, tz), "timestamp")
+            keys = _case_keys(t, df)
+            _apply(t, df, name, parse_timestamps(s, tz, order_keys=keys), "timestamp")
         elif kind == "rating":
             parsed = parse_numbers(s, what="a number from 1 to 5")
             parsed.values = parsed.values.astype("Float64")
@@ -598,6 +627,82 @@ def _type_and_check(t: _Table, jmap: JourneyMap | None, tz: str) -> None:
             _open_column(t, df, name, kpi_metrics, tz)
     t.df = df
     _pandera(t)
+
+
+def _case_keys(t: _Table, df: pd.DataFrame) -> pd.DataFrame | None:
+    """The columns that identify a case of the event log (for daylight-saving order)."""
+    if t.name != "events":
+        return None
+    if "case_id" in df.columns:
+        return df[["case_id"]]
+    cols = [c for c in ("customer_id", "journey") if c in df.columns]
+    return df[cols] if cols else None
+
+
+def check_text_file_is_parquet(path: Path) -> None:
+    """Raise :class:`SniffError` when a ``.parquet`` file is not Parquet (CSV text, a workbook)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head == b"PAR1":
+        return
+    try:
+        check_text_file(path)
+    except SniffError as exc:
+        raise SniffError(str(exc).replace("not CSV text", "not Parquet")) from None
+    raise SniffError(
+        f"this file is not Parquet although it is named {path.name} (it does not start "
+        "with 'PAR1'); if it is CSV text, rename it to .csv"
+    )
+
+
+def _control_buffers_clean(col: pa_arrow.ChunkedArray) -> bool:
+    """Fast pre-check on the raw bytes: no byte below 0x20 and no DEL anywhere."""
+    for chunk in col.chunks:
+        if pa_arrow.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary
+        if not (pa_arrow.types.is_string(chunk.type) or pa_arrow.types.is_large_string(chunk.type)):
+            return False
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        arr = np.frombuffer(data, dtype=np.uint8)
+        if arr.size and ((arr < 0x20).any() or (arr == 0x7F).any()):
+            return False
+    return True
+
+
+def visible(value: str) -> str:
+    """A value with its control characters written out (``hot\\x00line``)."""
+    return re.sub(_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def _check_control_characters(t: _Table, name: str, col: pa_arrow.ChunkedArray) -> None:
+    """Ids and categories with NUL or other control characters: one problem per row."""
+    if col.null_count == len(col) or _control_buffers_clean(col):
+        return
+    if pa_arrow.types.is_dictionary(col.type):
+        col = col.cast(pa_arrow.string())
+    elif not (pa_arrow.types.is_string(col.type) or pa_arrow.types.is_large_string(col.type)):
+        return
+    hit = pc.match_substring_regex(col, _CONTROL).fill_null(False)
+    mask = hit.to_numpy(zero_copy_only=False).astype(bool)
+    if not mask.any():
+        return
+    pos = np.flatnonzero(mask)
+    values = col.take(pa_arrow.array(pos[:MAX_CONTROL_MESSAGES])).to_pylist()
+    messages = np.full(pos.size, "contains a control character; remove it", dtype=object)
+    for k, value in enumerate(values):
+        m = re.search(_CONTROL, value)
+        assert m is not None
+        code = ord(m.group())
+        what = _CONTROL_NAMES.get(code, f"control character U+{code:04X}")
+        hint = " (a file full of NULs was saved as UTF-16 or UTF-32: save it as 'CSV UTF-8')"
+        messages[k] = (
+            f"'{visible(value)[:60]}' contains a {what} character (\\x{code:02x}) at position "
+            f"{m.start() + 1}; ids and names may not contain control characters: remove it"
+            + (hint if code == 0 else "")
+        )
+    t.issue(name, pos, messages, "control")
 
 
 def _apply(t: _Table, df: pd.DataFrame, name: str, parsed: Parsed, rule: str) -> None:
@@ -734,7 +839,8 @@ def _check_ids(tables: dict[str, _Table], jmap: JourneyMap) -> None:
                 if len(cats)
                 else np.full(len(s), -1)
             )
-            unknown_cats = np.flatnonzero(mapped < 0)
+            has_control = np.array([bool(re.search(_CONTROL, str(c))) for c in cats], dtype=bool)
+            unknown_cats = np.flatnonzero((mapped < 0) & ~has_control)
             for k, cat_code in enumerate(unknown_cats):
                 pos = t.df.index.to_numpy()[raw_codes == cat_code]
                 value = str(cats[cat_code])
@@ -812,7 +918,7 @@ def _check_customer_refs(tables: dict[str, _Table]) -> None:
         pos = t.df.index.to_numpy()[missing]
         ids = s.to_numpy()[missing]
         uniq = pd.unique(ids)
-        shown = ", ".join(f"'{v}'" for v in uniq[:5])
+        shown = ", ".join(f"'{visible(str(v))}'" for v in uniq[:5])
         first = ", ".join(str(x) for x in t.lines(pos[:MAX_LINES_LISTED]))
         t.warn(
             f"{pos.size:,} row(s) refer to {len(uniq):,} customer_id(s) not in {customers.file} "
@@ -828,7 +934,7 @@ def _check_customer_refs(tables: dict[str, _Table]) -> None:
 def _fmt_value(v: object) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
         return ""
-    text = str(v)
+    text = visible(str(v))
     if isinstance(v, float) and v.is_integer():
         text = str(int(v))
     return text if len(text) <= 40 else text[:37] + "..."

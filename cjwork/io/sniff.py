@@ -23,8 +23,18 @@ Timestamps
     ISO 8601 with or without offset (``2024-03-05T14:30:00+01:00``, ``...Z``,
     ``2024-03-05 14:30``, ``2024-03-05``) and German ``DD.MM.YYYY HH:MM[:SS]`` /
     ``DD.MM.YYYY``. Values without an offset are local time in the journey map's
-    ``timezone``; all are converted to UTC. Local times that do not exist or exist twice
-    (daylight-saving changes) are ambiguous and reported.
+    ``timezone``; all are converted to UTC. Every timestamp must lie in
+    1900-01-01 … 2200-12-31 (:data:`TIMESTAMP_MIN`, :data:`TIMESTAMP_MAX`).
+Daylight saving
+    A local time in the hour that occurs twice when the clocks go back is read as the
+    *second* occurrence when an earlier row of the same case (``order_keys``) has a later
+    time in that hour (the export went on in time, the clock went back), otherwise as the
+    first occurrence. A local time that does not exist (the hour skipped when the clocks
+    go forward) is read as if the clock had not been put forward yet (02:30 → 03:30 local
+    time, the same instant as 02:30 in the old offset). Both are counted in a warning.
+Files that are not text
+    An Excel workbook, a ZIP/gzip/bzip2/xz/zstd archive, a Parquet, PDF or SQLite file
+    named ``.csv`` is named as such (:func:`binary_kind`), never parsed as text.
 """
 
 from __future__ import annotations
@@ -45,6 +55,27 @@ CHUNK = 1 << 23  # 8 MiB
 DELIMITERS = (",", ";", "\t", "|")
 TIMESTAMP_UNIT = "us"
 UTC_DTYPE = pd.DatetimeTZDtype(unit=TIMESTAMP_UNIT, tz="UTC")
+#: the range of timestamps cjwork accepts (anything outside is a typo or a placeholder)
+TIMESTAMP_MIN = pd.Timestamp("1900-01-01T00:00:00Z")
+TIMESTAMP_MAX = pd.Timestamp("2200-12-31T23:59:59.999999Z")
+RANGE_HELP = "timestamps must lie between 1900-01-01 and 2200-12-31; check the year"
+
+#: leading bytes of files that are not text: (signature, what it is, what to do)
+_MAGIC = (
+    (b"PAR1", "a Parquet file", "rename it to .parquet"),
+    (b"\x1f\x8b", "a gzip-compressed file", "unpack it first (gunzip) and load the .csv inside"),
+    (b"BZh", "a bzip2-compressed file", "unpack it first and load the .csv inside"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file", "unpack it first and load the .csv inside"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file", "unpack it first and load the .csv inside"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old Excel workbook (.xls)",
+        "open it in Excel and save it as 'CSV UTF-8 (comma delimited)'",
+    ),
+    (b"%PDF", "a PDF document", "export the table as CSV"),
+    (b"SQLite format 3\x00", "an SQLite database", "export the table as CSV"),
+    (b"ARROW1", "an Arrow/Feather file", "convert it to Parquet or CSV"),
+)
 
 
 class SniffError(ValueError):
@@ -72,7 +103,91 @@ class CsvDialect:
             "utf-8-sig": "UTF-8 with BOM",
             "cp1252": "Windows-1252",
             "utf-16": "UTF-16",
+            "utf-32": "UTF-32",
+            "utf-16-le": "UTF-16 (little-endian, no BOM)",
+            "utf-16-be": "UTF-16 (big-endian, no BOM)",
+            "utf-32-le": "UTF-32 (little-endian, no BOM)",
+            "utf-32-be": "UTF-32 (big-endian, no BOM)",
         }.get(self.encoding, self.encoding)
+
+
+# --------------------------------------------------------------------------- file kind
+
+
+def binary_kind(path: str | Path) -> tuple[str, str] | None:
+    """What a file that is not text is (``("an Excel workbook (.xlsx)", fix)``), or None."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        if b"xl/" in head or b"[Content_Types].xml" in head and b"word/" not in head:
+            return (
+                "an Excel workbook (.xlsx)",
+                "open it in Excel and save it as 'CSV UTF-8 (comma delimited)', or export Parquet",
+            )
+        if b"opendocument.spreadsheet" in head:
+            return (
+                "an OpenDocument spreadsheet (.ods)",
+                "open it and save it as CSV (UTF-8, comma delimited)",
+            )
+        return "a ZIP archive", "unpack it first and load the .csv inside"
+    for magic, what, fix in _MAGIC:
+        if head.startswith(magic):
+            return what, fix
+    return None
+
+
+def check_text_file(path: str | Path) -> None:
+    """Raise :class:`SniffError` when a ``.csv`` file is really a workbook, archive, ...."""
+    kind = binary_kind(path)
+    if kind is not None:
+        what, fix = kind
+        raise SniffError(
+            f"this file looks like {what}, not CSV text, although it is named "
+            f"{Path(path).name}; {fix}",
+            line=None,
+        )
+
+
+def _bomless_unicode(head: bytes) -> str | None:
+    """UTF-16/32 without a byte-order mark: told by where the NUL bytes of ASCII text are.
+
+    Looked at in the first line (the header, whose column names are ASCII) and in the
+    first 4 KiB.
+    """
+    newline = head.find(b"\n")
+    header = head[: newline + 2] if newline >= 0 else b""
+    for part in (header, head[:4096]):
+        found = _nul_layout(part)
+        if found is not None:
+            return found
+    return None
+
+
+def _nul_layout(head: bytes) -> str | None:
+    n = len(head) - len(head) % 4
+    if n < 8 or b"\x00" not in head[:n]:
+        return None
+    quads = n // 4
+    zero = [head[i:n:4].count(0) / quads for i in range(4)]
+    if zero[1] > 0.9 and zero[2] > 0.9 and zero[3] > 0.9:
+        return "utf-32-le"
+    if zero[0] > 0.9 and zero[1] > 0.9 and zero[2] > 0.9:
+        return "utf-32-be"
+    if zero[1] > 0.7 and zero[3] > 0.7 and zero[0] < 0.3 and zero[2] < 0.3:
+        return "utf-16-le"
+    if zero[0] > 0.7 and zero[2] > 0.7 and zero[1] < 0.3 and zero[3] < 0.3:
+        return "utf-16-be"
+    return None
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return _bomless_unicode(head)
 
 
 # --------------------------------------------------------------------------- encoding
@@ -88,10 +203,9 @@ def head_encoding(path: str | Path, size: int = 1 << 16) -> str:
     path = Path(path)
     with path.open("rb") as fh:
         head = fh.read(size)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+    bom = _bom_encoding(head)
+    if bom is not None:
+        return bom
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=len(head) < size)
         return "utf-8"
@@ -115,11 +229,10 @@ def detect_encoding(path: str | Path) -> str:
     """
     path = Path(path)
     with path.open("rb") as fh:
-        head = fh.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
+        head = fh.read(4096)
+        bom = _bom_encoding(head)
+        if bom is not None:
+            return bom
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         offset = 0
@@ -190,6 +303,7 @@ def sniff_csv(path: str | Path, full_check: bool = True) -> CsvDialect:
         Empty file, or a header that no delimiter splits consistently.
     """
     path = Path(path)
+    check_text_file(path)
     encoding = detect_encoding(path) if full_check else head_encoding(path)
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
@@ -379,7 +493,9 @@ _TWO_DIGIT_YEAR = r"\d{1,2}\.\d{1,2}\.\d{2}(?: .*)?"
 TIMESTAMP_HELP = "write ISO 8601 (2024-03-05T14:30:00+01:00) or DD.MM.YYYY HH:MM"
 
 
-def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
+def parse_timestamps(
+    values: pd.Series, tz: str = "UTC", *, order_keys: pd.DataFrame | None = None
+) -> Parsed:
     """Read a timestamp column into tz-aware UTC ``datetime64[us, UTC]``.
 
     Parameters
@@ -389,21 +505,48 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
         naive or tz-aware datetimes, or dates.
     tz : str
         The IANA time zone of values without an offset (the journey map's ``timezone``).
+    order_keys : DataFrame, optional
+        Columns that identify a case (aligned with ``values``, rows in file order); they
+        decide which occurrence a local time in the repeated daylight-saving hour is.
 
     Returns
     -------
     Parsed
-        ``bad`` marks values that cannot be read, are not real dates, or are ambiguous
-        local times (daylight-saving changes); empty values are NaT and not bad.
+        ``bad`` marks values that cannot be read, are not real dates or lie outside
+        1900-01-01 … 2200-12-31; empty values are NaT and not bad. Local times at
+        daylight-saving changes are resolved (see the module docstring) and counted in
+        ``note``.
     """
+    return _in_range(_parse_timestamps(values, tz, order_keys))
+
+
+def _in_range(parsed: Parsed) -> Parsed:
+    """Timestamps outside TIMESTAMP_MIN … TIMESTAMP_MAX become bad rows (vectorised)."""
+    values = parsed.values
+    ints = values.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT")).view(np.int64)
+    nat = np.iinfo(np.int64).min
+    lo = TIMESTAMP_MIN.value // 1000  # .value is in nanoseconds
+    hi = TIMESTAMP_MAX.value // 1000
+    out = (ints != nat) & ((ints < lo) | (ints > hi))
+    if not out.any():
+        return parsed
+    reasons = parsed.reasons
+    if reasons is None:
+        reasons = pd.Series(pd.NA, index=values.index, dtype="object")
+    reasons = reasons.copy()
+    reasons[out] = "is outside the supported range; " + RANGE_HELP
+    return Parsed(values.where(~out), parsed.bad | out, reasons, parsed.note)
+
+
+def _parse_timestamps(values: pd.Series, tz: str, order_keys: pd.DataFrame | None) -> Parsed:
     n = len(values)
     dtype = values.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         return Parsed(values.dt.tz_convert("UTC").astype(UTC_DTYPE), np.zeros(n, dtype=bool))
     if pd.api.types.is_datetime64_dtype(dtype):
-        return _localize(values, tz, np.zeros(n, dtype=bool), None)
+        return _localize(values, tz, np.zeros(n, dtype=bool), None, order_keys)
     if pd.api.types.is_object_dtype(dtype) and _all_dates(values):
-        return _localize(pd.to_datetime(values), tz, np.zeros(n, dtype=bool), None)
+        return _localize(pd.to_datetime(values), tz, np.zeros(n, dtype=bool), None, order_keys)
     if pd.api.types.is_numeric_dtype(dtype):
         present = values.notna().to_numpy()
         reasons = pd.Series(pd.NA, index=values.index, dtype="object")
@@ -414,7 +557,7 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
     s = values.astype("str").str.strip()
     missing = (s.isna() | (s == "")).to_numpy()
     index = values.index
-    fast = _cast_whole_column(s, missing, tz)
+    fast = _cast_whole_column(s, missing, tz, order_keys)
     if fast is not None:
         return fast
     out_naive = pd.Series(pd.NaT, index=index, dtype=f"datetime64[{TIMESTAMP_UNIT}]")
@@ -468,13 +611,15 @@ def parse_timestamps(values: pd.Series, tz: str = "UTC") -> Parsed:
     if invalid.any():
         reasons[invalid] = "is not a real date or time (e.g. 31.02. or 25:00); " + TIMESTAMP_HELP
     bad = unreadable | invalid
-    local = _localize(out_naive, tz, bad | aware_mask, reasons)
+    local = _localize(out_naive, tz, bad | aware_mask, reasons, order_keys)
     lost = local.bad & ~(bad | aware_mask)
     result = local.values.where(~aware_mask, out_aware)
-    return Parsed(result.astype(UTC_DTYPE), bad | lost, local.reasons)
+    return Parsed(result.astype(UTC_DTYPE), bad | lost, local.reasons, local.note)
 
 
-def _cast_whole_column(s: pd.Series, missing: np.ndarray, tz: str) -> Parsed | None:
+def _cast_whole_column(
+    s: pd.Series, missing: np.ndarray, tz: str, order_keys: pd.DataFrame | None = None
+) -> Parsed | None:
     """Fast path: a column that is entirely ISO 8601 with offsets, or entirely without.
 
     pyarrow's string → timestamp cast parses it in C++; it fails (and the caller takes the
@@ -503,7 +648,7 @@ def _cast_whole_column(s: pd.Series, missing: np.ndarray, tz: str) -> Parsed | N
         return Parsed(values, np.zeros(n, dtype=bool))
     naive = cast
     naive_values = naive.to_pandas().set_axis(s.index)
-    return _localize(naive_values, tz, np.zeros(n, dtype=bool), None)
+    return _localize(naive_values, tz, np.zeros(n, dtype=bool), None, order_keys)
 
 
 _DE_PARTS = (
@@ -547,28 +692,90 @@ def _all_dates(values: pd.Series) -> bool:
     return bool(len(first)) and isinstance(first.iloc[0], _dt.date)
 
 
-def _localize(naive: pd.Series, tz: str, bad: np.ndarray, reasons: pd.Series | None) -> Parsed:
-    """Naive local times in ``tz`` → UTC; DST gaps and overlaps become bad rows."""
+def _second_occurrence(
+    naive: pd.Series, positions: np.ndarray, order_keys: pd.DataFrame | None
+) -> np.ndarray:
+    """Which of the ambiguous rows (positions, file order) are the second occurrence.
+
+    A row is the second occurrence when an earlier row of the same case, in the same
+    repeated hour, shows a later local time: the case went on, the clock went back.
+    """
+    second = np.zeros(positions.size, dtype=bool)
+    if order_keys is None or positions.size < 2:
+        return second
+    keys = order_keys.iloc[positions].reset_index(drop=True).astype("object")
+    if keys.empty or keys.shape[1] == 0:
+        return second
+    frame = keys.copy()
+    frame.columns = [f"k{i}" for i in range(frame.shape[1])]
+    stamp = naive.iloc[positions].to_numpy(dtype="datetime64[us]")
+    frame["_day"] = stamp.astype("datetime64[D]")
+    frame["_t"] = stamp.view(np.int64)
+    groups = [*frame.columns[:-2], "_day"]
+    known = frame[groups].notna().all(axis=1).to_numpy()
+    if not known.any():
+        return second
+    sub = frame[known]
+    before = sub.groupby(groups, sort=False, dropna=True)["_t"].transform(
+        lambda t: t.cummax().shift(1)
+    )
+    second[np.flatnonzero(known)] = (before.to_numpy(dtype="float64") > sub["_t"].to_numpy()) & (
+        before.notna().to_numpy()
+    )
+    return second
+
+
+def _localize(
+    naive: pd.Series,
+    tz: str,
+    bad: np.ndarray,
+    reasons: pd.Series | None,
+    order_keys: pd.DataFrame | None = None,
+) -> Parsed:
+    """Naive local times in ``tz`` → UTC, resolving daylight-saving gaps and overlaps.
+
+    See the module docstring for the rules; what was resolved is counted in ``note``.
+    """
     naive = naive.astype(f"datetime64[{TIMESTAMP_UNIT}]")
     if tz == "UTC":
         out = naive.dt.tz_localize("UTC")
         return Parsed(out.astype(UTC_DTYPE), bad, reasons)
     local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     lost = local.isna().to_numpy() & naive.notna().to_numpy() & ~bad
+    note = None
     if lost.any():
-        if reasons is None:
-            reasons = pd.Series(pd.NA, index=naive.index, dtype="object")
-        # a local time lost at a spring-forward gap does not exist; one in the autumn overlap is ambiguous
-        sub = naive[lost]
-        forced = sub.dt.tz_localize(tz, ambiguous=np.ones(len(sub), dtype=bool), nonexistent="NaT")
-        gap = forced.isna().to_numpy()
-        msgs = np.where(
-            gap,
-            f"does not exist in {tz} (clocks jump forward at the daylight-saving change); "
-            "write it with a UTC offset, e.g. 2024-03-31T02:30:00+01:00",
-            f"is ambiguous in {tz} (it happens twice when the clocks go back); "
-            "write it with a UTC offset, e.g. 2024-10-27T02:30:00+01:00 or +02:00",
-        )
-        reasons[lost] = msgs
-        bad = bad | lost
-    return Parsed(local.dt.tz_convert("UTC").astype(UTC_DTYPE), bad, reasons)
+        pos = np.flatnonzero(lost)
+        sub = naive.iloc[pos]
+        first = sub.dt.tz_localize(tz, ambiguous=np.ones(len(sub), dtype=bool), nonexistent="NaT")
+        gap = first.isna().to_numpy()
+        resolved = first.copy()
+        notes = []
+        if (~gap).any():
+            amb_pos = pos[~gap]
+            second = _second_occurrence(naive, amb_pos, order_keys)
+            amb = naive.iloc[amb_pos].dt.tz_localize(tz, ambiguous=~second)
+            resolved.iloc[np.flatnonzero(~gap)] = amb.to_numpy()
+            example = naive.iloc[amb_pos[0]].strftime("%Y-%m-%d %H:%M")
+            n_second = int(second.sum())
+            notes.append(
+                f"{amb_pos.size:,} local time(s) fall in the hour that happens twice when the "
+                f"clocks go back in {tz} (e.g. {example}): {n_second:,} read as the second "
+                "occurrence (an earlier row of the same case shows a later time in that hour), "
+                f"{amb_pos.size - n_second:,} as the first; write UTC offsets to avoid the guess"
+            )
+        if gap.any():
+            gap_rows = naive.iloc[pos[gap]]
+            shifted = gap_rows.dt.tz_localize(tz, nonexistent=pd.Timedelta(hours=1))
+            if shifted.isna().any():
+                shifted = shifted.fillna(gap_rows.dt.tz_localize(tz, nonexistent="shift_forward"))
+            resolved.iloc[np.flatnonzero(gap)] = shifted.to_numpy()
+            example = gap_rows.iloc[0].strftime("%Y-%m-%d %H:%M")
+            notes.append(
+                f"{int(gap.sum()):,} local time(s) do not exist in {tz} (the hour skipped when "
+                f"the clocks go forward, e.g. {example}): read as if the clock had not been put "
+                "forward yet (02:30 is read as 03:30); write UTC offsets to avoid the guess"
+            )
+        local = local.copy()
+        local.iloc[pos] = resolved.dt.tz_convert(tz).to_numpy()
+        note = "; ".join(notes)
+    return Parsed(local.dt.tz_convert("UTC").astype(UTC_DTYPE), bad, reasons, note)
