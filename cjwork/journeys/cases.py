@@ -62,6 +62,8 @@ def build_steps(
     dedupe: bool,
     derived: bool,
     hashed: bool = True,
+    customer_sql: str = "CAST(e.customer_id AS VARCHAR)",
+    channels: list[str] | None = None,
 ) -> None:
     """Create the ``steps`` table from ``events_raw`` and ``tpmap`` (see the module rules).
 
@@ -75,13 +77,26 @@ def build_steps(
     Windows are partitioned by a 64-bit hash of the case (``hashed=True``, fast); the
     cases table checks that no two cases share a hash and the engine rebuilds with the
     string keys (``hashed=False``) if they ever do.
+
+    Only numbers travel through the window's sort: integer customer and case ids stay
+    integers (``customer_sql`` / ``case_sql`` say how they are read) and the channel, when
+    ``channels`` lists its values, is a small code. The internal view ``_steps_n`` has them
+    so; the public view ``steps`` turns them back into text.
     """
     metric_sql = "".join(f', CAST(e."{m}" AS DOUBLE) AS "{m}"' for m in metrics)
-    channel_sql = ", CAST(e.channel AS VARCHAR) AS channel" if channel else ""
-    if hashed:
-        pk = "CASE WHEN e.case_given IS NULL THEN hash(m.journey, CAST(e.customer_id AS VARCHAR), 'derived') ELSE hash(m.journey, e.case_given) END"
+    if not channel:
+        channel_sql = ""
+    elif channels is not None:
+        channel_sql = (
+            f", CAST(list_position({_sql_list(channels, 'VARCHAR')}, "
+            "CAST(e.channel AS VARCHAR)) AS SMALLINT) AS channel"
+        )
     else:
-        pk = "m.journey || chr(31) || CASE WHEN e.case_given IS NULL THEN 'd' || CAST(e.customer_id AS VARCHAR) ELSE 'g' || e.case_given END"
+        channel_sql = ", CAST(e.channel AS VARCHAR) AS channel"
+    if hashed:
+        pk = "CASE WHEN e.case_given IS NULL THEN hash(m.journey, e.customer_id, 'derived') ELSE hash(m.journey, e.case_given) END"
+    else:
+        pk = "m.journey || chr(31) || CASE WHEN e.case_given IS NULL THEN 'd' || CAST(e.customer_id AS VARCHAR) ELSE 'g' || CAST(e.case_given AS VARCHAR) END"
     # The sort payload carries a small journey code (j_idx), not the journey id; the id,
     # the touchpoint name and the stage join back after the sort.
     con.execute(
@@ -92,14 +107,20 @@ def build_steps(
     )
     ctes = [
         f"""ev AS (
-            SELECT CAST(e.customer_id AS VARCHAR) AS customer_id, m.j_idx, e.case_given, {pk} AS pk,
+            SELECT e.customer_id, m.j_idx, e.case_given, {pk} AS pk,
                    {ts_sql} AS ts, e._row, m.tp_idx, m.first_stage
                    {channel_sql}{metric_sql}
-            FROM (SELECT *, {case_sql} AS case_given FROM events_raw e) e
+            FROM (SELECT * REPLACE ({customer_sql} AS customer_id), {case_sql} AS case_given
+                  FROM events_raw e) e
             JOIN _tpkey m ON CAST(e.journey AS VARCHAR) = m.journey AND CAST(e.touchpoint AS VARCHAR) = m.touchpoint
         )"""
     ]
     src = "ev"
+    # Given cases with dedupe: one window pass computes the steps *and* flags duplicates;
+    # only when a duplicate is found (rare: double exports) is the exact two-pass build run.
+    optimistic = dedupe and not derived and not _force_two_pass(con)
+    if optimistic:
+        dedupe = False
     if derived or dedupe:
         gap_rule = (
             f"WHEN epoch(e.ts) - epoch(lag(e.ts) OVER w) > {gap_s} THEN 1"
@@ -142,6 +163,11 @@ def build_steps(
             else "(SELECT *, 0 AS case_no FROM ev)"
         )
     extra = (", f.channel" if channel else "") + "".join(f', f."{m}"' for m in metrics)
+    dup_flag = (
+        ", coalesce(lag(f.tp_idx) OVER w = f.tp_idx AND lag(f.ts) OVER w = f.ts, false) AS _dup"
+        if optimistic
+        else ""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _steps AS
         WITH {", ".join(ctes)},
@@ -151,10 +177,30 @@ def build_steps(
                CAST(row_number() OVER w - 1 AS INTEGER) AS pos,
                lead(f.tp_idx) OVER w AS next_tp_idx,
                epoch(lead(f.ts) OVER w) - epoch(f.ts) AS dt_next_s
-               {extra}
+               {extra}{dup_flag}
         FROM keyed f
         WINDOW w AS (PARTITION BY f.ck ORDER BY f.ts, f._row)"""
     )
+    if optimistic and con.execute("SELECT bool_or(_dup) FROM _steps").fetchall()[0][0]:
+        # duplicates present: build again with the dedupe pass (exact rule)
+        con.execute("CREATE OR REPLACE TEMP TABLE _force_two_pass AS SELECT 1 AS x")
+        try:
+            build_steps(
+                con,
+                ts_sql=ts_sql,
+                case_sql=case_sql,
+                channel=channel,
+                metrics=metrics,
+                gap_s=gap_s,
+                dedupe=True,
+                derived=derived,
+                hashed=hashed,
+                customer_sql=customer_sql,
+                channels=channels,
+            )
+        finally:
+            con.execute("DROP TABLE IF EXISTS _force_two_pass")
+        return
     # Journey, touchpoint and stage are looked up from j_idx and tp_idx when a query reads
     # them (constant lists, no join), so the table holds no copies of the names.
     keys = con.execute(
@@ -170,13 +216,38 @@ def build_steps(
     cell = f"s.j_idx * {width} + s.tp_idx + 1"
     extra_s = extra.replace(", f.", ", s.")
     con.execute(
-        f"""CREATE OR REPLACE TEMP VIEW steps AS
+        f"""CREATE OR REPLACE TEMP VIEW _steps_n AS
         SELECT {_sql_list(journeys, "VARCHAR")}[s.j_idx + 1] AS journey, s.case_key, s.case_given,
                s.case_no, s.customer_id, s.ts, s._row, s.pos, s.pos = 0 AS first_in_case,
                s.next_tp_idx, s.dt_next_s {extra_s}, s.tp_idx,
                {_sql_list(tps, "VARCHAR")}[{cell}] AS touchpoint,
                {_sql_list(stages, "INTEGER")}[{cell}] AS stage_idx, s.j_idx
         FROM _steps s"""
+    )
+    replace = [
+        "CAST(customer_id AS VARCHAR) AS customer_id",
+        "CAST(case_given AS VARCHAR) AS case_given",
+    ]
+    if channel and channels is not None:
+        replace.append(f"{channel_decode_sql(channels, 'channel')} AS channel")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW steps AS SELECT * REPLACE ({', '.join(replace)}) FROM _steps_n"
+    )
+
+
+def channel_decode_sql(channels: list[str] | None, column: str) -> str:
+    """SQL turning a channel code of ``_steps_n`` back into its text (``channels`` as coded)."""
+    if channels is None:
+        return column
+    return f"{_sql_list(channels, 'VARCHAR')}[{column}]"
+
+
+def _force_two_pass(con: duckdb.DuckDBPyConnection) -> bool:
+    """True while :func:`build_steps` rebuilds after its one-pass build found duplicates."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_force_two_pass'"
+        ).fetchall()[0][0]
     )
 
 
@@ -193,7 +264,9 @@ def _sql_list(values: list, sql_type: str) -> str:
     return f"CAST([{', '.join(lit(v) for v in values)}] AS {sql_type}[])"
 
 
-def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
+def build_cases(
+    con: duckdb.DuckDBPyConnection, *, channel: bool, channels: list[str] | None = None
+) -> bool:
     """Create the ``cases`` table (one row per case) from ``steps``.
 
     Columns: ``journey``, ``case_key``, ``case_id`` (as given, or ``customer_id#n`` when
@@ -223,6 +296,7 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
         if channel
         else ", CAST(NULL AS VARCHAR) AS channel"
     )
+    chan_out = channel_decode_sql(channels, "channel") if channel else "channel"
     # the last stage of each journey (by j_idx) as an inline CASE, evaluated once per case
     last = con.execute("SELECT j_idx, max(stage_idx) FROM _tpkey GROUP BY j_idx").fetchall()
     last_sql = "CASE c.j_idx " + " ".join(f"WHEN {int(j)} THEN {int(i)}" for j, i in last) + " END"
@@ -243,18 +317,19 @@ def build_cases(con: duckdb.DuckDBPyConnection, *, channel: bool) -> bool:
                    bit_or(CAST(1 AS BIGINT) << s.stage_idx) AS stage_mask,
                    min((CAST(64 - s.stage_idx AS HUGEINT) << 64) + (epoch_us(s.ts) + {_TS_BIAS})) AS deep
                    {channel_case}{words}
-            FROM steps s
+            FROM _steps_n s
             GROUP BY s.case_key, s.j_idx, coalesce(s.case_given, s.customer_id), s.case_no),
         d AS (
             SELECT k.journey, c.*, 64 - CAST(c.deep >> 64 AS INTEGER) AS depth, {last_sql} AS last_idx
             FROM c JOIN (SELECT DISTINCT j_idx, journey FROM _tpkey) k USING (j_idx))
         SELECT journey, case_key,
-               CASE WHEN case_no = 0 THEN ident ELSE ident || '#' || CAST(case_no AS VARCHAR) END AS case_id,
-               CASE WHEN case_no = 0 THEN customer_id ELSE ident END AS customer_id,
+               CASE WHEN case_no = 0 THEN CAST(ident AS VARCHAR)
+                    ELSE CAST(ident AS VARCHAR) || '#' || CAST(case_no AS VARCHAR) END AS case_id,
+               CAST(CASE WHEN case_no = 0 THEN customer_id ELSE ident END AS VARCHAR) AS customer_id,
                start_ts, end_ts, n_events, depth, stage_mask, depth = last_idx AS complete,
                CASE WHEN depth = last_idx
                     THEN make_timestamp(CAST((deep & {(1 << 64) - 1}) - {_TS_BIAS} AS BIGINT)) END AS complete_ts,
-               channel, {", ".join(f"v{w}" for w in range(PACK_WORDS))}, CAST(NULL AS INTEGER[]) AS long_variant,
+               {chan_out} AS channel, {", ".join(f"v{w}" for w in range(PACK_WORDS))}, CAST(NULL AS INTEGER[]) AS long_variant,
                span <> n_events AS clash
         FROM d"""
     )

@@ -86,6 +86,10 @@ RESERVED_COLUMNS = (
 REQUIRED_COLUMNS = ("customer_id", "timestamp", "journey", "touchpoint")
 PERIODS = ("day", "week", "month", "quarter", "year")
 DEFAULT_CASE_GAP = pd.Timedelta(days=30)
+#: Channels are carried through the steps' sort as a code when there are at most this many.
+MAX_CODED_CHANNELS = 1000
+#: Integer id types kept as integers through the steps' sort (see :func:`prepare`).
+_ID_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 _NUMERIC_TYPES = (
     "TINYINT",
@@ -396,15 +400,40 @@ def prepare(
     else:
         ts_sql = 'CAST(e."timestamp" AS TIMESTAMP)'  # strings: ISO 8601 parse by DuckDB
     gap_s = None if case_gap is None else pd.Timedelta(case_gap).total_seconds()
-    case_sql = "NULLIF(CAST(e.case_id AS VARCHAR), '')" if has_case else "CAST(NULL AS VARCHAR)"
+    # Integer ids stay integers through the sort (text only in the views): much less to move.
+    native_ids = types["customer_id"] in _ID_INT_TYPES and (
+        not has_case or types["case_id"] in _ID_INT_TYPES
+    )
+    if native_ids:
+        customer_sql = "CAST(e.customer_id AS BIGINT)"
+        case_sql = "CAST(e.case_id AS BIGINT)" if has_case else "CAST(NULL AS BIGINT)"
+    else:
+        customer_sql = "CAST(e.customer_id AS VARCHAR)"
+        case_sql = "NULLIF(CAST(e.case_id AS VARCHAR), '')" if has_case else "CAST(NULL AS VARCHAR)"
+    chan_key = ", CAST(e.channel AS VARCHAR) AS ch" if has_channel else ", NULL AS ch"
 
     # Per-journey counts, including events whose touchpoint is foreign to the journey.
     # counted per (journey, touchpoint) as stored, then matched with the map (a few rows)
+    # (and the channels seen, so that the steps carry a small channel code, not its text)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _jtc AS
+            SELECT e.journey, e.touchpoint{chan_key}, count(*) AS n,
+                   count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
+            FROM events_raw e GROUP BY ALL"""
+    )
+    channels = None
+    if has_channel:
+        seen_channels = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT ch FROM _jtc WHERE ch IS NOT NULL ORDER BY ch"
+            ).fetchall()
+        ]
+        if len(seen_channels) <= MAX_CODED_CHANNELS:
+            channels = seen_channels
     per_journey = con.execute(
-        f"""WITH g AS (
-                SELECT e.journey, e.touchpoint, count(*) AS n,
-                       count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
-                FROM events_raw e GROUP BY ALL)
+        """WITH g AS (SELECT journey, touchpoint, sum(n) AS n, sum(no_case) AS no_case
+                      FROM _jtc GROUP BY ALL)
             SELECT CAST(g.journey AS VARCHAR) AS journey, CAST(sum(g.n) AS BIGINT) AS n,
                    CAST(coalesce(sum(g.n) FILTER (WHERE m.touchpoint IS NULL), 0) AS BIGINT) AS foreign_n,
                    CAST(sum(g.no_case) AS BIGINT) AS no_case
@@ -449,11 +478,15 @@ def prepare(
         "gap_s": gap_s,
         "dedupe": dedupe,
         "derived": derived,
+        "customer_sql": customer_sql,
+        "channels": channels,
     }
     build_steps(con, **spec)
-    if not build_cases(con, channel=has_channel):  # a 64-bit hash collision: rebuild exactly
+    # a 64-bit hash collision: rebuild exactly
+    if not build_cases(con, channel=has_channel, channels=channels):
         build_steps(con, **spec, hashed=False)
-        build_cases(con, channel=has_channel)
+        build_cases(con, channel=has_channel, channels=channels)
+    con.execute("DROP TABLE IF EXISTS _jtc")
     n_kept = con.execute("SELECT count(*) FROM steps").fetchall()[0][0]
     n_dup = int(sum(seen.values()) - n_kept)
     if n_dup:
