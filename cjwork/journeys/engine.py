@@ -256,6 +256,7 @@ class Prepared:
     has_channel: bool = False
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    _tpmap: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def df(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
         """Run ``sql`` and return a (small) pandas frame."""
@@ -273,6 +274,18 @@ class Prepared:
     def stage_ids(self, jid: str) -> list[str]:
         """Stage ids of journey ``jid`` in map order."""
         return [s.id for s in self.jmap.journey(jid).stages]
+
+    def tpmap(self) -> pd.DataFrame:
+        """The ``tpmap`` table as pandas (journey, touchpoint, tp_idx, stage, …), read once."""
+        if self._tpmap is None:
+            self._tpmap = self.df("SELECT * FROM tpmap ORDER BY journey, tp_idx")
+        return self._tpmap
+
+    def order_journeys(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with ``_j``, the position of its ``journey`` among the selected journeys
+        (map order), to sort by."""
+        rank = {j: i for i, j in enumerate(self.journeys)}
+        return df.assign(_j=df["journey"].map(rank))
 
     def close(self) -> None:
         """Close the connection."""
@@ -467,7 +480,7 @@ def prepare(
             f"{foreign:,} event(s) name a touchpoint that does not belong to their journey and were left out"
         )
 
-    from cjwork.journeys.cases import build_cases, build_steps
+    from cjwork.journeys.casebuild import build_cases, build_steps
 
     derived = bool(per_journey["no_case"].sum() > 0)
     spec = {

@@ -216,7 +216,7 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
         out["variant_style"] = "idx"
         vkey, length, src = "array_to_string(c.variant, ',')", "len(c.variant)", "cases c"
     else:
-        from cjwork.journeys.cases import variant_sql
+        from cjwork.journeys.casebuild import variant_sql
 
         out["variant_style"] = "name"
         vkey, length = variant_sql(prep.con, "c"), "c.n_events"
@@ -257,14 +257,14 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
                   max(n) AS max_per_case, sum(selfl) AS self_loops, sum(n - 1 - selfl) AS returns
            FROM pc GROUP BY journey, tp_idx"""
     )
-    depth = [_funnel._depth_counts(prep, None, None).assign(by="")]
+    depth = [_funnel.depth_counts(prep, None, None).assign(by="")]
     for by, g in (("period", None), ("channel", None), ("persona", groups)):
         if by == "channel" and not (channel_groups and prep.has_channel):
             continue
         if by == "persona" and g is None:
             continue
-        gsql, join = _funnel._group_sql(prep, by, g, period)
-        depth.append(_funnel._depth_counts(prep, None, gsql, join).assign(by=by))
+        gsql, join = _funnel.funnel_group_sql(prep, by, g, period)
+        depth.append(_funnel.depth_counts(prep, None, gsql, join).assign(by=by))
     out["depth"] = pd.concat(depth, ignore_index=True)
     if prep.metrics:
         cols = ", ".join(f'"{m}"' for m in prep.metrics)
@@ -487,7 +487,7 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         }
     )
     raw["share"] = raw["cases"] / raw.groupby("journey")["cases"].transform("sum")
-    t["variants"] = _paths._finish_variants(prep, raw, max_variants)
+    t["variants"] = _paths.finish_variants(prep, raw, max_variants)
 
     # transitions and the seconds to the next touchpoint: one histogram
     trans = _concat(parts, "trans")
@@ -499,7 +499,7 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
     else:
         tr = pd.DataFrame(columns=["journey", "src", "dst", "n", "median", "p90", "mean"])
         to_next = pd.DataFrame(columns=["journey", "src", "n", "median", "p90", "mean"])
-    t["transitions"] = _paths._finish_transitions(
+    t["transitions"] = _paths.finish_transitions(
         prep,
         tr.rename(columns={"n": "count", "median": "median_s", "p90": "p90_s"}).drop(
             columns="mean"
@@ -514,12 +514,12 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         .sum()
     )
     base = depth[depth["by"] == ""].drop(columns="by")
-    t["funnel"] = _funnel._finish_funnel(prep, base, None)
+    t["funnel"] = _funnel.finish_funnel(prep, base, None)
     groups = []
     for by in ("period", "channel", "persona"):
         d = depth[depth["by"] == by].drop(columns="by")
         if len(d):
-            groups.append(_funnel._finish_funnel_by(prep, d.reset_index(drop=True), by, None))
+            groups.append(_funnel.finish_funnel_by(prep, d.reset_index(drop=True), by, None))
     t["funnel_groups"] = (
         pd.concat([g for g in groups if len(g)], ignore_index=True)
         if any(len(g) for g in groups)
@@ -534,11 +534,11 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         loops = loops.groupby(["journey", "tp_idx"], as_index=False).agg(agg)
     else:
         loops = pd.DataFrame(columns=["journey", "tp_idx"])
-    t["loops"] = _paths._finish_loops(prep, loops, None)
+    t["loops"] = _paths.finish_loops(prep, loops, None)
 
     # process metrics: one histogram per touchpoint, metric and period
     metric = _concat(parts, "metric")
-    targets = _kpis._kpi_targets(prep, None)
+    targets = _kpis.kpi_targets(prep, None)
     kpi_data = {}
     wait_frames = []
     if metric is not None and prep.metrics:
@@ -590,8 +590,8 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
             "binary",
         ]
     )
-    t["kpis"] = _kpis._finish_kpis(prep, kpi_data.get(None, empty_kpi), targets, None)
-    t["kpi_periods"] = _kpis._finish_kpis(
+    t["kpis"] = _kpis.finish_kpis(prep, kpi_data.get(None, empty_kpi), targets, None)
+    t["kpi_periods"] = _kpis.finish_kpis(
         prep,
         kpi_data.get(period, empty_kpi.assign(period=pd.Series(dtype=object))),
         targets,
@@ -616,7 +616,7 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
     tn = to_next.rename(columns={"src": "tp_idx"}).assign(measure="to_next", unit="s")[
         ["journey", "measure", "tp_idx", "unit", "n", "median", "p90", "mean"]
     ]
-    t["timing"] = _timing._finish_timing(prep, cl, tn, wait_frames, None)
+    t["timing"] = _timing.finish_timing(prep, cl, tn, wait_frames, None)
 
     ok = [j for j in selected if j in have]
     from cjwork.analysis import CONTRACT, _contract_first
