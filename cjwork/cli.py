@@ -346,34 +346,20 @@ def personas(
     drop-off, sentiment, NPS). persona_profiles.md: one readable card per persona.
     """
     import cjwork
+    from cjwork.engine import get_engine
     from cjwork.io.writing import write_csv_atomic, write_text_atomic
-    from cjwork.personas import find_personas
 
     n_personas = _k_option(k)
     ws = cjwork.load(data_dir)
-    if engine == "dask":
-        from cjwork.scale.personas import find_personas_dask
-
-        result = find_personas_dask(
-            ws,
-            n_personas=n_personas,
-            random_state=seed,
-            method=method,
-            blocks=blocks,
-            language=language,
-            sample_size=sample_size,
-            scheduler=scheduler,
-            npartitions=partitions,
-        )
-    else:
-        result = find_personas(
-            ws,
-            n_personas=n_personas,
-            random_state=seed,
-            method=method,
-            blocks=blocks,
-            language=language,
-        )
+    result = get_engine(engine, scheduler=scheduler, npartitions=partitions).find_personas(
+        ws,
+        n_personas=n_personas,
+        random_state=seed,
+        method=method,
+        blocks=blocks,
+        language=language,
+        sample_size=sample_size,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(result.assignments, out_dir / "personas.csv", inputs=ws)
     write_csv_atomic(result.profiles.to_frame(), out_dir / "persona_profiles.csv", inputs=ws)
@@ -590,31 +576,19 @@ def sentiment(
     (-1 ... 1) and sentiment_label (negative | neutral | positive) added. Works with no
     training data; empty, non-text, very long and mis-encoded texts are handled and counted.
     """
+    from cjwork.engine import get_engine
     from cjwork.io.writing import write_csv_atomic
-    from cjwork.text.cli_support import read_text_source, score_frame
+    from cjwork.text.cli_support import read_text_source
 
     frame, inputs, label = read_text_source(source, text_column)
-    if engine == "dask":
-        from cjwork.scale.text import score_frame_dask
-
-        out, notes = score_frame_dask(
-            frame,
-            text_column or "text",
-            language=language,
-            learn_from=learn_from,
-            embeddings=EMBEDDINGS_CHOICE[embeddings],
-            random_state=seed,
-            scheduler=scheduler,
-        )
-    else:
-        out, notes = score_frame(
-            frame,
-            text_column or "text",
-            language=language,
-            learn_from=learn_from,
-            embeddings=EMBEDDINGS_CHOICE[embeddings],
-            random_state=seed,
-        )
+    out, notes = get_engine(engine, scheduler=scheduler).score_frame(
+        frame,
+        text_column or "text",
+        language=language,
+        learn_from=learn_from,
+        embeddings=EMBEDDINGS_CHOICE[embeddings],
+        random_state=seed,
+    )
     write_csv_atomic(out, out_file, inputs=inputs)
     for line in notes:
         echo_err(line)
