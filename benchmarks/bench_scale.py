@@ -144,11 +144,11 @@ def phase_duckdb(lake: str, out: str, threads: int, memory_limit: str) -> dict:
     t["peak_mb"] = _peak_mb()
     ru = resource.getrusage(resource.RUSAGE_SELF)
     t["cpu_s"] = ru.ru_utime + ru.ru_stime
-    from cjwork.analysis import CONTRACT, _contract_first
+    from cjwork.tables import CONTRACT, contract_first
 
     for name, cols in CONTRACT.items():
         if name in tables:
-            tables[name] = _contract_first(tables[name], cols)
+            tables[name] = contract_first(tables[name], cols)
     _save(tables, Path(out) / "duckdb")
     shutil.rmtree(tmp, ignore_errors=True)
     return t

@@ -33,38 +33,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cjwork.engine import Engine, get_engine
 from cjwork.errors import CjworkError, DataError, Problem, UsageError
-from cjwork.journeys import funnel as _funnel
-from cjwork.journeys import kpis as _kpis
-from cjwork.journeys import paths as _paths
-from cjwork.journeys import timing as _timing
-from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared, prepare
-from cjwork.prioritize import CONTRACT_COLUMNS as TOUCHPOINT_COLUMNS
+from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared
+from cjwork.tables import CONTRACT, EXTRA_TABLES, TABLES, contract_first
 
 if TYPE_CHECKING:
     from distributed import Client
 
     from cjwork.io.workspace import Workspace
 
-CONTRACT = {
-    "variants": ["journey", "variant", "cases", "share", "completion_rate"],
-    "transitions": ["journey", "source", "target", "count", "median_s", "p90_s"],
-    "funnel": ["journey", "stage", "reached", "share_of_start", "dropoff"],
-    "touchpoints": ["journey", *TOUCHPOINT_COLUMNS],
-    "kpis": ["journey", "touchpoint", "metric", "target", "share_within_target", "median"],
-    "trends": [
-        "journey",
-        "period",
-        "touchpoint",
-        "volume",
-        "sentiment",
-        "nps",
-        "completion",
-        "significant_change",
-    ],
-}
-TABLES = tuple(CONTRACT)
-EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods")
 PERIODS = ("week", "month", "quarter")
 FLOAT_FORMAT = "%.10g"
 
@@ -106,7 +84,7 @@ def analyze(
     random_state: int = 0,
     threads: int | None = None,
     prepared: Prepared | None = None,
-    engine: str = "duckdb",
+    engine: str | Engine = "local",
     scheduler: str | Client | None = None,
     npartitions: int | None = None,
 ) -> Analysis:
@@ -139,10 +117,10 @@ def analyze(
         DuckDB threads.
     prepared : Prepared, optional
         A prepared engine to reuse (must hold the selected journeys).
-    engine : {"duckdb", "dask"}
-        ``"duckdb"`` (default): one process. ``"dask"``: the same event-level computations
-        per customer partition on a Dask cluster, merged exactly
-        (:mod:`cjwork.scale.dask_engine`).
+    engine : {"local", "dask"} or Engine
+        Where the event-level tables are computed (:mod:`cjwork.engine`): ``"local"``
+        (default; ``"duckdb"`` is an old name of it): DuckDB in this process. ``"dask"``:
+        the same computations per customer partition on a Dask cluster, merged exactly.
     scheduler : str or distributed.Client, optional
         With ``engine="dask"``: the scheduler address (``tcp://host:8786``); ``None``
         starts a local cluster of 2 worker processes.
@@ -194,44 +172,27 @@ def analyze(
             summary=f"{events_file} is empty",
         )
     selected = _resolve(ws, journeys)
-    if engine not in ("duckdb", "dask"):
-        raise UsageError(f"engine must be 'duckdb' or 'dask', got '{engine}'")
-    if engine == "dask":
-        from cjwork.scale.dask_engine import analyze_workspace
-
-        return analyze_workspace(
-            ws, selected, period, feedback, personas, max_variants=max_variants,
-            case_gap=case_gap, dedupe=dedupe, random_state=random_state,
-            scheduler=scheduler, npartitions=npartitions, source=events_file,
-        )  # fmt: skip
+    eng = get_engine(
+        engine, scheduler=scheduler, npartitions=npartitions, threads=threads, prepared=prepared
+    )
     out = Analysis()
-    out.journeys = list(selected)
-    prep = prepared or prepare(
-        ws.events,
-        ws.journeys,
+    pers = personas if personas is not None else _personas(ws, out, random_state)
+    ev = eng.event_tables(
+        ws,
         selected,
+        period=period,
+        groups=pers,
+        max_variants=max_variants,
         case_gap=case_gap,
         dedupe=dedupe,
-        threads=threads,
         source=events_file,
     )
-    counts = prep.df("SELECT journey, count(*) AS n FROM cases GROUP BY journey")
-    have = set(counts["journey"])
     for jid in selected:
-        if jid not in have:
+        if jid not in ev.journeys:
             out.failed[jid] = f"no events for journey '{jid}' in {events_file}"
-    out.notes.extend(n for n in prep.notes if "has no events" not in n)
-    ok = [j for j in selected if j not in out.failed]
-    out.journeys = ok
-
-    out["variants"] = _keep(_paths.variants(prep, top=max_variants), ok)
-    out["transitions"] = _keep(_paths.transitions(prep), ok)
-    out["funnel"] = _keep(_funnel.funnel(prep), ok)
-    loops = _keep(_paths.loops(prep), ok)
-    out["kpis"] = _keep(_kpis.kpis(prep), ok)
-    out["timing"] = _keep(_timing.timing(prep), ok)
-    out["loops"] = loops
-    out["kpi_periods"] = _keep(_kpis.kpis(prep, period=period), ok)
+    out.journeys = ok = list(ev.journeys)
+    out.notes.extend(ev.notes)
+    out.update(ev.tables)
 
     fb = feedback
     if fb is None and ws.feedback is not None and len(ws.feedback):
@@ -241,24 +202,10 @@ def analyze(
             "prioritisation (feedback, performance, importance, category, moment_of_truth, quick_win in "
             "touchpoints.csv) and sentiment/NPS in trends.csv: the workspace has no feedback"
         )
-    groups = [_funnel.funnel_by(prep, "period", period=period)]
-    if prep.has_channel:
-        groups.append(_funnel.funnel_by(prep, "channel"))
-    pers = personas
-    if pers is None:
-        pers = _personas(ws, out, random_state)
-    if pers is not None and len(pers):
-        groups.append(_funnel.funnel_by(prep, "persona", pers))
-    out["funnel_groups"] = (
-        _keep(pd.concat([g for g in groups if len(g)], ignore_index=True), ok)
-        if any(len(g) for g in groups)
-        else pd.DataFrame(columns=_funnel.GROUP_COLUMNS)
-    )
-
     out["touchpoints"] = _touchpoints(ws, fb, ok, random_state, out)
-    out["trends"] = _trends(prep, ws, fb, ok, period, out)
+    out["trends"] = _trends(ws, fb, ok, period, ev.event_stats, out)
     for name, cols in CONTRACT.items():
-        out[name] = _contract_first(out[name], cols)
+        out[name] = contract_first(out[name], cols)
     return out
 
 
@@ -288,20 +235,6 @@ def _resolve(ws, journeys) -> list[str]:
     if not sel:
         raise UsageError("no journey selected; name one with --journey ID or use --all")
     return sel
-
-
-def _keep(df: pd.DataFrame, journeys: list[str]) -> pd.DataFrame:
-    if "journey" not in df.columns or df.empty:
-        return df.reset_index(drop=True)
-    return df[df["journey"].isin(journeys)].reset_index(drop=True)
-
-
-def _contract_first(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    df = df.copy()
-    for c in cols:
-        if c not in df.columns:
-            df[c] = pd.NA
-    return df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
 
 
 def _enrich(ws, out: Analysis) -> pd.DataFrame | None:
@@ -373,14 +306,15 @@ def _touchpoints(ws, fb, journeys, random_state, out: Analysis) -> pd.DataFrame:
     return df.merge(extras, on=["journey", "touchpoint"], how="left")
 
 
-def _trends(prep, ws, fb, journeys, period, out: Analysis) -> pd.DataFrame:
+def _trends(ws, fb, journeys, period, event_stats, out: Analysis) -> pd.DataFrame:
     try:
-        from cjwork.trends import event_period_stats, kpi_trends
+        from cjwork.trends import kpi_trends
     except ImportError:
         out.skipped.append("trends.csv: cjwork.trends is not available in this installation")
         return pd.DataFrame(columns=CONTRACT["trends"])
-    stats = event_period_stats(prep, period)  # every journey in one pass over the events
-    frames = [kpi_trends(None, fb, ws.journeys, jid, period, event_stats=stats) for jid in journeys]
+    frames = [
+        kpi_trends(None, fb, ws.journeys, jid, period, event_stats=event_stats) for jid in journeys
+    ]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=CONTRACT["trends"])

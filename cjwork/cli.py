@@ -370,8 +370,8 @@ def personas(
     drop-off, sentiment, NPS). persona_profiles.md: one readable card per persona.
     """
     import cjwork
+    from cjwork.engine import get_engine
     from cjwork.io.outputs import OutputGuard, staged_outputs
-    from cjwork.personas import find_personas
 
     n_personas = _k_option(k)
     names = ["personas.csv", "persona_profiles.csv", "persona_profiles.md"]
@@ -381,29 +381,15 @@ def personas(
         guard.claim(save_model, "--save-model")
     ws = cjwork.load(data_dir)
     guard.add_inputs(ws)
-    if engine == "dask":
-        from cjwork.scale.personas import find_personas_dask
-
-        result = find_personas_dask(
-            ws,
-            n_personas=n_personas,
-            random_state=seed,
-            method=method,
-            blocks=blocks,
-            language=language,
-            sample_size=sample_size,
-            scheduler=scheduler,
-            npartitions=partitions,
-        )
-    else:
-        result = find_personas(
-            ws,
-            n_personas=n_personas,
-            random_state=seed,
-            method=method,
-            blocks=blocks,
-            language=language,
-        )
+    result = get_engine(engine, scheduler=scheduler, npartitions=partitions).find_personas(
+        ws,
+        n_personas=n_personas,
+        random_state=seed,
+        method=method,
+        blocks=blocks,
+        language=language,
+        sample_size=sample_size,
+    )
     with staged_outputs(out_dir, guard, command="personas") as staged:
         staged.write_csv(result.assignments, names[0], formula_guard=formula_guard)
         staged.write_csv(result.profiles.to_frame(), names[1], formula_guard=formula_guard)
@@ -626,34 +612,22 @@ def sentiment(
     (-1 ... 1) and sentiment_label (negative | neutral | positive) added. Works with no
     training data; empty, non-text, very long and mis-encoded texts are handled and counted.
     """
+    from cjwork.engine import get_engine
     from cjwork.io.outputs import OutputGuard
-    from cjwork.text.cli_support import read_text_source, score_frame
+    from cjwork.text.cli_support import read_text_source
 
     guard = OutputGuard(source)
     guard.claim(out_file, "-o")
     frame, inputs, label = read_text_source(source, text_column)
     guard.add_inputs(inputs)
-    if engine == "dask":
-        from cjwork.scale.text import score_frame_dask
-
-        out, notes = score_frame_dask(
-            frame,
-            text_column or "text",
-            language=language,
-            learn_from=learn_from,
-            embeddings=EMBEDDINGS_CHOICE[embeddings],
-            random_state=seed,
-            scheduler=scheduler,
-        )
-    else:
-        out, notes = score_frame(
-            frame,
-            text_column or "text",
-            language=language,
-            learn_from=learn_from,
-            embeddings=EMBEDDINGS_CHOICE[embeddings],
-            random_state=seed,
-        )
+    out, notes = get_engine(engine, scheduler=scheduler).score_frame(
+        frame,
+        text_column or "text",
+        language=language,
+        learn_from=learn_from,
+        embeddings=EMBEDDINGS_CHOICE[embeddings],
+        random_state=seed,
+    )
     guard.write_csv(out, out_file, formula_guard=formula_guard)
     for line in notes:
         echo_err(line)

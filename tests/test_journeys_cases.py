@@ -9,9 +9,9 @@ import pyarrow as pa
 import pytest
 
 from cjwork.errors import DataError, UsageError
+from cjwork.journeys import casebuild, paths
 from cjwork.journeys import cases as jcases
 from cjwork.journeys import funnel as jfunnel
-from cjwork.journeys import paths
 from cjwork.journeys.engine import prepare
 
 T0 = pd.Timestamp("2024-03-01 08:00", tz="UTC")
@@ -154,7 +154,7 @@ def test_arrow_and_string_timestamps_give_the_same_cases():
 def test_hash_collision_fallback_gives_the_same_tables(monkeypatch):
     log = synth.make_log(n_cases=80, seed=5, with_case_id=False)
     ref = paths.variants(prepare(log, synth.journey_map()))
-    real = jcases.build_cases
+    real = casebuild.build_cases
     calls = {"n": 0}
 
     def clash_once(con, **kw):  # pretend the first build found two cases sharing a hash
@@ -162,7 +162,7 @@ def test_hash_collision_fallback_gives_the_same_tables(monkeypatch):
         ok = real(con, **kw)
         return ok and calls["n"] > 1
 
-    monkeypatch.setattr(jcases, "build_cases", clash_once)
+    monkeypatch.setattr(casebuild, "build_cases", clash_once)
     got = paths.variants(prepare(log, synth.journey_map()))
     assert calls["n"] == 2
     pd.testing.assert_frame_equal(got, ref)

@@ -187,12 +187,12 @@ def test_funnel_by_p_values_do_not_depend_on_the_order_groups_arrive_in():
     groups["persona_id"] = np.where(np.arange(len(groups)) % 3 == 0, "c", groups["persona_id"])
     p = prepare(df, synth.journey_map(), journeys="buy")
     try:
-        gsql, join = funnel._group_sql(p, "persona", groups, "month")
-        counts = funnel._depth_counts(p, None, gsql, join)
-        ref = funnel._finish_funnel_by(p, counts, "persona", None)
+        gsql, join = funnel.funnel_group_sql(p, "persona", groups, "month")
+        counts = funnel.depth_counts(p, None, gsql, join)
+        ref = funnel.finish_funnel_by(p, counts, "persona", None)
         for seed in range(3):
             shuffled = counts.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-            got = funnel._finish_funnel_by(p, shuffled, "persona", None)
+            got = funnel.finish_funnel_by(p, shuffled, "persona", None)
             pd.testing.assert_frame_equal(got, ref, check_exact=True)
     finally:
         p.close()

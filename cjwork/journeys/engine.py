@@ -59,7 +59,7 @@ per-partition histograms ``(key, value) -> count`` (see :func:`cjwork.journeys.p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,10 @@ RESERVED_COLUMNS = (
 REQUIRED_COLUMNS = ("customer_id", "timestamp", "journey", "touchpoint")
 PERIODS = ("day", "week", "month", "quarter", "year")
 DEFAULT_CASE_GAP = pd.Timedelta(days=30)
+#: Channels are carried through the steps' sort as a code when there are at most this many.
+MAX_CODED_CHANNELS = 1000
+#: Integer id types kept as integers through the steps' sort (see :func:`prepare`).
+_ID_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 _NUMERIC_TYPES = (
     "TINYINT",
@@ -252,6 +256,8 @@ class Prepared:
     has_channel: bool = False
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    _tpmap: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
 
     def df(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
         """Run ``sql`` and return a (small) pandas frame."""
@@ -269,6 +275,29 @@ class Prepared:
     def stage_ids(self, jid: str) -> list[str]:
         """Stage ids of journey ``jid`` in map order."""
         return [s.id for s in self.jmap.journey(jid).stages]
+
+    def tpmap(self) -> pd.DataFrame:
+        """The ``tpmap`` table as pandas (journey, touchpoint, tp_idx, stage, …), read once."""
+        if self._tpmap is None:
+            self._tpmap = self.df("SELECT * FROM tpmap ORDER BY journey, tp_idx")
+        return self._tpmap
+
+    def memo(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A copy of ``compute()``'s frame, computed once per ``key`` for this prepared log.
+
+        The ``steps`` and ``cases`` tables never change after :func:`prepare`, so a table
+        derived from them (e.g. the transitions, which the timing figures read again) is
+        kept and handed out as a fresh copy.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key].copy()
+
+    def order_journeys(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with ``_j``, the position of its ``journey`` among the selected journeys
+        (map order), to sort by."""
+        rank = {j: i for i, j in enumerate(self.journeys)}
+        return df.assign(_j=df["journey"].map(rank))
 
     def close(self) -> None:
         """Close the connection."""
@@ -396,15 +425,40 @@ def prepare(
     else:
         ts_sql = 'CAST(e."timestamp" AS TIMESTAMP)'  # strings: ISO 8601 parse by DuckDB
     gap_s = None if case_gap is None else pd.Timedelta(case_gap).total_seconds()
-    case_sql = "NULLIF(CAST(e.case_id AS VARCHAR), '')" if has_case else "CAST(NULL AS VARCHAR)"
+    # Integer ids stay integers through the sort (text only in the views): much less to move.
+    native_ids = types["customer_id"] in _ID_INT_TYPES and (
+        not has_case or types["case_id"] in _ID_INT_TYPES
+    )
+    if native_ids:
+        customer_sql = "CAST(e.customer_id AS BIGINT)"
+        case_sql = "CAST(e.case_id AS BIGINT)" if has_case else "CAST(NULL AS BIGINT)"
+    else:
+        customer_sql = "CAST(e.customer_id AS VARCHAR)"
+        case_sql = "NULLIF(CAST(e.case_id AS VARCHAR), '')" if has_case else "CAST(NULL AS VARCHAR)"
+    chan_key = ", CAST(e.channel AS VARCHAR) AS ch" if has_channel else ", NULL AS ch"
 
     # Per-journey counts, including events whose touchpoint is foreign to the journey.
     # counted per (journey, touchpoint) as stored, then matched with the map (a few rows)
+    # (and the channels seen, so that the steps carry a small channel code, not its text)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _jtc AS
+            SELECT e.journey, e.touchpoint{chan_key}, count(*) AS n,
+                   count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
+            FROM events_raw e GROUP BY ALL"""
+    )
+    channels = None
+    if has_channel:
+        seen_channels = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT ch FROM _jtc WHERE ch IS NOT NULL ORDER BY ch"
+            ).fetchall()
+        ]
+        if len(seen_channels) <= MAX_CODED_CHANNELS:
+            channels = seen_channels
     per_journey = con.execute(
-        f"""WITH g AS (
-                SELECT e.journey, e.touchpoint, count(*) AS n,
-                       count(*) FILTER (WHERE {case_sql} IS NULL) AS no_case
-                FROM events_raw e GROUP BY ALL)
+        """WITH g AS (SELECT journey, touchpoint, sum(n) AS n, sum(no_case) AS no_case
+                      FROM _jtc GROUP BY ALL)
             SELECT CAST(g.journey AS VARCHAR) AS journey, CAST(sum(g.n) AS BIGINT) AS n,
                    CAST(coalesce(sum(g.n) FILTER (WHERE m.touchpoint IS NULL), 0) AS BIGINT) AS foreign_n,
                    CAST(sum(g.no_case) AS BIGINT) AS no_case
@@ -438,7 +492,7 @@ def prepare(
             f"{foreign:,} event(s) name a touchpoint that does not belong to their journey and were left out"
         )
 
-    from cjwork.journeys.cases import build_cases, build_steps
+    from cjwork.journeys.casebuild import build_cases, build_steps
 
     derived = bool(per_journey["no_case"].sum() > 0)
     spec = {
@@ -449,11 +503,15 @@ def prepare(
         "gap_s": gap_s,
         "dedupe": dedupe,
         "derived": derived,
+        "customer_sql": customer_sql,
+        "channels": channels,
     }
     build_steps(con, **spec)
-    if not build_cases(con, channel=has_channel):  # a 64-bit hash collision: rebuild exactly
+    # a 64-bit hash collision: rebuild exactly
+    if not build_cases(con, channel=has_channel, channels=channels):
         build_steps(con, **spec, hashed=False)
-        build_cases(con, channel=has_channel)
+        build_cases(con, channel=has_channel, channels=channels)
+    con.execute("DROP TABLE IF EXISTS _jtc")
     n_kept = con.execute("SELECT count(*) FROM steps").fetchall()[0][0]
     n_dup = int(sum(seen.values()) - n_kept)
     if n_dup:

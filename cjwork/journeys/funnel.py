@@ -91,7 +91,7 @@ def _stage_frame(prep: Prepared, journey: str | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["journey", "stage", "stage_name", "stage_order"])
 
 
-def _depth_counts(
+def depth_counts(
     prep: Prepared, journey: str | None, group_sql: str | None, join_sql: str = ""
 ) -> pd.DataFrame:
     """Cases per (journey, [group,] depth) and visits per stage — the mergeable partial."""
@@ -169,10 +169,10 @@ def funnel(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
         :data:`FUNNEL_COLUMNS`; stages without events have ``reached`` from later stages
         and ``visited`` 0. A journey without cases has zeros and empty shares.
     """
-    return _finish_funnel(prep, _depth_counts(prep, journey, None), journey)
+    return finish_funnel(prep, depth_counts(prep, journey, None), journey)
 
 
-def _finish_funnel(prep: Prepared, counts: pd.DataFrame, journey: str | None) -> pd.DataFrame:
+def finish_funnel(prep: Prepared, counts: pd.DataFrame, journey: str | None) -> pd.DataFrame:
     """The funnel table from case counts per depth (also fed by merged partials)."""
     stages = _stage_frame(prep, journey)
     df = _funnel_from_counts(counts, stages, ["journey"])
@@ -184,9 +184,16 @@ def _finish_funnel(prep: Prepared, counts: pd.DataFrame, journey: str | None) ->
     return df[FUNNEL_COLUMNS].reset_index(drop=True)
 
 
-def _group_sql(
+def funnel_group_sql(
     prep: Prepared, by: str, groups: pd.DataFrame | None, period: str
 ) -> tuple[str, str]:
+    """SQL for the group of a case (``c``) in :func:`funnel_by`, and the join it needs.
+
+    Returns
+    -------
+    tuple of str
+        The group expression and a ``JOIN`` clause (empty when none is needed).
+    """
     if by == "channel":
         if not prep.has_channel:
             raise UsageError("funnel by channel needs a 'channel' column in the events")
@@ -249,12 +256,12 @@ def funnel_by(
     """
     if by not in GROUP_KINDS:
         raise UsageError(f"by must be one of {', '.join(GROUP_KINDS)}, got '{by}'")
-    gsql, join = _group_sql(prep, by, groups, period)
-    counts = _depth_counts(prep, journey, gsql, join)
-    return _finish_funnel_by(prep, counts, by, journey, level, alpha)
+    gsql, join = funnel_group_sql(prep, by, groups, period)
+    counts = depth_counts(prep, journey, gsql, join)
+    return finish_funnel_by(prep, counts, by, journey, level, alpha)
 
 
-def _finish_funnel_by(
+def finish_funnel_by(
     prep: Prepared,
     counts: pd.DataFrame,
     by: str,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import pandas as pd
 
 from cjwork.journeys.engine import Prepared, period_expr
-from cjwork.journeys.paths import _order_journeys, _tpmap
 
 KPI_COLUMNS = [
     "journey",
@@ -49,7 +48,7 @@ def kpis(prep: Prepared, journey: str | None = None, period: str | None = None) 
         :data:`KPI_COLUMNS` (plus ``period``), sorted by journey, touchpoint (map order),
         metric (and period).
     """
-    targets = _kpi_targets(prep, journey)
+    targets = kpi_targets(prep, journey)
     keys = ["journey", "touchpoint", "metric"] + (["period"] if period else [])
     if prep.metrics:
         prep.register(
@@ -77,10 +76,10 @@ def kpis(prep: Prepared, journey: str | None = None, period: str | None = None) 
         data = pd.DataFrame(
             columns=[*keys, "n", "median", "mean", "p90", "share_within_target", "binary"]
         )
-    return _finish_kpis(prep, data, targets, period)
+    return finish_kpis(prep, data, targets, period)
 
 
-def _kpi_targets(prep: Prepared, journey: str | None) -> pd.DataFrame:
+def kpi_targets(prep: Prepared, journey: str | None) -> pd.DataFrame:
     """KPI targets of the map for the selected journeys (journey, touchpoint, metric, target, better)."""
     targets = prep.jmap.kpis_frame()
     jids = [journey] if journey else prep.journeys
@@ -89,11 +88,11 @@ def _kpi_targets(prep: Prepared, journey: str | None) -> pd.DataFrame:
     ]
 
 
-def _finish_kpis(
+def finish_kpis(
     prep: Prepared, data: pd.DataFrame, targets: pd.DataFrame, period: str | None
 ) -> pd.DataFrame:
     """Targets, on_target and order of the KPI statistics (also fed by merged partials)."""
-    tpm = _tpmap(prep)
+    tpm = prep.tpmap()
     df = data.merge(targets, on=["journey", "touchpoint", "metric"], how="outer")
     df["n"] = df["n"].fillna(0).astype("int64")
     value = df["mean"].where(df["binary"].fillna(False).astype(bool), df["median"])
@@ -105,7 +104,7 @@ def _finish_kpis(
         zip(zip(tpm["journey"], tpm["touchpoint"], strict=True), tpm["tp_idx"], strict=True)
     )
     df["_t"] = [tp_rank.get(k, -1) for k in zip(df["journey"], df["touchpoint"], strict=True)]
-    df = _order_journeys(prep, df).sort_values(
+    df = prep.order_journeys(df).sort_values(
         ["_j", "_t", "metric", *(["period"] if period else [])], kind="mergesort"
     )
     cols = KPI_COLUMNS[:3] + (["period"] if period else []) + KPI_COLUMNS[3:]

@@ -90,7 +90,7 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
         :data:`VARIANT_COLUMNS`, sorted by journey (map order), cases descending, variant.
         ``length`` is the number of events, ``median_duration_s`` the median case duration.
     """
-    from cjwork.journeys.cases import PACK_WORDS, pack_layout, variant_sql
+    from cjwork.journeys.casebuild import PACK_WORDS, pack_layout, variant_sql
 
     where, params = _journey_filter(prep, journey)
     words = ", ".join(f"v{w}" for w in range(PACK_WORDS))
@@ -121,7 +121,7 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
                 FROM v JOIN tot t USING (journey) JOIN nm USING (journey) JOIN jr USING (journey))
             SELECT * FROM named"""
     qparams = [*params, *params, prep.journeys, prep.journeys]
-    tpm = _tpmap(prep)
+    tpm = prep.tpmap()
     max_tp = int(tpm["tp_idx"].max())
     bits, per = pack_layout(max_tp)
     ranks = _name_ranks(prep, tpm, max_tp)
@@ -131,7 +131,7 @@ def variants(prep: Prepared, journey: str | None = None, top: int | None = None)
         df = prep.df(sql, qparams)
         df = df.iloc[_variant_order(df, ranks, bits, per, PACK_WORDS)]
     df = df.drop(columns=[c for c in df.columns if c.startswith(("_lo", "_hi"))])
-    return _finish_variants(prep, df.reset_index(drop=True), top, presorted=True)
+    return finish_variants(prep, df.reset_index(drop=True), top, presorted=True)
 
 
 def _name_ranks(prep: Prepared, tpm: pd.DataFrame, max_tp: int) -> np.ndarray | None:
@@ -206,7 +206,7 @@ def _variant_order(
     return order
 
 
-def _finish_variants(
+def finish_variants(
     prep: Prepared, df: pd.DataFrame, top: int | None, presorted: bool = False
 ) -> pd.DataFrame:
     """Names, order, rank and fold of the per-variant aggregate (also fed by merged partials).
@@ -222,7 +222,7 @@ def _finish_variants(
             for j, v in zip(df["journey"], df["variant"], strict=True)
         ]
     if "_j" not in df.columns:
-        df = _order_journeys(prep, df)
+        df = prep.order_journeys(df)
     if not presorted:
         df = df.sort_values(
             ["_j", "cases", "variant"], ascending=[True, False, True], kind="mergesort"
@@ -269,8 +269,13 @@ def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
     -----
     For a partitioned engine the exact merge keeps the histogram
     ``(journey, source, target, dt_next_s) → n`` per partition; summing histograms and
-    reading quantiles from the cumulative counts gives exactly these figures.
+    reading quantiles from the cumulative counts gives exactly these figures. The table is
+    computed once per prepared log and journey (:meth:`Prepared.memo`).
     """
+    return prep.memo(("transitions", journey), lambda: _transitions(prep, journey))
+
+
+def _transitions(prep: Prepared, journey: str | None) -> pd.DataFrame:
     where, params = _journey_filter(prep, journey)
     cond = "next_tp_idx IS NOT NULL" + (f" AND j_idx = {J_IDX}" if journey else "")
     df = prep.df(
@@ -282,22 +287,22 @@ def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
             JOIN {JOURNEY_KEYS} k USING (j_idx)""",
         params,
     )
-    return _finish_transitions(prep, df)
+    return finish_transitions(prep, df)
 
 
-def _finish_transitions(prep: Prepared, df: pd.DataFrame) -> pd.DataFrame:
+def finish_transitions(prep: Prepared, df: pd.DataFrame) -> pd.DataFrame:
     """Shares, names and order of the per-pair aggregate (also fed by merged partials)."""
     if df.empty:
         return pd.DataFrame(columns=TRANSITION_COLUMNS)
     df["share_of_source"] = df["count"] / df.groupby(["journey", "src"])["count"].transform("sum")
-    tpm = _tpmap(prep)
+    tpm = prep.tpmap()
     names = _names(prep)
     df["source"] = [names[j][i] for j, i in zip(df["journey"], df["src"], strict=True)]
     df["target"] = [names[j][i] for j, i in zip(df["journey"], df["dst"], strict=True)]
     stage = {(r.journey, r.tp_idx): r.stage for r in tpm.itertuples()}
     df["source_stage"] = [stage[(j, i)] for j, i in zip(df["journey"], df["src"], strict=True)]
     df["target_stage"] = [stage[(j, i)] for j, i in zip(df["journey"], df["dst"], strict=True)]
-    df = _order_journeys(prep, df).sort_values(["_j", "src", "dst"], kind="mergesort")
+    df = prep.order_journeys(df).sort_values(["_j", "src", "dst"], kind="mergesort")
     return df[TRANSITION_COLUMNS].reset_index(drop=True)
 
 
@@ -324,12 +329,12 @@ def loops(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
             FROM pc JOIN {JOURNEY_KEYS} k USING (j_idx) GROUP BY k.journey, pc.tp_idx""",
         params,
     )
-    return _finish_loops(prep, df, journey)
+    return finish_loops(prep, df, journey)
 
 
-def _finish_loops(prep: Prepared, df: pd.DataFrame, journey: str | None) -> pd.DataFrame:
+def finish_loops(prep: Prepared, df: pd.DataFrame, journey: str | None) -> pd.DataFrame:
     """Every touchpoint of the map with its loop counts (also fed by merged partials)."""
-    tpm = _tpmap(prep)
+    tpm = prep.tpmap()
     if journey:
         tpm = tpm[tpm["journey"] == journey]
     out = tpm[["journey", "touchpoint", "tp_idx"]].merge(df, on=["journey", "tp_idx"], how="left")
@@ -344,29 +349,16 @@ def _finish_loops(prep: Prepared, df: pd.DataFrame, journey: str | None) -> pd.D
     ]:
         out[c] = out[c].fillna(0).astype("int64")
     out["repeat_share"] = (out["repeat_cases"] / out["cases"]).where(out["cases"] > 0)
-    out = _order_journeys(prep, out).sort_values(["_j", "tp_idx"], kind="mergesort")
+    out = prep.order_journeys(out).sort_values(["_j", "tp_idx"], kind="mergesort")
     return out[LOOP_COLUMNS].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _tpmap(prep: Prepared) -> pd.DataFrame:
-    cached = getattr(prep, "_tpmap_cache", None)
-    if cached is None:
-        cached = prep.df("SELECT * FROM tpmap ORDER BY journey, tp_idx")
-        prep._tpmap_cache = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _names(prep: Prepared) -> dict[str, dict[int, str]]:
-    tpm = _tpmap(prep)
+    tpm = prep.tpmap()
     out: dict[str, dict[int, str]] = {}
     for j, i, t in zip(tpm["journey"], tpm["tp_idx"], tpm["touchpoint"], strict=True):
         out.setdefault(j, {})[int(i)] = t
     return out
-
-
-def _order_journeys(prep: Prepared, df: pd.DataFrame) -> pd.DataFrame:
-    rank = {j: i for i, j in enumerate(prep.journeys)}
-    return df.assign(_j=df["journey"].map(rank))

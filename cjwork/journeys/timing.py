@@ -25,7 +25,7 @@ import re
 import pandas as pd
 
 from cjwork.journeys.engine import Prepared
-from cjwork.journeys.paths import J_IDX, JOURNEY_KEYS, _order_journeys, _tpmap
+from cjwork.journeys.paths import J_IDX, JOURNEY_KEYS
 
 WAIT_PATTERN = re.compile(r"wait|queue|response|lead_time|delay", re.IGNORECASE)
 TIMING_COLUMNS = ["journey", "measure", "touchpoint", "unit", "n", "median", "p90", "mean"]
@@ -97,10 +97,10 @@ def timing(
         f.insert(3, "unit", unit)
         frames.append(f.reset_index(drop=True))
     to_next, wait_frames = frames[0], frames[1:]
-    return _finish_timing(prep, case_level, to_next, wait_frames, journey)
+    return finish_timing(prep, case_level, to_next, wait_frames, journey)
 
 
-def _finish_timing(
+def finish_timing(
     prep: Prepared,
     case_level: pd.DataFrame,
     to_next: pd.DataFrame,
@@ -109,7 +109,7 @@ def _finish_timing(
 ) -> pd.DataFrame:
     """Names, missing rows and order of the timing statistics (also fed by merged partials)."""
     parts = [case_level]
-    tpm = _tpmap(prep)
+    tpm = prep.tpmap()
     names = tpm.set_index(["journey", "tp_idx"])["touchpoint"]
     if not to_next.empty:
         to_next["touchpoint"] = names.reindex(
@@ -139,7 +139,7 @@ def _finish_timing(
     df["n"] = df["n"].astype("int64")
     order = {"time_to_complete": 0, "case_duration": 1, "to_next": 2, "wait": 3}
     tp_rank = {t: i for i, t in enumerate(tpm.sort_values(["journey", "tp_idx"])["touchpoint"])}
-    df = _order_journeys(prep, df).assign(
+    df = prep.order_journeys(df).assign(
         _m=df["measure"].map(order), _t=df["touchpoint"].map(tp_rank).fillna(-1)
     )
     df = df.sort_values(["_j", "_m", "_t", "unit"], kind="mergesort")

@@ -142,7 +142,7 @@ def load(params: ReportParams) -> Workspace:
 def rejected_problems(ws: Workspace, journey: str) -> list[Problem]:
     """The loader's rejected rows that belong to ``journey`` (or to customers), as problems."""
     out = []
-    for table, rej in overview._rejected_for(ws, journey).items():
+    for table, rej in overview.rejected_for(ws, journey).items():
         file = ws.files.get(table)
         name = file.name if file is not None else f"{table}.csv"
         for rec in rej.to_dict(orient="records"):

@@ -338,7 +338,7 @@ def missing_values(ws: Workspace, journey: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "rows", "missing", "share"])
 
 
-def _rejected_for(ws: Workspace, journey: str) -> dict[str, pd.DataFrame]:
+def rejected_for(ws: Workspace, journey: str) -> dict[str, pd.DataFrame]:
     """Rows the loader set aside (lenient mode) that belong to this journey, per table."""
     j = _journey(ws, journey)
     tps = {tp.id for tp in j.touchpoints}
@@ -416,7 +416,7 @@ def data_quality(ws: Workspace, journey: str) -> pd.DataFrame:
             detail,
         )
 
-    rejected = _rejected_for(ws, journey)
+    rejected = rejected_for(ws, journey)
     for table in ("customers", "events", "feedback"):
         rej = rejected.get(table)
         n = 0 if rej is None else len(rej)

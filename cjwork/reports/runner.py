@@ -180,7 +180,7 @@ def _journey_problems(
     ws: Any, journeys: list[str], lenient: bool
 ) -> tuple[list[Problem], list[str]]:
     """Rejected rows that stop every journey (customers) and warnings for rows of no journey."""
-    from cjwork.reports.overview import _rejected_for
+    from cjwork.reports.overview import rejected_for
 
     stopping: list[Problem] = []
     warnings: list[str] = []
@@ -191,7 +191,7 @@ def _journey_problems(
         stopping = [p for p in rejected_problems(ws, journeys[0]) if p.file.startswith("customers")]
     attributed = {t: 0 for t in rejected}
     for j in ws.journeys.journey_ids:
-        for table, rows in _rejected_for(ws, j).items():
+        for table, rows in rejected_for(ws, j).items():
             if table != "customers":
                 attributed[table] += len(rows)
     for table, rows in sorted(rejected.items()):

@@ -25,10 +25,8 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from cjwork.errors import DataError, Problem, UsageError
@@ -47,16 +45,15 @@ from cjwork.journeys.engine import (
     resolve_journeys,
 )
 from cjwork.scale.merge import hist_stats
+from cjwork.scale.partition import split_by_customer
+from cjwork.tables import CONTRACT, EventTables, contract_first, keep_journeys
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from cjwork.analysis import Analysis
-    from cjwork.io.workspace import Workspace
     from cjwork.journeys.engine import EventsInput
     from cjwork.scale.lake import Lake
 
-ENGINES = ("duckdb", "dask")
 #: Parts of a partial; each is a DataFrame, concatenated over partitions before merging.
 PARTS = ("seen", "variants", "vdur", "ttc", "trans", "loops", "depth", "metric")
 
@@ -108,23 +105,6 @@ def dask_client(scheduler: str | Client | None = None, n_workers: int = 2) -> It
     finally:
         client.close()
         cluster.close()
-
-
-# --------------------------------------------------------------------------- partitioning
-
-
-def customer_bucket(customer_id: pd.Series, n: int) -> np.ndarray:
-    """The partition of each event: a stable hash of ``customer_id`` modulo ``n``."""
-    h = pd.util.hash_pandas_object(customer_id.astype("string"), index=False).to_numpy()
-    return (h % np.uint64(n)).astype(np.int64)
-
-
-def split_by_customer(events: pd.DataFrame, n: int) -> list[pd.DataFrame]:
-    """Split an event frame into ``n`` customer partitions, keeping the row order in each."""
-    if n < 1:
-        raise UsageError(f"npartitions must be >= 1, got {n}")
-    b = customer_bucket(events["customer_id"], n)
-    return [events.iloc[np.flatnonzero(b == i)] for i in range(n)]
 
 
 # --------------------------------------------------------------------------- partials
@@ -216,7 +196,7 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
         out["variant_style"] = "idx"
         vkey, length, src = "array_to_string(c.variant, ',')", "len(c.variant)", "cases c"
     else:
-        from cjwork.journeys.cases import variant_sql
+        from cjwork.journeys.casebuild import variant_sql
 
         out["variant_style"] = "name"
         vkey, length = variant_sql(prep.con, "c"), "c.n_events"
@@ -257,14 +237,14 @@ def _partials(prep: Prepared, period: str, groups, channel_groups: bool) -> dict
                   max(n) AS max_per_case, sum(selfl) AS self_loops, sum(n - 1 - selfl) AS returns
            FROM pc GROUP BY journey, tp_idx"""
     )
-    depth = [_funnel._depth_counts(prep, None, None).assign(by="")]
+    depth = [_funnel.depth_counts(prep, None, None).assign(by="")]
     for by, g in (("period", None), ("channel", None), ("persona", groups)):
         if by == "channel" and not (channel_groups and prep.has_channel):
             continue
         if by == "persona" and g is None:
             continue
-        gsql, join = _funnel._group_sql(prep, by, g, period)
-        depth.append(_funnel._depth_counts(prep, None, gsql, join).assign(by=by))
+        gsql, join = _funnel.funnel_group_sql(prep, by, g, period)
+        depth.append(_funnel.depth_counts(prep, None, gsql, join).assign(by=by))
     out["depth"] = pd.concat(depth, ignore_index=True)
     if prep.metrics:
         cols = ", ".join(f'"{m}"' for m in prep.metrics)
@@ -341,36 +321,6 @@ def combine_partials(a: dict, b: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- merge
-
-
-@dataclass
-class EventTables:
-    """The merged event-level tables of the selected journeys.
-
-    Attributes
-    ----------
-    tables : dict
-        ``variants``, ``transitions``, ``funnel``, ``loops``, ``kpis``, ``timing``,
-        ``kpi_periods`` and ``funnel_groups`` — the frames the DuckDB engine returns.
-    journeys : list of str
-        Journeys with at least one case (map order).
-    notes : list of str
-        The same notes as the DuckDB engine (duplicates, foreign touchpoints).
-    counts : dict
-        ``events`` kept, ``duplicates``, ``foreign`` over all partitions.
-    partitions : int
-    event_stats : dict of DataFrame or None
-        With ``trend_stats=True``: :func:`cjwork.trends.event_period_stats` of the whole
-        log, merged from the partitions (pass it to :func:`cjwork.trends.kpi_trends`).
-    """
-
-    tables: dict[str, pd.DataFrame]
-    journeys: list[str]
-    notes: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    partitions: int = 0
-    tasks: list[dict] = field(default_factory=list)
-    event_stats: dict[str, pd.DataFrame] | None = None
 
 
 def _concat(parts: list[dict], name: str) -> pd.DataFrame | None:
@@ -487,7 +437,7 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         }
     )
     raw["share"] = raw["cases"] / raw.groupby("journey")["cases"].transform("sum")
-    t["variants"] = _paths._finish_variants(prep, raw, max_variants)
+    t["variants"] = _paths.finish_variants(prep, raw, max_variants)
 
     # transitions and the seconds to the next touchpoint: one histogram
     trans = _concat(parts, "trans")
@@ -499,7 +449,7 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
     else:
         tr = pd.DataFrame(columns=["journey", "src", "dst", "n", "median", "p90", "mean"])
         to_next = pd.DataFrame(columns=["journey", "src", "n", "median", "p90", "mean"])
-    t["transitions"] = _paths._finish_transitions(
+    t["transitions"] = _paths.finish_transitions(
         prep,
         tr.rename(columns={"n": "count", "median": "median_s", "p90": "p90_s"}).drop(
             columns="mean"
@@ -514,12 +464,12 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         .sum()
     )
     base = depth[depth["by"] == ""].drop(columns="by")
-    t["funnel"] = _funnel._finish_funnel(prep, base, None)
+    t["funnel"] = _funnel.finish_funnel(prep, base, None)
     groups = []
     for by in ("period", "channel", "persona"):
         d = depth[depth["by"] == by].drop(columns="by")
         if len(d):
-            groups.append(_funnel._finish_funnel_by(prep, d.reset_index(drop=True), by, None))
+            groups.append(_funnel.finish_funnel_by(prep, d.reset_index(drop=True), by, None))
     t["funnel_groups"] = (
         pd.concat([g for g in groups if len(g)], ignore_index=True)
         if any(len(g) for g in groups)
@@ -534,11 +484,11 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
         loops = loops.groupby(["journey", "tp_idx"], as_index=False).agg(agg)
     else:
         loops = pd.DataFrame(columns=["journey", "tp_idx"])
-    t["loops"] = _paths._finish_loops(prep, loops, None)
+    t["loops"] = _paths.finish_loops(prep, loops, None)
 
     # process metrics: one histogram per touchpoint, metric and period
     metric = _concat(parts, "metric")
-    targets = _kpis._kpi_targets(prep, None)
+    targets = _kpis.kpi_targets(prep, None)
     kpi_data = {}
     wait_frames = []
     if metric is not None and prep.metrics:
@@ -590,8 +540,8 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
             "binary",
         ]
     )
-    t["kpis"] = _kpis._finish_kpis(prep, kpi_data.get(None, empty_kpi), targets, None)
-    t["kpi_periods"] = _kpis._finish_kpis(
+    t["kpis"] = _kpis.finish_kpis(prep, kpi_data.get(None, empty_kpi), targets, None)
+    t["kpi_periods"] = _kpis.finish_kpis(
         prep,
         kpi_data.get(period, empty_kpi.assign(period=pd.Series(dtype=object))),
         targets,
@@ -616,18 +566,16 @@ def _merge(parts, prep: Prepared, period, max_variants, source) -> EventTables:
     tn = to_next.rename(columns={"src": "tp_idx"}).assign(measure="to_next", unit="s")[
         ["journey", "measure", "tp_idx", "unit", "n", "median", "p90", "mean"]
     ]
-    t["timing"] = _timing._finish_timing(prep, cl, tn, wait_frames, None)
+    t["timing"] = _timing.finish_timing(prep, cl, tn, wait_frames, None)
 
     ok = [j for j in selected if j in have]
-    from cjwork.analysis import CONTRACT, _contract_first
-
     event_stats = _merge_event_stats(parts, ok) if any("trend_window" in p for p in parts) else None
 
     for name, cols in CONTRACT.items():
         if name in t:
-            t[name] = _contract_first(t[name], cols)
+            t[name] = contract_first(t[name], cols)
     return EventTables(
-        tables={k: _keep(v, ok) for k, v in t.items()},
+        tables={k: keep_journeys(v, ok) for k, v in t.items()},
         journeys=ok,
         notes=notes,
         counts=counts,
@@ -651,13 +599,7 @@ def _merge_event_stats(parts: list[dict], journeys: list[str]) -> dict[str, pd.D
             piece["metrics"] = m.assign(period=pd.to_datetime(m["period"]))
         pieces.append(piece)
     stats = combine_event_stats(pieces)
-    return {k: _keep(v, journeys) for k, v in stats.items()}
-
-
-def _keep(df: pd.DataFrame, journeys: list[str]) -> pd.DataFrame:
-    if "journey" not in df.columns or df.empty:
-        return df.reset_index(drop=True)
-    return df[df["journey"].isin(journeys)].reset_index(drop=True)
+    return {k: keep_journeys(v, journeys) for k, v in stats.items()}
 
 
 # --------------------------------------------------------------------------- driver
@@ -855,97 +797,3 @@ def _partition_task(piece, jmap, selected, **kw) -> dict:
         }
     ]
     return out
-
-
-# --------------------------------------------------------------------------- the pipeline
-
-
-def analyze_workspace(
-    ws: Workspace,
-    selected: list[str],
-    period: str = "month",
-    feedback: pd.DataFrame | None = None,
-    personas: pd.DataFrame | None = None,
-    *,
-    max_variants: int | None = 500,
-    case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
-    dedupe: bool = True,
-    random_state: int = 0,
-    scheduler: str | Client | None = None,
-    npartitions: int | None = None,
-    source: str = "events.csv",
-) -> Analysis:
-    """:func:`cjwork.analysis.analyze` with ``engine="dask"`` (called from there).
-
-    The event-level tables come from :func:`analyze_events` (per customer partition on the
-    workers, merged here); feedback enrichment, personas, prioritisation and trends use
-    the same functions as the DuckDB engine; trends get their per-period event counts
-    merged from the partitions (:func:`cjwork.trends.event_period_counts`).
-    """
-    from cjwork import analysis as _an
-
-    out = _an.Analysis()
-    pers = personas if personas is not None else _an._personas(ws, out, random_state)
-    groups = None
-    if pers is not None and len(pers):
-        groups = pd.DataFrame(
-            {
-                "customer_id": pers["customer_id"].astype("string"),
-                "persona_id": pers["persona_id"].astype("string"),
-            }
-        )
-    ev = analyze_events(
-        ws.events,
-        ws.journeys,
-        selected,
-        scheduler=scheduler,
-        npartitions=npartitions,
-        period=period,
-        case_gap=case_gap,
-        dedupe=dedupe,
-        groups=groups,
-        max_variants=max_variants,
-        trend_stats=True,
-        source=source,
-    )
-    for jid in selected:
-        if jid not in ev.journeys:
-            out.failed[jid] = f"no events for journey '{jid}' in {source}"
-    out.journeys = ok = list(ev.journeys)
-    out.notes.extend(ev.notes)
-    for name in ("variants", "transitions", "funnel", "kpis", "timing", "loops", "kpi_periods"):
-        out[name] = ev.tables[name]
-    out["funnel_groups"] = ev.tables["funnel_groups"]
-    fb = feedback
-    if fb is None and ws.feedback is not None and len(ws.feedback):
-        fb = _an._enrich(ws, out)
-    elif fb is None:
-        out.skipped.append(
-            "prioritisation (feedback, performance, importance, category, moment_of_truth, quick_win in "
-            "touchpoints.csv) and sentiment/NPS in trends.csv: the workspace has no feedback"
-        )
-    out["touchpoints"] = _an._touchpoints(ws, fb, ok, random_state, out)
-    out["trends"] = _trends(ws, fb, ok, period, ev.event_stats, out)
-    for name, cols in _an.CONTRACT.items():
-        out[name] = _an._contract_first(out[name], cols)
-    return out
-
-
-def _trends(ws, fb, journeys, period, event_stats, out) -> pd.DataFrame:
-    from cjwork import analysis as _an
-
-    try:
-        from cjwork.trends import kpi_trends
-    except ImportError:
-        out.skipped.append("trends.csv: cjwork.trends is not available in this installation")
-        return pd.DataFrame(columns=_an.CONTRACT["trends"])
-    frames = [
-        kpi_trends(None, fb, ws.journeys, jid, period, event_stats=event_stats) for jid in journeys
-    ]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=_an.CONTRACT["trends"])
-    df = pd.concat(frames, ignore_index=True)
-    if "period" in df.columns and pd.api.types.is_datetime64_any_dtype(df["period"]):
-        df["period"] = df["period"].dt.strftime("%Y-%m-%d")
-    return df

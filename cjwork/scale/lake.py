@@ -215,7 +215,7 @@ def shuffle_by_customer(lake: Lake, npartitions: int) -> list:
     """
     import dask.dataframe as dd
 
-    from cjwork.scale.dask_engine import customer_bucket
+    from cjwork.scale.partition import customer_bucket
 
     ddf = dd.read_parquet(lake.files, storage_options=lake.storage_options or None)
     lengths = ddf.map_partitions(len).compute()
@@ -252,7 +252,7 @@ def write_lake(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from cjwork.scale.dask_engine import customer_bucket
+    from cjwork.scale.partition import customer_bucket
 
     out = Path(out_dir)
     b = customer_bucket(events["customer_id"], buckets)

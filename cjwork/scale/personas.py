@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
-from cjwork.scale.dask_engine import customer_bucket, dask_client
+from cjwork.scale.dask_engine import dask_client
+from cjwork.scale.partition import customer_bucket
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
-from cjwork.scale.dask_engine import customer_bucket, dask_client
+from cjwork.scale.dask_engine import dask_client
+from cjwork.scale.partition import customer_bucket
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -195,13 +196,13 @@ def score_frame_dask(
     ``language``, ``sentiment_score`` and ``sentiment_label``, plus notes for the user.
     """
     from cjwork.errors import ModelError
-    from cjwork.text import SentimentScorer, _choose_learning
+    from cjwork.text import SentimentScorer, choose_learning
 
     if text_column not in frame.columns:
         raise UsageError(f"the input has no '{text_column}' column; name it with --text-column")
     notes: list[str] = []
     scorer = SentimentScorer(language=language, embeddings=embeddings, random_state=random_state)
-    labels, source = _choose_learning(frame, learn_from)
+    labels, source = choose_learning(frame, learn_from)
     if labels is not None:
         try:
             scorer.fit(frame[text_column], labels=labels)

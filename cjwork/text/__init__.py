@@ -60,7 +60,23 @@ def score_texts(
     return scorer.score(texts, languages=languages)
 
 
-def _choose_learning(fb: pd.DataFrame, learn_from: str) -> tuple[np.ndarray | None, str]:
+def choose_learning(fb: pd.DataFrame, learn_from: str) -> tuple[np.ndarray | None, str]:
+    """The weak labels a sentiment model can learn from, and the column they came from.
+
+    Parameters
+    ----------
+    fb : DataFrame
+        Feedback with ``rating`` and/or ``nps`` columns.
+    learn_from : {"auto", "rating", "nps", "none"}
+        ``auto`` takes the first of rating, NPS with enough labelled rows.
+
+    Returns
+    -------
+    labels : ndarray or None
+        One label (or ``None``) per row; ``None`` when nothing is learned.
+    column : str
+        ``"rating"``, ``"nps"`` or ``"none"``.
+    """
     if learn_from not in LEARN_FROM:
         raise UsageError(f"learn_from must be one of {', '.join(LEARN_FROM)}, got {learn_from!r}")
     if learn_from == "none":
@@ -129,7 +145,7 @@ def enrich_feedback(
     if "text" not in fb.columns:
         raise UsageError("the feedback table has no 'text' column")
     scorer = SentimentScorer(language=language, random_state=random_state)
-    labels, source = _choose_learning(fb, learn_from)
+    labels, source = choose_learning(fb, learn_from)
     if labels is not None:
         try:
             scorer.fit(fb["text"], labels=labels)

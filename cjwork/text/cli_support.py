@@ -93,11 +93,11 @@ def score_frame(
 
     Returns the frame and notes for the user (counts of repaired texts, the scorer used).
     """
-    from cjwork.text import _choose_learning
+    from cjwork.text import choose_learning
 
     notes: list[str] = []
     scorer = SentimentScorer(language=language, embeddings=embeddings, random_state=random_state)
-    labels, source = _choose_learning(frame, learn_from)
+    labels, source = choose_learning(frame, learn_from)
     if labels is not None:
         try:
             scorer.fit(frame[text_column], labels=labels)
