@@ -64,7 +64,7 @@ CONTRACT = {
     ],
 }
 TABLES = tuple(CONTRACT)
-EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods")
+EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods", "conformance")
 PERIODS = ("week", "month", "quarter")
 FLOAT_FORMAT = "%.10g"
 
@@ -257,9 +257,19 @@ def analyze(
 
     out["touchpoints"] = _touchpoints(ws, fb, ok, random_state, out)
     out["trends"] = _trends(prep, ws, fb, ok, period, out)
+    if any(ws.journeys.journey(j).rules for j in ok):
+        out["conformance"] = _conformance(prep, ws, fb, ok)
     for name, cols in CONTRACT.items():
         out[name] = _contract_first(out[name], cols)
     return out
+
+
+def _conformance(prep: Prepared, ws, fb, journeys: list[str]) -> pd.DataFrame:
+    """conformance.csv: per rule of the map, cases breaking it and the sentiment/NPS difference."""
+    from cjwork.journeys.conformance import conformance_table
+    from cjwork.journeys.sequences import case_events, case_table
+
+    return conformance_table(case_events(prep), case_table(prep), ws.journeys, fb, journeys)
 
 
 def _resolve(ws, journeys) -> list[str]:

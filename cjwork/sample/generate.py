@@ -171,7 +171,11 @@ def _cases(
 
 
 def purchase(
-    rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int
+    rng: np.random.Generator,
+    persona: np.ndarray,
+    ev: Events,
+    base: int,
+    business: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The purchase journey; returns (customers, end times, number of cases) of completed orders."""
     n = len(persona)
@@ -195,7 +199,7 @@ def purchase(
         1,
     )
     t = t + np.where(sel, gap(rng, m, 40 * 60, 1.8, tie_p=0.01), 0)
-    alive = rng.random(m) >= co.PRE_ORDER_DROP[p]
+    alive = rng.random(m) >= co.PRE_ORDER_DROP[p] + _business_drop(business, cust)
 
     k = choose(rng, co.CONSULT_W[p])
     sel = alive & (k < 2)
@@ -346,7 +350,13 @@ def _hotline(
     return t
 
 
-def service(rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int) -> int:
+def service(
+    rng: np.random.Generator,
+    persona: np.ndarray,
+    ev: Events,
+    base: int,
+    plant: np.random.Generator | None = None,
+) -> int:
     """The service journey: Poisson many cases per customer; returns the number of cases."""
     n = len(persona)
     counts = rng.poisson(co.SERVICE_RATE[persona])
@@ -361,8 +371,9 @@ def service(rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int
     t = t + np.where(sel, gap(rng, m, 2 * _DAY, 1.0), 0)
     bill_trigger = k == 0
 
+    direct = _price_letter_callers(plant, k)
     k = choose(rng, co.SELF_W[p])
-    sel = k < 3
+    sel = (k < 3) & ~direct
     ev.add(
         cust[sel],
         case[sel],
@@ -374,6 +385,7 @@ def service(rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int
     alive = ~(sel & (rng.random(m) < co.SELF_SOLVED_P))
 
     k = choose(rng, co.CONTACT_W[p])
+    k[direct], alive[direct] = 2, True
     # chatbot (maybe escalated to live chat)
     bot = alive & (k == 0)
     bot_ok = rng.random(m) < co.CHATBOT_RESOLVED_P
@@ -511,6 +523,33 @@ def cancellation(rng: np.random.Generator, persona: np.ndarray, ev: Events, base
     return m
 
 
+# --------------------------------------------------------------------------- issue 23 plants
+# Kept apart so they merge easily; each draws from its own stream (``plant``) or none.
+
+
+def _business_drop(business: np.ndarray | None, cust: np.ndarray) -> np.ndarray | float:
+    """Group difference: extra drop before the consultation for business customers."""
+    return 0.0 if business is None else co.BUSINESS_PRE_ORDER_DROP * business[cust]
+
+
+def _price_letter_callers(plant: np.random.Generator | None, trigger: np.ndarray) -> np.ndarray:
+    """Before/after pattern: cases after a price-change letter that call the hotline directly."""
+    if plant is None:
+        return np.zeros(len(trigger), dtype=bool)
+    return (trigger == 1) & (plant.random(len(trigger)) < co.PRICE_LETTER_CALL_P)
+
+
+def late_meter_installations(e: dict[str, np.ndarray]) -> np.ndarray:
+    """Rule breach: installations more than 14 days after the appointment was booked."""
+    inst = np.flatnonzero(e["tp"] == TPI["smart_meter_installation"])
+    appt = np.flatnonzero(e["tp"] == TPI["smart_meter_appointment"])
+    lead = dict(zip(e["case"][appt].tolist(), e["lead_time_days"][appt].tolist(), strict=True))
+    late = np.array([lead.get(c, 0.0) > co.LATE_METER_DAYS for c in e["case"][inst].tolist()])
+    out = np.zeros(len(e["tp"]), dtype=bool)
+    out[inst[late] if len(inst) else inst] = True
+    return out
+
+
 # --------------------------------------------------------------------------- experience
 
 
@@ -562,6 +601,7 @@ def experience(
     s[tv & (e["lead_time_days"] > 7)] -= 0.5
     ro = at("retention_offer")
     s[ro] = np.where(e["outcome"][ro] == OC["accepted"], 0.4, -0.15) + 0.3 * z[ro]
+    s[late_meter_installations(e)] += co.LATE_METER_SENT
     return np.clip(s, -0.98, 0.98)
 
 
@@ -655,9 +695,11 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     cust_attr = customers(rng, persona)
 
     ev = Events()
-    done_c, done_t, m_p = purchase(rng, persona, ev, case_base["purchase"])
+    plant = np.random.default_rng([seed, chunk_index, 23])  # issue-23 plants: own stream
+    business = cust_attr["segment"] == 1
+    done_c, done_t, m_p = purchase(rng, persona, ev, case_base["purchase"], business)
     m_o = onboarding(rng, persona, done_c, done_t, ev, case_base["onboarding"])
-    m_s = service(rng, persona, ev, case_base["service"])
+    m_s = service(rng, persona, ev, case_base["service"], plant)
     m_x = cancellation(rng, persona, ev, case_base["cancellation"])
     n_cases = {"purchase": m_p, "onboarding": m_o, "service": m_s, "cancellation": m_x}
 

@@ -926,6 +926,15 @@ def analyze_workspace(
         )
     out["touchpoints"] = _an._touchpoints(ws, fb, ok, random_state, out)
     out["trends"] = _trends(ws, fb, ok, period, ev.event_stats, out)
+    if any(ws.journeys.journey(j).rules for j in ok):  # conformance.csv from the partitions' cases
+        from cjwork.journeys.conformance import conformance_table
+        from cjwork.scale.sequences import case_frames
+
+        events, cases = case_frames(
+            ws.events, ws.journeys, ok, scheduler=scheduler, npartitions=npartitions,
+            case_gap=case_gap, source=source,
+        )  # fmt: skip
+        out["conformance"] = conformance_table(events, cases, ws.journeys, fb, ok)
     for name, cols in _an.CONTRACT.items():
         out[name] = _an._contract_first(out[name], cols)
     return out
