@@ -257,8 +257,7 @@ def analyze(
 
     out["touchpoints"] = _touchpoints(ws, fb, ok, random_state, out)
     out["trends"] = _trends(prep, ws, fb, ok, period, out)
-    if any(ws.journeys.journey(j).rules for j in ok):
-        out["conformance"] = _conformance(prep, ws, fb, ok)
+    out["conformance"] = _conformance(prep, ws, fb, ok)
     for name, cols in CONTRACT.items():
         out[name] = _contract_first(out[name], cols)
     return out
@@ -266,9 +265,11 @@ def analyze(
 
 def _conformance(prep: Prepared, ws, fb, journeys: list[str]) -> pd.DataFrame:
     """conformance.csv: per rule of the map, cases breaking it and the sentiment/NPS difference."""
-    from cjwork.journeys.conformance import conformance_table
+    from cjwork.journeys.conformance import CONFORMANCE_COLUMNS, conformance_table
     from cjwork.journeys.sequences import case_events, case_table
 
+    if not any(ws.journeys.journey(j).rules for j in journeys):
+        return pd.DataFrame(columns=CONFORMANCE_COLUMNS)
     return conformance_table(case_events(prep), case_table(prep), ws.journeys, fb, journeys)
 
 

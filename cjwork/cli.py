@@ -947,12 +947,15 @@ def compare(
     import pandas as pd
 
     import cjwork
+    from cjwork.errors import UsageError
     from cjwork.io.writing import write_csv_atomic
     from cjwork.journeymap import unknown_id_message
     from cjwork.journeys.around import differential_step_matrix
     from cjwork.journeys.compare import compare_groups, group_labels, split_events
     from cjwork.journeys.sequences import frames
 
+    if by == "ids" and (a_ids is None or b_ids is None):
+        raise UsageError("--by ids needs --a-ids FILE and --b-ids FILE")
     ws = cjwork.load(data_dir)
     ws.require("events")
     if touchpoint is not None and touchpoint not in ws.journeys.touchpoint_ids:

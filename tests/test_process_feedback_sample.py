@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from prio_synth import sample_workspace_and_feedback
 
@@ -45,8 +43,7 @@ def test_planted_wait_effect_detected(sample):
             e["observed"]["feedback_at_or_below"], rel=0.05
         )
         assert row["sentence"].startswith("Above 5 min waiting time, sentiment at")
-        start = re.search(r"drops from ([+-]\d+\.\d+)", row["sentence"])
-        assert start and float(start.group(1)) == pytest.approx(0.3, abs=0.05)
+        assert "drops from +0.3" in row["sentence"]
 
 
 def test_planted_metric_is_the_strongest_link_at_its_touchpoint(sample):

@@ -171,11 +171,7 @@ def _cases(
 
 
 def purchase(
-    rng: np.random.Generator,
-    persona: np.ndarray,
-    ev: Events,
-    base: int,
-    business: np.ndarray | None = None,
+    rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The purchase journey; returns (customers, end times, number of cases) of completed orders."""
     n = len(persona)
@@ -199,7 +195,7 @@ def purchase(
         1,
     )
     t = t + np.where(sel, gap(rng, m, 40 * 60, 1.8, tie_p=0.01), 0)
-    alive = rng.random(m) >= co.PRE_ORDER_DROP[p] + _business_drop(business, cust)
+    alive = rng.random(m) >= co.PRE_ORDER_DROP[p]
 
     k = choose(rng, co.CONSULT_W[p])
     sel = alive & (k < 2)
@@ -350,13 +346,7 @@ def _hotline(
     return t
 
 
-def service(
-    rng: np.random.Generator,
-    persona: np.ndarray,
-    ev: Events,
-    base: int,
-    plant: np.random.Generator | None = None,
-) -> int:
+def service(rng: np.random.Generator, persona: np.ndarray, ev: Events, base: int) -> int:
     """The service journey: Poisson many cases per customer; returns the number of cases."""
     n = len(persona)
     counts = rng.poisson(co.SERVICE_RATE[persona])
@@ -371,9 +361,8 @@ def service(
     t = t + np.where(sel, gap(rng, m, 2 * _DAY, 1.0), 0)
     bill_trigger = k == 0
 
-    direct = _price_letter_callers(plant, k)
     k = choose(rng, co.SELF_W[p])
-    sel = (k < 3) & ~direct
+    sel = k < 3
     ev.add(
         cust[sel],
         case[sel],
@@ -385,7 +374,6 @@ def service(
     alive = ~(sel & (rng.random(m) < co.SELF_SOLVED_P))
 
     k = choose(rng, co.CONTACT_W[p])
-    k[direct], alive[direct] = 2, True
     # chatbot (maybe escalated to live chat)
     bot = alive & (k == 0)
     bot_ok = rng.random(m) < co.CHATBOT_RESOLVED_P
@@ -527,16 +515,37 @@ def cancellation(rng: np.random.Generator, persona: np.ndarray, ev: Events, base
 # Kept apart so they merge easily; each draws from its own stream (``plant``) or none.
 
 
-def _business_drop(business: np.ndarray | None, cust: np.ndarray) -> np.ndarray | float:
-    """Group difference: extra drop before the consultation for business customers."""
-    return 0.0 if business is None else co.BUSINESS_PRE_ORDER_DROP * business[cust]
+def price_letter_faq(plant: np.random.Generator, e: dict[str, np.ndarray]) -> None:
+    """Before/after pattern: after a price-change letter the next self-service step is mostly the FAQ.
+
+    Relabels self-service events in place (no event is added or removed, so the main random
+    stream is untouched).
+    """
+    letter = np.flatnonzero(e["tp"] == TPI["price_change_letter"])
+    cases = set(e["case"][letter].tolist())
+    selfs = np.flatnonzero(np.isin(e["tp"], tp("app_meter_reading", "portal_self_service")))
+    hit = selfs[np.fromiter((c in cases for c in e["case"][selfs].tolist()), bool, len(selfs))]
+    hit = hit[plant.random(len(hit)) < co.PRICE_LETTER_FAQ_P]
+    e["tp"][hit] = TPI["faq"]
 
 
-def _price_letter_callers(plant: np.random.Generator | None, trigger: np.ndarray) -> np.ndarray:
-    """Before/after pattern: cases after a price-change letter that call the hotline directly."""
-    if plant is None:
-        return np.zeros(len(trigger), dtype=bool)
-    return (trigger == 1) & (plant.random(len(trigger)) < co.PRICE_LETTER_CALL_P)
+def business_dropouts(
+    plant: np.random.Generator, e: dict[str, np.ndarray], business: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Group difference: some business customers leave the purchase after the research stage.
+
+    Their consultation, order and confirmation events are removed, and so is the onboarding
+    that would have followed the order.
+    """
+    jp, jo = JOURNEY_IDS.index("purchase"), JOURNEY_IDS.index("onboarding")
+    late = tp(*[t.id for s in _MAP.journey("purchase").stages[2:] for t in s.touchpoints])
+    in_p = (e["journey"] == jp) & business[e["cust"]]
+    cases = np.unique(e["case"][in_p])
+    drop = cases[plant.random(len(cases)) < co.BUSINESS_PRE_ORDER_DROP]
+    gone = in_p & np.isin(e["case"], drop) & np.isin(e["tp"], late)
+    custs = np.unique(e["cust"][gone])
+    gone |= (e["journey"] == jo) & np.isin(e["cust"], custs)
+    return {k: v[~gone] for k, v in e.items()}
 
 
 def late_meter_installations(e: dict[str, np.ndarray]) -> np.ndarray:
@@ -695,11 +704,9 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     cust_attr = customers(rng, persona)
 
     ev = Events()
-    plant = np.random.default_rng([seed, chunk_index, 23])  # issue-23 plants: own stream
-    business = cust_attr["segment"] == 1
-    done_c, done_t, m_p = purchase(rng, persona, ev, case_base["purchase"], business)
+    done_c, done_t, m_p = purchase(rng, persona, ev, case_base["purchase"])
     m_o = onboarding(rng, persona, done_c, done_t, ev, case_base["onboarding"])
-    m_s = service(rng, persona, ev, case_base["service"], plant)
+    m_s = service(rng, persona, ev, case_base["service"])
     m_x = cancellation(rng, persona, ev, case_base["cancellation"])
     n_cases = {"purchase": m_p, "onboarding": m_o, "service": m_s, "cancellation": m_x}
 
@@ -708,6 +715,9 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     e["journey"] = TP_JOURNEY[e["tp"]]
     keep = e["t"] < WINDOW_END_S  # cases still running at the end of the window are cut
     e = {k: v[keep] for k, v in e.items()}
+    plant = np.random.default_rng([seed, chunk_index, 23])  # issue-23 plants: their own stream
+    price_letter_faq(plant, e)
+    e = business_dropouts(plant, e, cust_attr["segment"] == 1)
     order = np.lexsort((e["seq"], e["case"], e["journey"], e["t"], e["cust"]))
     e = {k: v[order] for k, v in e.items()}
     pe = persona[e["cust"]]

@@ -935,6 +935,10 @@ def analyze_workspace(
             case_gap=case_gap, source=source,
         )  # fmt: skip
         out["conformance"] = conformance_table(events, cases, ws.journeys, fb, ok)
+    else:
+        from cjwork.journeys.conformance import CONFORMANCE_COLUMNS
+
+        out["conformance"] = pd.DataFrame(columns=CONFORMANCE_COLUMNS)
     for name, cols in _an.CONTRACT.items():
         out[name] = _an._contract_first(out[name], cols)
     return out
