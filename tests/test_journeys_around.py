@@ -163,7 +163,9 @@ def test_planted_price_letter_then_faq(sample_events):
     step1 = before[before["step"] == -1].set_index("touchpoint")["cases"]
     # of the cases reaching the FAQ right after a letter or bill, far more came from the letter
     # than its share of triggers (about 1 in 4) would give
-    assert step1["price_change_letter"] / (step1["price_change_letter"] + step1["annual_bill"]) > 0.4
+    assert (
+        step1["price_change_letter"] / (step1["price_change_letter"] + step1["annual_bill"]) > 0.4
+    )
 
 
 def test_cli_paths(tmp_path):
