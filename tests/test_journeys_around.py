@@ -182,3 +182,75 @@ def test_cli_paths(tmp_path):
     bad = subprocess.run([*cmd[:-1], "hotlin", "-o", str(out)], capture_output=True, text=True)
     assert bad.returncode == 1
     assert "closest known: hotline" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "start"),
+    [
+        ("en", "step (0 = web, first visit)", "(start)"),
+        ("de", "Schritt (0 = web, erster Besuch)", "(Beginn)"),
+    ],
+)
+def test_step_matrix_plot(synth, language, label, start):
+    from cjwork.plots.explore import step_matrix_plot
+
+    _, ev, _ = synth
+    m = step_matrix(*paths_around(ev, "web", 2), "web")
+    ax = step_matrix_plot(m, language=language)
+    assert ax.images[0].get_array().shape == m.shape
+    assert ax.get_xlabel() == label
+    assert [t.get_text() for t in ax.get_yticklabels()][-2] == start
+    assert ax.images[0].get_clim() == (0, 1)
+
+
+def test_differential_plot_is_diverging(synth):
+    from cjwork.plots.explore import step_matrix_plot
+
+    _, ev, cs = synth
+    keys_a = set(cs["case_key"].iloc[::2])
+    d = differential_step_matrix(
+        ev[ev["case_key"].isin(keys_a)], ev[~ev["case_key"].isin(keys_a)], "web", 2
+    )
+    ax = step_matrix_plot(d)
+    lo, hi = ax.images[0].get_clim()
+    assert lo == -hi and hi > 0
+
+
+def test_sankey_layout_and_plot(synth):
+    from cjwork.plots.explore import sankey_layout, step_sankey_plot
+
+    _, ev, _ = synth
+    flows = step_flows(ev, "call", 2)
+    nodes, links = sankey_layout(flows, top=3)
+    assert (nodes.groupby("step").size() <= 4).all()  # top 3 + (other)
+    n = flows[flows["step"] == -2]["cases"].sum()
+    assert (nodes.groupby("step")["cases"].sum() == n).all()
+    assert (links.groupby("step")["cases"].sum() == n).all()
+    # bands leave and enter their nodes inside the node's extent
+    span = nodes.set_index(["step", "touchpoint"])
+    for r in links.itertuples():
+        s, t = span.loc[(r.step, r.source)], span.loc[(r.step + 1, r.target)]
+        assert s["y0"] - 1e-9 <= r.sy0 <= r.sy1 <= s["y1"] + 1e-9
+        assert t["y0"] - 1e-9 <= r.ty0 <= r.ty1 <= t["y1"] + 1e-9
+    ax = step_sankey_plot(flows, touchpoint="call", top=3, language="de")
+    assert len(ax.patches) == len(nodes) + len(links)
+    assert "(Ende)" in [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.xdist_group("dask")
+def test_dask_engine_gives_equal_tables(synth):
+    """--engine dask: the frames prepared per customer partition on a cluster, equal tables."""
+    pytest.importorskip("distributed")
+    from scale_cluster import local_client
+
+    from cjwork.journeys.sequences import frames
+
+    log, ev, cs = synth
+    ev2, cs2 = frames(log, journey_map(), engine="dask", scheduler=local_client(), npartitions=3)
+    pd.testing.assert_frame_equal(ev2, ev, check_dtype=False)
+    pd.testing.assert_frame_equal(cs2, cs, check_dtype=False)
+    for a, b in zip(paths_around(ev2, "web", 2), paths_around(ev, "web", 2), strict=True):
+        pd.testing.assert_frame_equal(a, b)

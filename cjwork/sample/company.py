@@ -293,7 +293,7 @@ TRIGGER_W = np.array([0.28, 0.10, 0.62])
 PRICE_LETTER_FAQ_P = 0.8
 #: planted rule breach (issue 23): an installation more than 14 days after booking feels worse
 LATE_METER_DAYS = 14.0
-LATE_METER_SENT = -0.8
+LATE_METER_SENT = -0.5
 #: self-service: faq, app_meter_reading, portal_self_service, (none)
 SELF_W = np.array(
     [
