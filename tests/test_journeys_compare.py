@@ -236,3 +236,14 @@ def test_cli_compare(tiny_dir, tmp_path, capsys):
     ids.write_text("customer_id\nC000001\n")
     code, err = run_cli([*base, "--by", "ids", "--a-ids", str(ids)], capsys)
     assert code == 2 and "--b-ids" in err
+
+
+def test_bootstrap_medians_equal_plain_resampling():
+    from cjwork.journeys.compare import bootstrap_medians
+
+    x = np.random.default_rng(0).exponential(size=151)
+    fast = bootstrap_medians(x, np.random.default_rng(1), 20000)
+    plain = np.median(x[np.random.default_rng(2).integers(0, 151, (20000, 151))], axis=1)
+    assert np.quantile(fast, [0.025, 0.5, 0.975]) == pytest.approx(
+        np.quantile(plain, [0.025, 0.5, 0.975]), rel=0.03
+    )
