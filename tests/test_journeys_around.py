@@ -254,3 +254,19 @@ def test_dask_engine_gives_equal_tables(synth):
     pd.testing.assert_frame_equal(cs2, cs, check_dtype=False)
     for a, b in zip(paths_around(ev2, "web", 2), paths_around(ev, "web", 2), strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_explore_views_on_the_tiny_workspace(tiny_dir):
+    """The views the notebook and report sections call: tables plus a figure, in German too."""
+    from cjwork.explore import around_view, cohort_view, compare_view
+
+    ws = cjwork.load(tiny_dir)
+    view = around_view(ws, "signup_form", 2, language="de")
+    assert set(view) == {"before", "after", "flows", "matrix", "figure"}
+    assert len(view["figure"].axes) >= 2 and view["matrix"].index[0] == "signup_form"
+    with pytest.raises(CjworkError, match="closest known: hotline"):
+        around_view(ws, "hotlin")
+    cmp = compare_view(ws, "completed", "yes", "no", touchpoint="signup_form", steps=1)
+    assert {"table", "matrix", "figure"} <= set(cmp)
+    coh = cohort_view(ws, max_months=2)
+    assert coh["table"]["share"].between(0, 1).all() and coh["figure"].axes
