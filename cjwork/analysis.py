@@ -36,7 +36,7 @@ import pandas as pd
 from cjwork.engine import Engine, get_engine
 from cjwork.errors import CjworkError, DataError, Problem, UsageError
 from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared
-from cjwork.tables import CONTRACT, EXTRA_TABLES, TABLES, contract_first
+from cjwork.tables import CONTRACT, EXTRA_TABLES, TABLES, EventTables, contract_first
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -204,9 +204,20 @@ def analyze(
         )
     out["touchpoints"] = _touchpoints(ws, fb, ok, random_state, out)
     out["trends"] = _trends(ws, fb, ok, period, ev.event_stats, out)
+    out["conformance"] = _conformance(ev, ws, fb, ok)
     for name, cols in CONTRACT.items():
         out[name] = contract_first(out[name], cols)
     return out
+
+
+def _conformance(ev: EventTables, ws, fb, journeys: list[str]) -> pd.DataFrame:
+    """conformance.csv: per rule of the map, cases breaking it and the sentiment/NPS difference."""
+    from cjwork.journeys.conformance import CONFORMANCE_COLUMNS, conformance_table
+
+    if ev.case_frames is None or not any(ws.journeys.journey(j).rules for j in journeys):
+        return pd.DataFrame(columns=CONFORMANCE_COLUMNS)
+    events, cases = ev.case_frames
+    return conformance_table(events, cases, ws.journeys, fb, journeys)
 
 
 def _resolve(ws, journeys) -> list[str]:

@@ -798,6 +798,272 @@ def _stop_cleanly_on_sigterm() -> None:
         pass
 
 
+# --------------------------------------------------------------------------- paths / compare
+
+
+ENGINE_OPTION = click.option(
+    "--engine",
+    type=click.Choice(["local", "duckdb", "dask"]),
+    default="local",
+    show_default=True,
+    help="local (= duckdb): one process. dask: cases prepared per customer partition on a Dask cluster; the same tables.",
+)
+PARTITIONS_OPTION = click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Customer partitions for --engine dask (default: 2 per worker thread).",
+)
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@click.option(
+    "--around",
+    "touchpoint",
+    required=True,
+    metavar="TOUCHPOINT",
+    help="Touchpoint id to centre on.",
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1, max=50),
+    default=3,
+    show_default=True,
+    help="Steps before and after.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=OUT_PATH,
+    required=True,
+    help="Directory for before.csv, after.csv, flows.csv (created when missing).",
+)
+@ENGINE_OPTION
+@SCHEDULER_OPTION
+@PARTITIONS_OPTION
+def paths(
+    data_dir: Path,
+    touchpoint: str,
+    steps: int,
+    out_dir: Path,
+    engine: str,
+    scheduler: str | None,
+    partitions: int | None,
+) -> None:
+    """What customers do before and after TOUCHPOINT (every case counted at its first visit).
+
+    \b
+    before.csv / after.csv: journey, step (-N..-1 / 1..N), touchpoint ((start)/(end) where
+    the case has no event there), cases, share (of the cases through the touchpoint).
+    flows.csv: the step Sankey's links (step, source, target, cases, share).
+    """
+    import cjwork
+    from cjwork.engine import case_frames as frames
+    from cjwork.io.writing import write_csv_atomic
+    from cjwork.journeymap import unknown_id_message
+    from cjwork.journeys.around import paths_around, step_flows
+
+    ws = cjwork.load(data_dir)
+    ws.require("events")
+    known = ws.journeys.touchpoint_ids
+    if touchpoint not in known:
+        raise CjworkError(unknown_id_message("touchpoint", touchpoint, known))
+    jid = ws.journeys.touchpoint(touchpoint).journey_id
+    events, _ = frames(
+        ws.events, ws.journeys, jid, engine=engine, scheduler=scheduler, npartitions=partitions
+    )
+    before, after = paths_around(events, touchpoint, steps, known=known)
+    flows = step_flows(events, touchpoint, steps)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, df in (("before", before), ("after", after), ("flows", flows)):
+        write_csv_atomic(df, out_dir / f"{name}.csv", float_format="%.10g", inputs=ws)
+    n = int(before.loc[before["step"] == -1, "cases"].sum()) if len(before) else 0
+    click.echo(
+        f"{n:,} case(s) through {touchpoint} (journey {jid}); wrote before.csv, after.csv, flows.csv to {out_dir}"
+    )
+
+
+def _read_ids(path: Path) -> list[str]:
+    import pandas as pd
+
+    from cjwork.errors import DataError, Problem
+
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise DataError(
+            [Problem(path.name, None, None, f"cannot read the id list ({exc})")]
+        ) from None
+    col = "customer_id" if "customer_id" in df.columns else df.columns[0]
+    ids = [col] if col != "customer_id" else []  # a headerless file: its first line is an id
+    return ids + [v.strip() for v in df[col] if v.strip()]
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@click.option(
+    "--by",
+    required=True,
+    metavar="COLUMN",
+    help="A customers column, or persona, channel, completed, ids.",
+)
+@click.option(
+    "--a", "a", default=None, metavar="VALUE", help="Value of group A (completed: yes/no)."
+)
+@click.option("--b", "b", default=None, metavar="VALUE", help="Value of group B.")
+@click.option(
+    "--a-ids",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File of customer ids of group A (with --by ids).",
+)
+@click.option(
+    "--b-ids",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File of customer ids of group B (with --by ids).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=OUT_PATH,
+    required=True,
+    help="Directory for compare.csv and groups.csv (created when missing).",
+)
+@click.option(
+    "--journey",
+    "journeys",
+    multiple=True,
+    metavar="ID",
+    help="Journey id; repeat for several (default: all).",
+)
+@click.option(
+    "--around",
+    "touchpoint",
+    default=None,
+    metavar="TOUCHPOINT",
+    help="Also write step_matrix_diff.csv (B minus A) around this touchpoint.",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(["holm", "bh"]),
+    default="holm",
+    show_default=True,
+    help="Multiple-testing correction per measure.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the bootstrap (and of personas when computed).",
+)
+@ENGINE_OPTION
+@SCHEDULER_OPTION
+@PARTITIONS_OPTION
+def compare(
+    data_dir: Path,
+    by: str,
+    a: str | None,
+    b: str | None,
+    a_ids: Path | None,
+    b_ids: Path | None,
+    out_dir: Path,
+    journeys: tuple[str, ...],
+    touchpoint: str | None,
+    correction: str,
+    seed: int,
+    engine: str,
+    scheduler: str | None,
+    partitions: int | None,
+) -> None:
+    """Compare two groups of cases: funnel, transitions, touchpoint sentiment and timing.
+
+    \b
+    compare.csv: journey, measure (funnel|transition|sentiment|timing), item, a_n,
+    a_value, b_n, b_value, diff (B - A), diff_low, diff_high, p_value, p_adjusted,
+    significant. groups.csv: the cases of each group per journey.
+    """
+    import pandas as pd
+
+    import cjwork
+    from cjwork.engine import case_frames as frames
+    from cjwork.errors import UsageError
+    from cjwork.io.writing import write_csv_atomic
+    from cjwork.journeymap import unknown_id_message
+    from cjwork.journeys.around import differential_step_matrix
+    from cjwork.journeys.compare import compare_groups, group_labels, split_events
+
+    if by == "ids" and (a_ids is None or b_ids is None):
+        raise UsageError("--by ids needs --a-ids FILE and --b-ids FILE")
+    ws = cjwork.load(data_dir)
+    ws.require("events")
+    if touchpoint is not None and touchpoint not in ws.journeys.touchpoint_ids:
+        raise CjworkError(unknown_id_message("touchpoint", touchpoint, ws.journeys.touchpoint_ids))
+    events, cases = frames(
+        ws.events,
+        ws.journeys,
+        list(journeys) or None,
+        engine=engine,
+        scheduler=scheduler,
+        npartitions=partitions,
+    )
+    personas = None
+    if by == "persona":
+        pfile = Path(data_dir) / "personas.csv"
+        if pfile.exists():
+            personas = pd.read_csv(pfile, dtype=str)
+        elif ws.customers is not None and len(ws.customers):
+            from cjwork.personas import assign_personas
+
+            personas = assign_personas(ws, random_state=seed)
+    labels = group_labels(
+        cases, by=by, a=a, b=b, customers=ws.customers, personas=personas,
+        a_ids=_read_ids(a_ids) if a_ids else None, b_ids=_read_ids(b_ids) if b_ids else None,
+    )  # fmt: skip
+    feedback = None
+    if ws.feedback is not None and len(ws.feedback):
+        from cjwork.text import enrich_feedback
+
+        feedback = enrich_feedback(ws, random_state=seed)
+    table = compare_groups(
+        events, cases, labels, ws.journeys, feedback, correction=correction, random_state=seed
+    )
+    groups = (
+        cases.assign(group=labels.to_numpy())
+        .dropna(subset=["group"])
+        .groupby(["journey", "group"], sort=False)
+        .size()
+        .rename("cases")
+        .reset_index()
+    )
+    groups["definition"] = groups["group"].map({"a": labels.attrs["a"], "b": labels.attrs["b"]})
+    order = {j: i for i, j in enumerate(ws.journeys.journey_ids)}
+    groups = groups.sort_values(
+        ["journey", "group"], key=lambda c: c.map(order) if c.name == "journey" else c
+    ).reset_index(drop=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_csv_atomic(table, out_dir / "compare.csv", float_format="%.10g", inputs=ws)
+    write_csv_atomic(groups, out_dir / "groups.csv", inputs=ws)
+    written = ["compare.csv", "groups.csv"]
+    if touchpoint is not None:
+        ea, eb = split_events(events, cases, labels)
+        diff = differential_step_matrix(ea, eb, touchpoint)
+        write_csv_atomic(
+            diff.reset_index(), out_dir / "step_matrix_diff.csv", float_format="%.10g", inputs=ws
+        )
+        written.append("step_matrix_diff.csv")
+    n_sig = int(table["significant"].sum()) if len(table) else 0
+    click.echo(
+        f"A: {labels.attrs['a']} ({int((labels == 'a').sum()):,} cases), B: {labels.attrs['b']} "
+        f"({int((labels == 'b').sum()):,} cases); {len(table):,} differences, {n_sig} significant "
+        f"after {correction}; wrote {', '.join(written)} to {out_dir}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning cjwork errors into messages and exit codes."""
     _stop_cleanly_on_sigterm()

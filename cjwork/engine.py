@@ -17,15 +17,18 @@ Pick one by name with :func:`get_engine` (``"duckdb"`` is accepted as an old nam
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 
 from cjwork.errors import UsageError
+from cjwork.journeymap import JourneyMap
 from cjwork.journeys import funnel as jfunnel
 from cjwork.journeys import kpis as jkpis
 from cjwork.journeys import paths as jpaths
+from cjwork.journeys import sequences as seq
 from cjwork.journeys import timing as jtiming
 from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared, prepare
 from cjwork.tables import EventTables, keep_journeys
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 
     from cjwork.io.workspace import Workspace
 
-__all__ = ["ENGINE_NAMES", "DaskEngine", "Engine", "LocalEngine", "get_engine"]
+__all__ = ["ENGINE_NAMES", "DaskEngine", "Engine", "LocalEngine", "case_frames", "get_engine"]
 
 #: The engine names every command and function accepts.
 ENGINE_NAMES = ("local", "dask")
@@ -61,6 +64,18 @@ class Engine(Protocol):
         source: str,
     ) -> EventTables:
         """The event-level tables of ``journeys`` (see :class:`~cjwork.tables.EventTables`)."""
+        ...
+
+    def case_frames(
+        self,
+        events: pd.DataFrame,
+        jmap: JourneyMap,
+        journeys: str | Iterable[str] | None = None,
+        *,
+        case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+        source: str = "events.csv",
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(case_events, case_table)`` of :mod:`cjwork.journeys.sequences`."""
         ...
 
 
@@ -126,6 +141,9 @@ class LocalEngine:
             if any(len(g) for g in by)
             else pd.DataFrame(columns=jfunnel.GROUP_COLUMNS)
         )
+        frames = None
+        if any(ws.journeys.journey(j).rules for j in ok):  # for the conformance table
+            frames = (seq.case_events(prep), seq.case_table(prep))
         return EventTables(
             tables={k: keep_journeys(v, ok) for k, v in t.items()},
             journeys=ok,
@@ -133,7 +151,24 @@ class LocalEngine:
             counts=dict(prep.counts),
             partitions=1,
             event_stats=event_period_stats(prep, period),  # every journey in one pass
+            case_frames=frames,
         )
+
+    def case_frames(
+        self,
+        events: pd.DataFrame,
+        jmap: JourneyMap,
+        journeys: str | Iterable[str] | None = None,
+        *,
+        case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+        source: str = "events.csv",
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(case_events, case_table)`` (:mod:`cjwork.journeys.sequences`), prepared here."""
+        prep = prepare(events, jmap, journeys, case_gap=case_gap, source=source)
+        try:
+            return seq.case_events(prep), seq.case_table(prep)
+        finally:
+            prep.close()
 
     def find_personas(self, ws: Workspace, *, sample_size: int = 50_000, **params: Any) -> Any:
         """:func:`cjwork.personas.find_personas` here (``sample_size`` is for the Dask engine)."""
@@ -197,7 +232,7 @@ class DaskEngine:
             )
         else:
             groups = None
-        return analyze_events(
+        ev = analyze_events(
             ws.events,
             ws.journeys,
             journeys,
@@ -209,6 +244,33 @@ class DaskEngine:
             groups=groups,
             max_variants=max_variants,
             trend_stats=True,
+            source=source,
+        )
+        if any(ws.journeys.journey(j).rules for j in ev.journeys):  # for the conformance table
+            ev.case_frames = self.case_frames(
+                ws.events, ws.journeys, ev.journeys, case_gap=case_gap, source=source
+            )
+        return ev
+
+    def case_frames(
+        self,
+        events: pd.DataFrame,
+        jmap: JourneyMap,
+        journeys: str | Iterable[str] | None = None,
+        *,
+        case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+        source: str = "events.csv",
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(case_events, case_table)`` prepared per customer partition on the cluster."""
+        from cjwork.scale.sequences import case_frames
+
+        return case_frames(
+            events,
+            jmap,
+            journeys,
+            scheduler=self.scheduler,
+            npartitions=self.npartitions,
+            case_gap=case_gap,
             source=source,
         )
 
@@ -258,3 +320,20 @@ def get_engine(
     if name == "dask":
         return DaskEngine(scheduler=scheduler, npartitions=npartitions)
     raise UsageError(f"engine must be one of {', '.join(ENGINE_NAMES)}, got '{engine}'")
+
+
+def case_frames(
+    events: pd.DataFrame,
+    jmap: JourneyMap,
+    journeys: str | Iterable[str] | None = None,
+    *,
+    engine: str | Engine = "local",
+    scheduler: str | Client | None = None,
+    npartitions: int | None = None,
+    case_gap: pd.Timedelta | str | None = DEFAULT_CASE_GAP,
+    source: str = "events.csv",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(case_events, case_table)`` of the selected journeys (:mod:`cjwork.journeys.sequences`),
+    by the chosen engine: the same frames from either, since a case never spans customers."""
+    eng = get_engine(engine, scheduler=scheduler, npartitions=npartitions)
+    return eng.case_frames(events, jmap, journeys, case_gap=case_gap, source=source)

@@ -356,3 +356,118 @@ def _escape(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+# --------------------------------------------------------------------------- explore tools
+# Paths around a touchpoint, two groups compared, cohorts: each a function that returns its
+# tables and a figure, for the explore notebook and for report sections.
+
+
+def around_view(
+    ws: Workspace, touchpoint: str, steps: int = 3, *, language: str = "en", top: int = 6
+) -> dict[str, Any]:
+    """Paths around ``touchpoint``: the tables of ``cjwork paths`` plus a two-panel figure.
+
+    Returns
+    -------
+    dict
+        ``before``, ``after``, ``flows``, ``matrix`` (the step matrix) and ``figure`` (step
+        matrix on the left, step Sankey on the right).
+    """
+    from cjwork.engine import case_frames as frames
+    from cjwork.journeymap import unknown_id_message
+    from cjwork.journeys.around import paths_around, step_flows, step_matrix
+    from cjwork.plots.explore import step_matrix_plot, step_sankey_plot
+
+    ws.require("events")
+    known = ws.journeys.touchpoint_ids
+    if touchpoint not in known:
+        raise CjworkError(unknown_id_message("touchpoint", touchpoint, known))
+    jid = ws.journeys.touchpoint(touchpoint).journey_id
+    events, _ = frames(ws.events, ws.journeys, jid)
+    before, after = paths_around(events, touchpoint, steps, known=known)
+    flows = step_flows(events, touchpoint, steps)
+    matrix = step_matrix(before, after, touchpoint)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 0.8 + 0.35 * max(len(matrix), 6)))
+    step_matrix_plot(matrix, touchpoint=touchpoint, ax=ax1, language=language)
+    step_sankey_plot(flows, touchpoint=touchpoint, top=top, ax=ax2, language=language)
+    fig.tight_layout()
+    return {"before": before, "after": after, "flows": flows, "matrix": matrix, "figure": fig}
+
+
+def compare_view(
+    ws: Workspace,
+    by: str,
+    a: str,
+    b: str,
+    *,
+    touchpoint: str | None = None,
+    steps: int = 3,
+    feedback: pd.DataFrame | None = None,
+    personas: pd.DataFrame | None = None,
+    journeys: list[str] | None = None,
+    language: str = "en",
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Two groups compared (the table of ``cjwork compare``) and, around ``touchpoint``, the
+    differential step matrix (B − A) with its figure.
+
+    Returns
+    -------
+    dict
+        ``table``, ``labels`` and, with ``touchpoint``, ``matrix`` and ``figure``.
+    """
+    from cjwork.engine import case_frames as frames
+    from cjwork.journeys.around import differential_step_matrix
+    from cjwork.journeys.compare import compare_groups, group_labels, split_events
+    from cjwork.plots.explore import step_matrix_plot
+
+    ws.require("events")
+    events, cases = frames(ws.events, ws.journeys, journeys)
+    labels = group_labels(cases, by=by, a=a, b=b, customers=ws.customers, personas=personas)
+    table = compare_groups(events, cases, labels, ws.journeys, feedback, random_state=random_state)
+    out: dict[str, Any] = {"table": table, "labels": labels}
+    if touchpoint is not None:
+        ea, eb = split_events(events, cases, labels)
+        matrix = differential_step_matrix(ea, eb, touchpoint, steps)
+        fig, ax = plt.subplots(figsize=(9, 0.8 + 0.35 * max(len(matrix), 6)))
+        step_matrix_plot(matrix, touchpoint=touchpoint, ax=ax, diverging=True, language=language)
+        ax.set_title(f"B ({labels.attrs['b']}) − A ({labels.attrs['a']})")
+        fig.tight_layout()
+        out.update(matrix=matrix, figure=fig)
+    return out
+
+
+def cohort_view(
+    ws: Workspace,
+    *,
+    mode: str = "active",
+    churn_touchpoints: tuple[str, ...] = (),
+    personas: pd.DataFrame | None = None,
+    max_months: int | None = 12,
+    language: str = "en",
+) -> dict[str, Any]:
+    """Cohorts of the workspace's customers (by persona when ``personas`` is given): table and heatmaps.
+
+    Returns
+    -------
+    dict
+        ``table`` (:func:`cjwork.journeys.cohorts.cohorts`) and ``figure`` (one heatmap per group).
+    """
+    from cjwork.journeys.cohorts import cohorts
+    from cjwork.plots.explore import cohort_heatmap_plot
+
+    ws.require("events")
+    groups = personas[["customer_id", "persona_name"]] if personas is not None else None
+    table = cohorts(
+        ws.events, mode=mode, churn_touchpoints=churn_touchpoints, groups=groups,
+        max_months=max_months,
+    )  # fmt: skip
+    names = list(dict.fromkeys(table["group"])) or [""]
+    fig, axes = plt.subplots(len(names), 1, figsize=(10, 4.2 * len(names)), squeeze=False)
+    for ax, g in zip(axes[:, 0], names, strict=True):
+        cohort_heatmap_plot(table, group=g, ax=ax, language=language)
+        if g:
+            ax.set_title(g)
+    fig.tight_layout()
+    return {"table": table, "figure": fig}

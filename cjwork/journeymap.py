@@ -35,10 +35,25 @@ LANGUAGES = ("de", "en")
 KPI_DIRECTIONS = ("lower", "higher")
 
 _TOP_KEYS = {"company", "version", "timezone", "language", "description", "journeys"}
-_JOURNEY_KEYS = {"id", "name", "owner", "description", "stages"}
+_JOURNEY_KEYS = {"id", "name", "owner", "description", "stages", "rules"}
 _STAGE_KEYS = {"id", "name", "description", "touchpoints"}
 _TOUCHPOINT_KEYS = {"id", "name", "channel", "owner", "description", "keywords", "kpis"}
 _KPI_KEYS = {"target", "better", "unit", "name"}
+_RULE_KEYS = {"id", "name", "description", "stages", "after", "expect", "within", "missing"}
+RULE_STAGE_KINDS = ("in_order", "no_skip")
+RULE_HELP = (
+    "e.g. {stages: in_order}, {stages: no_skip} or "
+    "{id: callback_48h, after: hotline, expect: callback, within: 48h}"
+)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
+_UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> float | None:
+    """Seconds of a duration like ``48h``, ``2d``, ``30m``, ``90s``, ``1w`` (``None`` if not one)."""
+    m = _DURATION.match(str(value)) if not isinstance(value, bool) else None
+    return float(m.group(1)) * _UNIT_S[m.group(2)] if m else None
+
 
 MAX_YAML_DEPTH = 50  # levels of nesting; the journey map itself needs about 8
 MAX_YAML_BYTES = 10 * 1024 * 1024  # a journey map of thousands of touchpoints is < 2 MB
@@ -94,6 +109,27 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class JourneyRule:
+    """A conformance rule of a journey (``rules:`` in journeys.yml).
+
+    ``kind`` is ``in_order`` (stages are never revisited after a later stage),
+    ``no_skip`` (no stage before the furthest one reached is left out) or ``max_gap``
+    (after the first visit of any ``after`` touchpoint, ``expect`` follows within
+    ``within_s`` seconds; ``missing="breach"`` counts a case where it never follows as a
+    breach, ``"ignore"`` leaves such cases out).
+    """
+
+    id: str
+    kind: str
+    after: tuple[str, ...] = ()
+    expect: str | None = None
+    within_s: float | None = None
+    missing: str = "breach"
+    name: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Journey:
     """A journey: ordered stages, an owner."""
 
@@ -102,6 +138,7 @@ class Journey:
     stages: tuple[Stage, ...]
     owner: str | None = None
     description: str | None = None
+    rules: tuple[JourneyRule, ...] = ()
 
     @property
     def touchpoints(self) -> tuple[Touchpoint, ...]:
@@ -680,7 +717,96 @@ class _Builder:
             stages=tuple(stages),
             owner=self._text(raw, "owner"),
             description=self._text(raw, "description"),
+            rules=self._rules(raw, jid, stages),
         )
+
+    def _rules(self, raw: _LineDict, jid: str, stages: list[Stage]) -> tuple[JourneyRule, ...]:
+        if raw.get("rules") is None:
+            return ()
+        tps = [tp.id for st in stages for tp in st.touchpoints]
+        rules_raw, line = raw["rules"], raw.key_lines.get("rules", raw.line)
+        if not isinstance(rules_raw, list):
+            self.problem(line, "rules", f"rules of journey '{jid}' must be a list of rules")
+            return ()
+        out: list[JourneyRule] = []
+        for n, r in enumerate(rules_raw, start=1):
+            rule = self._rule(r, n, line, jid, tps)
+            if rule is not None and any(o.id == rule.id for o in out):
+                self.problem(rule.line, "id", f"duplicate rule id '{rule.id}' in journey '{jid}'")
+            elif rule is not None:
+                out.append(rule)
+        return tuple(out)
+
+    def _rule(
+        self, r: Any, n: int, parent_line: int, jid: str, tps: list[str]
+    ) -> JourneyRule | None:
+        if not isinstance(r, _LineDict):
+            self.problem(
+                parent_line, "rules", f"rule {n} of '{jid}' must be a mapping: {RULE_HELP}"
+            )
+            return None
+        self._keys(r, _RULE_KEYS, f"rule {n} of journey '{jid}'")
+        at = r.key_lines.get
+        rid = str(r.get("id", f"rule_{n}"))
+        if not ID_PATTERN.match(rid):
+            self.problem(
+                at("id", r.line),
+                "id",
+                f"rule id '{rid}' must be lowercase letters, digits and underscores",
+            )
+        name = self._text(r, "name")
+        if "stages" in r:
+            kind = str(r["stages"])
+            if kind not in RULE_STAGE_KINDS or {"after", "expect", "within"} & set(r):
+                self.problem(
+                    at("stages", r.line),
+                    "stages",
+                    f"rule '{rid}': stages must be in_order or no_skip, alone; {RULE_HELP}",
+                )
+                return None
+            return JourneyRule(id=rid, kind=kind, name=name, line=r.line)
+        after = r.get("after")
+        after = [after] if isinstance(after, str) else after
+        expect, within = r.get("expect"), r.get("within")
+        if not isinstance(after, list) or not after or expect is None or within is None:
+            self.problem(
+                r.line,
+                "rules",
+                f"rule '{rid}' needs stages: in_order|no_skip, or after, expect and within; {RULE_HELP}",
+            )
+            return None
+        ok = True
+        for key, ids in (("after", [str(a) for a in after]), ("expect", [str(expect)])):
+            for t in ids:
+                if t not in tps:
+                    self.problem(
+                        at(key, r.line),
+                        key,
+                        f"rule '{rid}' of journey '{jid}': {unknown_id_message('touchpoint', t, tps)}",
+                    )
+                    ok = False
+        seconds = parse_duration(within)
+        if seconds is None:
+            self.problem(
+                at("within", r.line),
+                "within",
+                f"rule '{rid}': within must be a duration like 48h, 2d, 30m or 90s, got {within!r}",
+            )
+            ok = False
+        missing = str(r.get("missing", "breach"))
+        if missing not in ("breach", "ignore"):
+            self.problem(
+                at("missing", r.line),
+                "missing",
+                f"rule '{rid}': missing must be breach or ignore, got '{missing}'",
+            )
+            ok = False
+        if not ok:
+            return None
+        return JourneyRule(
+            id=rid, kind="max_gap", after=tuple(str(a) for a in after), expect=str(expect),
+            within_s=seconds, missing=missing, name=name, line=r.line,
+        )  # fmt: skip
 
     def _stage(self, raw: Any, jid: str, order: int, pos: int, parent_line: int) -> Stage | None:
         if not isinstance(raw, _LineDict):

@@ -33,7 +33,7 @@ CONTRACT = {
     ],
 }
 TABLES = tuple(CONTRACT)
-EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods")
+EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods", "conformance")
 
 
 def contract_first(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -74,6 +74,9 @@ class EventTables:
     event_stats : dict of DataFrame or None
         :func:`cjwork.trends.event_period_stats` of the whole log, for
         :func:`cjwork.trends.kpi_trends`.
+    case_frames : tuple of DataFrame or None
+        ``(case_events, case_table)`` (:mod:`cjwork.journeys.sequences`) when a selected
+        journey declares ``rules:`` (for the conformance table), else ``None``.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -83,3 +86,4 @@ class EventTables:
     partitions: int = 0
     tasks: list[dict] = field(default_factory=list)
     event_stats: dict[str, pd.DataFrame] | None = None
+    case_frames: tuple[pd.DataFrame, pd.DataFrame] | None = None

@@ -262,6 +262,8 @@ ORDER_W = np.array(
 )
 #: dropping out before the order stage (after research / consultation)
 PRE_ORDER_DROP = np.array([0.10, 0.14, 0.12, 0.10, 0.08])
+#: planted group difference (issue 23): business customers drop more after the research stage
+BUSINESS_PRE_ORDER_DROP = 0.30
 #: planted: abandoning at stage `order` (the senior persona much more often)
 ORDER_ABANDON = np.array([0.09, 0.12, 0.42, 0.10, 0.08])
 
@@ -287,6 +289,11 @@ ONBOARDING_SURVEY_P = 0.35
 SERVICE_RATE = np.array([0.9, 2.2, 1.4, 3.0, 0.8])
 #: trigger: annual_bill, price_change_letter, (none)
 TRIGGER_W = np.array([0.28, 0.10, 0.62])
+#: planted before/after pattern (issue 23): after a price-change letter self-service is mostly the FAQ
+PRICE_LETTER_FAQ_P = 0.8
+#: planted rule breach (issue 23): an installation more than 14 days after booking feels worse
+LATE_METER_DAYS = 14.0
+LATE_METER_SENT = -0.5
 #: self-service: faq, app_meter_reading, portal_self_service, (none)
 SELF_W = np.array(
     [

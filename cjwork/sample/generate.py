@@ -511,6 +511,54 @@ def cancellation(rng: np.random.Generator, persona: np.ndarray, ev: Events, base
     return m
 
 
+# --------------------------------------------------------------------------- issue 23 plants
+# Kept apart so they merge easily; each draws from its own stream (``plant``) or none.
+
+
+def price_letter_faq(plant: np.random.Generator, e: dict[str, np.ndarray]) -> None:
+    """Before/after pattern: after a price-change letter the next self-service step is mostly the FAQ.
+
+    Relabels self-service events in place (no event is added or removed, so the main random
+    stream is untouched).
+    """
+    letter = np.flatnonzero(e["tp"] == TPI["price_change_letter"])
+    cases = set(e["case"][letter].tolist())
+    selfs = np.flatnonzero(np.isin(e["tp"], tp("app_meter_reading", "portal_self_service")))
+    hit = selfs[np.fromiter((c in cases for c in e["case"][selfs].tolist()), bool, len(selfs))]
+    hit = hit[plant.random(len(hit)) < co.PRICE_LETTER_FAQ_P]
+    e["tp"][hit] = TPI["faq"]
+
+
+def business_dropouts(
+    plant: np.random.Generator, e: dict[str, np.ndarray], business: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Group difference: some business customers leave the purchase after the research stage.
+
+    Their consultation, order and confirmation events are removed, and so is the onboarding
+    that would have followed the order.
+    """
+    jp, jo = JOURNEY_IDS.index("purchase"), JOURNEY_IDS.index("onboarding")
+    late = tp(*[t.id for s in _MAP.journey("purchase").stages[2:] for t in s.touchpoints])
+    in_p = (e["journey"] == jp) & business[e["cust"]]
+    cases = np.unique(e["case"][in_p])
+    drop = cases[plant.random(len(cases)) < co.BUSINESS_PRE_ORDER_DROP]
+    gone = in_p & np.isin(e["case"], drop) & np.isin(e["tp"], late)
+    custs = np.unique(e["cust"][gone])
+    gone |= (e["journey"] == jo) & np.isin(e["cust"], custs)
+    return {k: v[~gone] for k, v in e.items()}
+
+
+def late_meter_installations(e: dict[str, np.ndarray]) -> np.ndarray:
+    """Rule breach: installations more than 14 days after the appointment was booked."""
+    inst = np.flatnonzero(e["tp"] == TPI["smart_meter_installation"])
+    appt = np.flatnonzero(e["tp"] == TPI["smart_meter_appointment"])
+    lead = dict(zip(e["case"][appt].tolist(), e["lead_time_days"][appt].tolist(), strict=True))
+    late = np.array([lead.get(c, 0.0) > co.LATE_METER_DAYS for c in e["case"][inst].tolist()])
+    out = np.zeros(len(e["tp"]), dtype=bool)
+    out[inst[late] if len(inst) else inst] = True
+    return out
+
+
 # --------------------------------------------------------------------------- experience
 
 
@@ -562,6 +610,7 @@ def experience(
     s[tv & (e["lead_time_days"] > 7)] -= 0.5
     ro = at("retention_offer")
     s[ro] = np.where(e["outcome"][ro] == OC["accepted"], 0.4, -0.15) + 0.3 * z[ro]
+    s[late_meter_installations(e)] += co.LATE_METER_SENT
     return np.clip(s, -0.98, 0.98)
 
 
@@ -666,6 +715,9 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     e["journey"] = TP_JOURNEY[e["tp"]]
     keep = e["t"] < WINDOW_END_S  # cases still running at the end of the window are cut
     e = {k: v[keep] for k, v in e.items()}
+    plant = np.random.default_rng([seed, chunk_index, 23])  # issue-23 plants: their own stream
+    price_letter_faq(plant, e)
+    e = business_dropouts(plant, e, cust_attr["segment"] == 1)
     order = np.lexsort((e["seq"], e["case"], e["journey"], e["t"], e["cust"]))
     e = {k: v[order] for k, v in e.items()}
     pe = persona[e["cust"]]

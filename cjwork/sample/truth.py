@@ -342,6 +342,7 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
                 },
                 "observed": {**kano_obs("hotline"), "events": int(obs.events_tp[tpi["hotline"]])},
             },
+            **explore_effects(),
         },
         "feedback": {
             "rows": tot["feedback"],
@@ -360,6 +361,35 @@ def effects_document(obs: Observed, n_customers: int, seed: int) -> dict:
             "case- and umlaut-insensitive (ä = ae), so compounds count",
         },
         "touchpoints": tp_perf,
+    }
+
+
+def explore_effects() -> dict:
+    """Planted effects for paths around a touchpoint, group comparison and conformance (issue 23)."""
+    return {
+        "price_letter_faq": {
+            "type": "path_pattern",
+            "journey": "service",
+            "touchpoint": "price_change_letter",
+            "next": "faq",
+            "planted": {"self_service_relabelled_to_faq": co.PRICE_LETTER_FAQ_P},
+        },
+        "business_research_dropoff": {
+            "type": "group_dropoff",
+            "journey": "purchase",
+            "by": "segment",
+            "group": "business",
+            "other": "private",
+            "stage": "consultation",
+            "planted": {"extra_dropoff_after_research": co.BUSINESS_PRE_ORDER_DROP},
+        },
+        "late_meter_installation": {
+            "type": "rule_breach",
+            "journey": "onboarding",
+            "rule": "meter_within_14d",
+            "touchpoint": "smart_meter_installation",
+            "planted": {"within_days": co.LATE_METER_DAYS, "sentiment_shift": co.LATE_METER_SENT},
+        },
     }
 
 
@@ -425,6 +455,13 @@ def readme_text(doc: dict) -> str:
         f"Their experience at the order touchpoints is also more negative (sentiment shift {dr['planted']['sentiment_shift_at_order']}).",
         f"7. **The hotline is the moment of truth**: the most used service touchpoint ({mot['observed']['events']:,} calls) with a "
         f"strong NPS pull both ways (+{mot['planted']['nps_pos_per_unit']} / −{mot['planted']['nps_neg_per_unit']} per unit sentiment).",
+        f"8. **After a price-change letter, customers look it up in the FAQ** (`cjwork paths --around price_change_letter`): "
+        f"{eff['price_letter_faq']['planted']['self_service_relabelled_to_faq']:.0%} of their self-service steps are the FAQ.",
+        f"9. **Business customers leave the purchase after research** (`cjwork compare --by segment --a private --b business`): "
+        f"{eff['business_research_dropoff']['planted']['extra_dropoff_after_research']:.0%} extra drop before stage `consultation`.",
+        f"10. **Late smart-meter installations break the rule `meter_within_14d`** (`conformance.csv`): installed more than "
+        f"{eff['late_meter_installation']['planted']['within_days']:.0f} days after the appointment, sentiment "
+        f"{eff['late_meter_installation']['planted']['sentiment_shift']:+.1f} at the installation.",
         "",
         "## Feedback",
         "",
