@@ -12,7 +12,7 @@ import html
 import re
 from typing import Any
 
-__all__ = ["escape_html", "escape_markdown"]
+__all__ = ["escape_html", "escape_markdown", "markdown_to_plain"]
 
 # Markdown's own punctuation: a backslash before each makes it literal text (CommonMark
 # allows a backslash escape before any ASCII punctuation character). ``<``, ``>`` and ``&``
@@ -60,3 +60,25 @@ def escape_markdown(value: Any) -> str:
     text = " ".join(str(value).split())
     text = _MARKDOWN_PUNCT.sub(r"\\\1", text)
     return html.escape(text, quote=False)
+
+
+_MARKDOWN_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_to_plain(text: Any) -> str:
+    """A Markdown fragment built with :func:`escape_markdown` as plain text (for figures).
+
+    Drops ``**`` emphasis, removes the backslashes :func:`escape_markdown` added and turns
+    the HTML entities back into characters. Only for renderers that draw text (matplotlib),
+    never for HTML.
+
+    Examples
+    --------
+    >>> markdown_to_plain("Mostly here for **" + escape_markdown("<b>Sign-up</b>") + "**")
+    'Mostly here for <b>Sign-up</b>'
+    """
+    if text is None:
+        return ""
+    plain = str(text).replace("**", "")
+    plain = _MARKDOWN_UNESCAPE.sub(r"\1", plain)
+    return html.unescape(plain)
