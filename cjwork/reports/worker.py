@@ -125,8 +125,29 @@ def _write_result(result: dict[str, Any], path: str | Path) -> None:
     os.replace(tmp, out)
 
 
+#: the batch's private temporary folder (shared tables with feedback texts), set by the runner
+WORKDIR_ENV = "CJWORK_REPORT_WORKDIR"
+
+
+def _remove_workdir() -> None:
+    """Remove the batch's temporary folder named in :data:`WORKDIR_ENV` (when the runner died)."""
+    import shutil
+
+    workdir = os.environ.get(WORKDIR_ENV)
+    if workdir and Path(workdir).name.startswith("cjwork-report-"):
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def serve(lines: Any = None) -> int:
-    """Run one journey per spec path read from ``lines`` (stdin by default) until EOF."""
+    """Run one journey per spec path read from ``lines`` (stdin by default) until EOF.
+
+    The worker ends (killing its kernel and removing the batch's temporary folder) as soon
+    as the runner that started it is gone, and on ``SIGTERM``.
+    """
+    if lines is None:
+        from cjwork.reports.processes import exit_with_parent
+
+        exit_with_parent(cleanup=_remove_workdir)
     import nbconvert  # noqa: F401 - warm the imports before the first journey arrives
     import papermill  # noqa: F401
 
