@@ -81,7 +81,21 @@ def _set_pdeathsig(sig: int) -> None:
         pass
 
 
-def exit_with_parent(cleanup: Callable[[], None] | None = None, poll: float = 0.5) -> None:
+def _gone(parent: int, wait: float = 2.0) -> bool:
+    """Whether the parent is gone, waiting up to ``wait`` seconds: the death signal comes
+    when the *thread* that started us ends, a moment before the whole parent process has
+    (``getppid`` still names it then)."""
+    deadline = time.monotonic() + wait
+    while os.getppid() == parent:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def exit_with_parent(
+    cleanup: Callable[[], None] | None = None, poll: float = 0.5
+) -> Callable[[], None]:
     """End this process (after ``cleanup`` and killing its own children) once its parent is
     gone, and on ``SIGTERM``.
 
@@ -92,6 +106,13 @@ def exit_with_parent(cleanup: Callable[[], None] | None = None, poll: float = 0.
         not on a ``SIGTERM`` while the parent lives (it cleans up itself).
     poll : float
         Seconds between two checks of the parent (the watchdog thread).
+
+    Returns
+    -------
+    callable
+        ``check()``: leaves at once when the parent is gone. Call it where the process
+        would otherwise end normally or start new work (a library may have replaced the
+        ``SIGTERM`` handler meanwhile: nbclient does while a notebook runs).
     """
     parent = os.getppid()
     done = threading.Lock()
@@ -104,7 +125,7 @@ def exit_with_parent(cleanup: Callable[[], None] | None = None, poll: float = 0.
                 os.kill(child, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if cleanup is not None and os.getppid() != parent:  # only when the parent is gone
+        if cleanup is not None and _gone(parent):  # only when the parent is gone
             try:
                 cleanup()
             except Exception:
@@ -124,6 +145,10 @@ def exit_with_parent(cleanup: Callable[[], None] | None = None, poll: float = 0.
                 leave(1)
             time.sleep(poll)
 
-    if os.getppid() != parent:  # the parent died before the death signal was set
-        leave(1)
+    def check() -> None:
+        if os.getppid() != parent:
+            leave(1)
+
+    check()  # the parent died before the death signal was set
     threading.Thread(target=watch, name="cjwork-parent-watchdog", daemon=True).start()
+    return check

@@ -229,6 +229,11 @@ class _Slot:
 
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
         env[WORKDIR_ENV] = str(self.workdir)  # removed by the worker if the runner dies
+        # the worker's and its kernel's temporary files (kernel connection files) live in the
+        # batch's folder, so they go with it, however the batch ends
+        tmp = self.workdir / f"tmp{self.index}"
+        tmp.mkdir(exist_ok=True)
+        env["TMPDIR"] = env["TEMP"] = env["TMP"] = str(tmp)
         # jobs x threads <= cores: parallel kernels must not oversubscribe the CPU with
         # OpenMP/BLAS threads (scikit-learn, numpy); the user's own settings win.
         for var in THREAD_VARS:

@@ -144,10 +144,14 @@ def serve(lines: Any = None) -> int:
     The worker ends (killing its kernel and removing the batch's temporary folder) as soon
     as the runner that started it is gone, and on ``SIGTERM``.
     """
+
+    def parent_alive() -> None:
+        return None
+
     if lines is None:
         from cjwork.reports.processes import exit_with_parent
 
-        exit_with_parent(cleanup=_remove_workdir)
+        parent_alive = exit_with_parent(cleanup=_remove_workdir)
     import nbconvert  # noqa: F401 - warm the imports before the first journey arrives
     import papermill  # noqa: F401
 
@@ -155,8 +159,12 @@ def serve(lines: Any = None) -> int:
         spec_path = line.strip()
         if not spec_path:
             continue
+        parent_alive()
         spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-        _write_result(execute_journey(spec), spec["result"])
+        result = execute_journey(spec)
+        parent_alive()  # nothing more is written for a runner that is gone
+        _write_result(result, spec["result"])
+    parent_alive()
     return 0
 
 
