@@ -14,10 +14,16 @@ from typing import Any
 
 __all__ = ["escape_html", "escape_markdown", "markdown_to_plain"]
 
-# Markdown's own punctuation: a backslash before each makes it literal text (CommonMark
-# allows a backslash escape before any ASCII punctuation character). ``<``, ``>`` and ``&``
-# are left to the HTML escape: a backslash before an entity would show the entity as text.
-_MARKDOWN_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+# Markdown's inline punctuation: a backslash before each makes it literal text anywhere
+# (CommonMark allows a backslash escape before any ASCII punctuation character). Without
+# ``[``/``]`` no link or image can open, so ``(``, ``)``, ``!`` and ``.`` stay readable.
+# ``<``, ``>`` and ``&`` are left to the HTML escape: a backslash before an entity would
+# show the entity as text.
+_MARKDOWN_PUNCT = re.compile(r"([\\`*_\[\]|~])")
+# what starts a block only at the start of a line (a heading, a list item, a setext rule,
+# an ordered item): escaped where a value begins, as a value may be put at a line's start.
+# (``>`` needs no backslash: the HTML escape makes it ``&gt;``, which starts no quote.)
+_MARKDOWN_BLOCK_START = re.compile(r"^([#+\-=])|^(\d+)([.)])")
 
 
 def escape_html(value: Any) -> str:
@@ -59,10 +65,13 @@ def escape_markdown(value: Any) -> str:
         return ""
     text = " ".join(str(value).split())
     text = _MARKDOWN_PUNCT.sub(r"\\\1", text)
+    text = _MARKDOWN_BLOCK_START.sub(
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text
+    )
     return html.escape(text, quote=False)
 
 
-_MARKDOWN_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~])")
+_MARKDOWN_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-=.!|~])")
 
 
 def markdown_to_plain(text: Any) -> str:

@@ -110,9 +110,16 @@ def staging_dir(out_dir: Path) -> Path:
     return stage
 
 
-def previous_outputs(out_dir: Path, journey_ids: Iterable[str]) -> list[Path]:
-    """The files of an earlier report run in ``out_dir``: what its manifest lists, every
-    ``<journey>.ipynb``/``.html`` of the map, everything in ``owners/`` and the manifest."""
+REPORT_SUFFIXES = (".ipynb", ".html")
+
+
+def previous_outputs(
+    out_dir: Path, journey_ids: Iterable[str], keep: Iterable[Path] = ()
+) -> list[Path]:
+    """The files of an earlier report run in ``out_dir``: the notebooks and HTML files its
+    manifest lists (inside ``out_dir`` only), every ``<journey>.ipynb``/``.html`` of the map,
+    the notebooks and HTML files in ``owners/`` and the manifest — never a path of ``keep``
+    (the inputs)."""
     found: set[Path] = set()
     manifest = out_dir / MANIFEST
     try:
@@ -124,7 +131,7 @@ def previous_outputs(out_dir: Path, journey_ids: Iterable[str]) -> list[Path]:
         for entry in (entries or {}).values() if isinstance(entries, dict) else ():
             for key in ("notebook", "html"):
                 rel = entry.get(key) if isinstance(entry, dict) else None
-                if isinstance(rel, str) and rel:
+                if isinstance(rel, str) and rel and rel.endswith(REPORT_SUFFIXES):
                     p = (out_dir / rel).resolve()
                     if out_dir.resolve() in p.parents:  # never outside the folder
                         found.add(out_dir / rel)
@@ -132,12 +139,15 @@ def previous_outputs(out_dir: Path, journey_ids: Iterable[str]) -> list[Path]:
         found.update(out_dir / f"{jid}{ext}" for ext in (".ipynb", ".html"))
     owners = out_dir / OWNERS_DIR
     if owners.is_dir():
-        found.update(p for p in owners.iterdir() if p.suffix in (".ipynb", ".html"))
+        found.update(p for p in owners.iterdir() if p.suffix in REPORT_SUFFIXES)
     found.add(manifest)
-    return sorted(p for p in found if p.is_file() or p.is_symlink())
+    kept = {Path(p).resolve() for p in keep}
+    return sorted(p for p in found if (p.is_file() or p.is_symlink()) and p.resolve() not in kept)
 
 
-def publish(stage: Path, out_dir: Path, journey_ids: Iterable[str]) -> dict[Path, Path]:
+def publish(
+    stage: Path, out_dir: Path, journey_ids: Iterable[str], keep: Iterable[Path] = ()
+) -> dict[Path, Path]:
     """Replace the previous run's reports in ``out_dir`` by the staged ones.
 
     The old ``manifest.json`` goes first and the new one is written by the caller after
@@ -148,7 +158,7 @@ def publish(stage: Path, out_dir: Path, journey_ids: Iterable[str]) -> dict[Path
     dict
         Staged path → final path of every file moved.
     """
-    old = previous_outputs(out_dir, journey_ids)
+    old = previous_outputs(out_dir, journey_ids, keep)
     manifest = out_dir / MANIFEST
     if manifest in old:
         manifest.unlink()

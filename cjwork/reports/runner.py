@@ -718,7 +718,7 @@ def _run_batch(
             )
 
     # 6. the set: the previous run's reports out, the new ones in, the manifest last
-    moved = bl.publish(stage, out_dir, journey_map.journey_ids)
+    moved = bl.publish(stage, out_dir, journey_map.journey_ids, keep=protected)
     ordered = [results[_result_key(tasks[k])] for k in tasks]
     for r in ordered:
         r.notebook = bl.relocate(r.notebook, moved)
