@@ -75,6 +75,9 @@ MASKED = [
     ("Mme Dupont est gentille", "Dupont"),
     ("Dr.Müller hat geholfen", "Müller"),
     ("Pani Wiśniewska", "Wiśniewska"),
+    ("die nette Frau Müller half mir", "Müller"),
+    ("Die Frau Meier rief an", "Meier"),
+    ("a Mr Smith called", "Smith"),
     ("frau łukasiewicz", "łukasiewicz"),
     # phone numbers
     ("Ruf an: +49 (0) 171 / 234 56 78!", "234 56 78"),
@@ -99,6 +102,8 @@ KEPT = [
     "Frau",
     "Die Frau am Telefon war nett.",
     "meine Frau hat angerufen",
+    "unsere Frau vom Service war nett",
+    "Die Frau war sehr freundlich",
     "my wife said the hotline was slow",
     "I miss the old tariff",
     "Die Rechnung über 120 € kam am 12.03.2024.",

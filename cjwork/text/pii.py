@@ -18,8 +18,9 @@ persona cards, the explorer, tables). The rules, in the order they are applied:
   ``Srta``, ``Don``/``Doña``, ``Mme``/``Mlle``/``Madame``/``Monsieur``, ``Sig.``/
   ``Signora``, ``Pan``/``Pani`` — with titles in between (``Frau Prof. Dr. Łukasiewicz``),
   name particles (``Herr von der Heide``), apostrophes and hyphens (``Mr. O'Neill``,
-  ``Frau Schulze-Meyer``). A salutation alone (``Frau``), one used as a noun (``meine
-  Frau hat angerufen``) or followed by an ordinary word (``die frau am telefon``) is kept.
+  ``Frau Schulze-Meyer``), also after an article (``die nette Frau Müller``). A salutation
+  alone (``Frau``), after a possessive (``meine Frau hat angerufen``) or followed by an
+  ordinary word (``die frau am telefon``) is kept.
 """
 
 from __future__ import annotations
@@ -81,11 +82,12 @@ _NOT_A_NAME = frozenset(
     very was we were what when where which who will with would yes you your
     """.split()
 )
-#: words before a salutation that make it a noun ("meine Frau", "the doctor's", "eine Frau")
+#: possessives before a salutation make it a noun ("meine Frau", "unsere Frau vom Service");
+#: articles and adjectives do not ("die nette Frau Müller" names her)
 _NOUN_BEFORE = re.compile(
-    r"(?:\b(?:meine|meiner|meinem|seine|seiner|ihre|ihrer|deine|unsere|eure|die|der|eine|einer|"
-    r"einem|jede|jeder|keine|diese|dieser|junge|ältere|nette|freundliche|my|his|her|your|our|"
-    r"their|the|a|an|this|that|every|no|nice|young|old)\s+)$",
+    r"(?:\b(?:meine|meiner|meinem|meines|seine|seiner|seinem|ihre|ihrer|ihrem|deine|deiner|"
+    r"unsere|unserer|eure|eurer|jede|jeder|keine|keiner|my|his|her|your|our|their|every|no)"
+    r"\s+)$",
     re.IGNORECASE,
 )
 
