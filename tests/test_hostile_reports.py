@@ -93,6 +93,7 @@ MASKED = [
     ("iban de89 3704 0044 0532 0130 00", "3704 0044"),
     ("IBAN: DE89370400440532013000.", "370400440532013000"),
     ("GB29 NWBK 6016 1331 9268 19", "NWBK 6016"),
+    ("NO93 8601 1117 947 ist mein Konto", "8601 1117"),
     # e-mail addresses
     ("schreib an max.mustermann@example.org bitte", "mustermann@"),
     ("Mail: Jürgen.Groß+tag@beispiel-firma.co.uk", "beispiel-firma"),
@@ -104,6 +105,9 @@ KEPT = [
     "meine Frau hat angerufen",
     "unsere Frau vom Service war nett",
     "Die Frau war sehr freundlich",
+    "eine Frau unter der Brücke spielt Akkordeon",
+    "Mo-Fr zweistündliche Züge",
+    "die Tasche der jungen Frau. Sag ihr Bescheid",
     "my wife said the hotline was slow",
     "I miss the old tariff",
     "Die Rechnung über 120 € kam am 12.03.2024.",
@@ -114,6 +118,7 @@ KEPT = [
     "Herr",
     "Dr. who?",
     "Tarif 2025 ist 10 % teurer",
+    "ISIN: LU1250154413 und DE0008232125",
 ]
 
 

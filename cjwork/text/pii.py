@@ -7,7 +7,8 @@ persona cards, the explorer, tables). The rules, in the order they are applied:
 * **e-mail addresses** (``name@host.tld``, any case, any script in the local part);
 * **IBANs** in any case, with or without spaces (``DE89 3704 0044 0532 0130 00``,
   ``de89370400440532013000``, ``GB29 NWBK 6016 1331 9268 19``): two letters, two check
-  digits and 10–30 letters/digits of which at least 8 are digits;
+  digits and letters/digits in groups, 15–34 characters with at least 8 digits (an ISIN,
+  12 characters, is not masked);
 * **phone numbers** in national and international formats (``+49 (0) 171 / 234 56 78``,
   ``0049 171 2345678``, ``+1 (555) 123-4567``, ``0171-2345678``, ``(0221) 123456``):
   7–17 digits in groups separated by spaces, ``/``, ``-``, ``.`` or parentheses. Dates
@@ -19,8 +20,10 @@ persona cards, the explorer, tables). The rules, in the order they are applied:
   ``Signora``, ``Pan``/``Pani`` — with titles in between (``Frau Prof. Dr. Łukasiewicz``),
   name particles (``Herr von der Heide``), apostrophes and hyphens (``Mr. O'Neill``,
   ``Frau Schulze-Meyer``), also after an article (``die nette Frau Müller``). A salutation
-  alone (``Frau``), after a possessive (``meine Frau hat angerufen``) or followed by an
-  ordinary word (``die frau am telefon``) is kept.
+  alone (``Frau``), after a possessive (``meine Frau hat angerufen``), followed by an
+  ordinary word (``die frau am telefon``) or, when capitalised, by a lower-case word
+  (``eine Frau unter der Brücke``, ``Mo-Fr geöffnet``) is kept; lower-case names count
+  after lower-case salutations (``herr meier``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ _NAME = re.compile(
     rf"(?P<particles>{_PARTICLES})(?P<first>{_NAME_WORD})(?P<rest>\s+{_NAME_WORD})?",
     re.IGNORECASE,
 )
+#: salutations written with a full stop (a full word before a "." ends a sentence)
+_ABBREVIATIONS = frozenset(
+    "hr hrn fr frl mr mrs ms mx dr prof sr sra srta mme mlle sig sig.ra dipl".split()
+)
 #: salutations that are also ordinary words: a name only when written with a capital
 _AMBIGUOUS = frozenset("miss don dona pan dame lady lord sir madam".split())
 #: lower-case words after a salutation that show it is an ordinary noun, not a name
@@ -92,9 +99,21 @@ _NOUN_BEFORE = re.compile(
 )
 
 
-def _iban(m: re.Match[str]) -> str | None:
-    digits = sum(ch.isdigit() for ch in m.group(0))
-    return None if digits < 8 else m.group(0)
+def _iban(m: re.Match[str], marker: str) -> str:
+    """The marker for an IBAN-like match, keeping a trailing word the pattern took
+    (``LU12 5015 4413 und``); the text unchanged when what is left is no IBAN."""
+    text = m.group(0)
+    head, sep, last = text.rpartition(" ")
+    if sep and not any(ch.isdigit() for ch in last):
+        text, tail = head, sep + last
+    else:
+        tail = ""
+    chars = [ch for ch in text if ch.isalnum()]
+    digits = sum(ch.isdigit() for ch in chars)
+    # IBANs are 15 (Norway) to 34 characters; shorter codes (ISINs, 12) are not IBANs
+    if digits >= 8 and 15 <= len(chars) <= 34:
+        return marker + tail
+    return m.group(0)
 
 
 def _phone(m: re.Match[str]) -> bool:
@@ -110,8 +129,12 @@ def _name(m: re.Match[str], name: str) -> str:
     sal, first, rest = m.group("sal"), m.group("first"), m.group("rest")
     if sal.lower() in _AMBIGUOUS and not sal[0].isupper():
         return m.group(0)
+    if m.group("gap").startswith(".") and sal.lower() not in _ABBREVIATIONS:
+        return m.group(0)  # "der jungen Frau. Sag ihr": a full stop, not an abbreviation
     if first.lower() in _NOT_A_NAME and not first[0].isupper():
         return m.group(0)
+    if sal[0].isupper() and first[0].islower() and not sal.isupper():
+        return m.group(0)  # "eine Frau unter der Brücke": who writes "Frau", writes "Meier"
     if m.group("particles") and not first[0].isupper() and not sal.islower():
         return m.group(0)  # "Frau von nebenan"
     if _NOUN_BEFORE.search(m.string[max(0, m.start() - 20) : m.start()]):
@@ -128,7 +151,7 @@ def _name(m: re.Match[str], name: str) -> str:
 
 def _mask_text(text: str, email: str, phone: str, iban: str, name: str) -> str:
     text = _EMAIL.sub(email, text)
-    text = _IBAN.sub(lambda m: iban if _iban(m) else m.group(0), text)
+    text = _IBAN.sub(lambda m: _iban(m, iban), text)
     text = _PHONE.sub(lambda m: _keep_edges(m, phone) if _phone(m) else m.group(0), text)
     return _NAME.sub(lambda m: _name(m, name), text)
 
