@@ -119,6 +119,9 @@ KEPT = [
     "Dr. who?",
     "Tarif 2025 ist 10 % teurer",
     "ISIN: LU1250154413 und DE0008232125",
+    "Entfernung 149 480 000 km, Kosten 1.234.567 €",
+    "Rothschild (1743–1812) etablierte",
+    "am 31. 12. 2015 um 22:06 Uhr",
 ]
 
 

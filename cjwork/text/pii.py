@@ -12,8 +12,9 @@ persona cards, the explorer, tables). The rules, in the order they are applied:
 * **phone numbers** in national and international formats (``+49 (0) 171 / 234 56 78``,
   ``0049 171 2345678``, ``+1 (555) 123-4567``, ``0171-2345678``, ``(0221) 123456``):
   7–17 digits in groups separated by spaces, ``/``, ``-``, ``.`` or parentheses. Dates
-  (``12.03.2024``, ``2024-03-12``), times, amounts (``120 €``, ``1.234,56``) and
-  numbers of fewer than 7 digits are left alone;
+  (``12.03.2024``, ``31. 12. 2015``, ``2024-03-12``), times, amounts (``120 €``,
+  ``1.234,56``, ``149 480 000``), year ranges (``1743–1812``) and numbers of fewer than 7
+  digits are left alone;
 * **names after a salutation** in any case and script: ``Herr``/``Herrn``/``Hr.``,
   ``Frau``/``Fr.``, ``Mr``/``Mrs``/``Ms``/``Miss``/``Mx``, ``Dr``, ``Prof``, ``Sr``/``Sra``/
   ``Srta``, ``Don``/``Doña``, ``Mme``/``Mlle``/``Madame``/``Monsieur``, ``Sig.``/
@@ -48,8 +49,12 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:\+|00|\()?\s?\d(?:[ \u00a0\t/().\-–]{0,4}\d){6,16}(?:\))?(?!\w|,\d)"
 )
 _DATE = re.compile(
-    r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(?::\d{2})?"
+    r"\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})|\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(?::\d{2})?"
 )
+# not phone numbers: thousands-grouped amounts (1 234 567, 149.480.000) and year ranges
+# (1743–1812) that do not start like a phone number (+, 00, 0, a bracket)
+_AMOUNT = re.compile(r"[1-9]\d{0,2}(?:[ .\u00a0]\d{3})+|\d{4}\s?[-–]\s?\d{4}")
 
 _LETTER = r"[^\W\d_]"
 #: salutations, longest first within a family; matched in any case, "." optional
@@ -119,7 +124,7 @@ def _iban(m: re.Match[str], marker: str) -> str:
 def _phone(m: re.Match[str]) -> bool:
     """Whether a phone-like match is a phone number (not a date, time or amount)."""
     text = m.group(0).strip()
-    if _DATE.search(text):
+    if _DATE.search(text) or _AMOUNT.fullmatch(text.strip("() ")):
         return False
     digits = sum(ch.isdigit() for ch in text)
     return 7 <= digits <= 17
