@@ -10,7 +10,13 @@ For each journey a worker process (:mod:`cjwork.reports.worker`) executes
   runs longer than ``timeout`` seconds is stopped; a journey whose kernel died is retried
   once; a failing journey never stops the others, and its executed notebook is kept with
   the failing cell;
-* writes ``<journey>.ipynb``, ``<journey>.html`` and ``manifest.json`` atomically.
+* writes ``<journey>.ipynb``, ``<journey>.html`` and ``manifest.json`` atomically;
+* locks the output folder for the batch and writes through a staging folder, so a folder
+  holds one run's set (:mod:`cjwork.reports.batch_lock`);
+* on SIGINT/SIGTERM cancels the queued journeys, kills the running workers and kernels,
+  removes its temporary folder, keeps what finished and writes the manifest (exit
+  128 + signal); workers end with the runner however it ends
+  (:mod:`cjwork.reports.processes`).
 """
 
 from __future__ import annotations
@@ -389,12 +395,16 @@ def run_reports(
     Returns
     -------
     BatchResult
-        With ``exit_code`` 0 when every report was written, else 1.
+        With ``exit_code`` 0 when every report was written, 128 + the signal number when
+        interrupted, else 1.
 
     Raises
     ------
     UsageError
-        Bad parameters, unknown journeys, or an output directory that mixes with the inputs.
+        Bad parameters, unknown journeys, an output directory that mixes with the inputs,
+        or an output path that is a file.
+    OutputBusyError
+        Another run is writing to ``out_dir`` (exit 1).
     DataError
         Data that cannot be loaded at all (checked once, before any kernel starts).
     """
