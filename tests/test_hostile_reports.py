@@ -634,9 +634,14 @@ def test_interrupt_cancels_the_batch_cleanly(
 
 @pytest.mark.slow
 def test_workers_and_kernels_die_with_a_killed_runner(data: Path, tmp_path: Path) -> None:
-    proc, out, tmp = _start_batch(data, tmp_path, {"onboarding": 300})
+    # the worker's second journey: its first one has been run (and asyncio has reset the
+    # SIGTERM handler once) by then
+    proc, out, tmp = _start_batch(data, tmp_path, {"service": 300})
     try:
-        _wait_for(lambda: _running_kernel(proc))
+        _wait_for(
+            lambda: any(out.glob(f"{bl.STAGING_PREFIX}*/onboarding.html")) and _running_kernel(proc)
+        )
+        time.sleep(1)
         processes = _running_kernel(proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)

@@ -110,9 +110,10 @@ def exit_with_parent(
     Returns
     -------
     callable
-        ``check()``: leaves at once when the parent is gone. Call it where the process
-        would otherwise end normally or start new work (a library may have replaced the
-        ``SIGTERM`` handler meanwhile: nbclient does while a notebook runs).
+        ``check()``: leaves at once when the parent is gone, and puts the ``SIGTERM``
+        handler back. Call it (in the main thread) where the process would otherwise end
+        normally or starts new work: nbclient replaces the handler while a notebook runs
+        and asyncio resets it to the default when its loop closes.
     """
     parent = os.getppid()
     done = threading.Lock()
@@ -135,7 +136,8 @@ def exit_with_parent(
     def on_term(signum: int, frame: object) -> None:
         leave(128 + signum)
 
-    if threading.current_thread() is threading.main_thread():
+    main = threading.current_thread() is threading.main_thread()
+    if main:
         signal.signal(signal.SIGTERM, on_term)
         _set_pdeathsig(signal.SIGTERM)
 
@@ -148,6 +150,9 @@ def exit_with_parent(
     def check() -> None:
         if os.getppid() != parent:
             leave(1)
+        # asyncio (nbclient) sets SIGTERM back to the default when its loop closes
+        if main and signal.getsignal(signal.SIGTERM) is not on_term:
+            signal.signal(signal.SIGTERM, on_term)
 
     check()  # the parent died before the death signal was set
     threading.Thread(target=watch, name="cjwork-parent-watchdog", daemon=True).start()
