@@ -675,3 +675,33 @@ def test_a_hostile_manifest_never_deletes_other_files(tmp_path: Path) -> None:
         "onboarding.html",
         "owners/crm.html",
     ]
+
+
+def test_persona_cards_show_hostile_values_as_text() -> None:
+    from nbconvert.filters.markdown import markdown2html
+
+    from cjwork.personas.profiles import PersonaCard
+    from cjwork.plots.persona_cards import card_sections
+
+    card = PersonaCard(
+        persona_id=1,
+        name=PAYLOADS[0],
+        size=10,
+        share=0.5,
+        who=[PAYLOADS[1]],
+        goal=f"Mostly here for **{escape_markdown(PAYLOADS[3])}**",
+        preferences=[PAYLOADS[2]],
+        pains=[f"“{escape_markdown(PAYLOADS[4])}”"],
+        channels=[(PAYLOADS[5], 0.5)],
+        quotes=[PAYLOADS[6], "# not a heading"],
+    )
+    rendered = markdown2html(card.to_markdown())
+    assert _live(rendered) == []
+    assert rendered.count("<h2") == 1  # only the card's own heading
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    for payload in (PAYLOADS[0], PAYLOADS[1], PAYLOADS[3]):
+        assert payload in text
+    # the figure shows the plain text, without Markdown backslashes or entities
+    shown = dict(card_sections(card))
+    assert any(PAYLOADS[3] in v for v in shown.values())
+    assert not any("\\[" in v or "&lt;" in v for v in shown.values())
