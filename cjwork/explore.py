@@ -23,6 +23,7 @@ import pandas as pd
 
 from cjwork.errors import CjworkError, UsageError
 from cjwork.io.workspace import Workspace
+from cjwork.markup import escape_html
 
 ALL = "(all)"
 PERIODS = ("month", "week", "quarter")
@@ -285,11 +286,12 @@ class Explorer:
         try:
             tables = self.tables()
         except CjworkError as exc:
-            self.status.value = f"<b>{exc}</b>"
+            self.status.value = f"<b>{escape_html(exc)}</b>"
             return
         sel = self.selection()
         self.status.value = (
-            f"{sel['journey']} · persona {sel['persona']} · channel {sel['channel']} · by {sel['period']}: "
+            f"{escape_html(sel['journey'])} · persona {escape_html(sel['persona'])} · "
+            f"channel {escape_html(sel['channel'])} · by {escape_html(sel['period'])}: "
             f"{int(tables['touchpoints']['events'].sum()):,} events, "
             f"{int(pd.to_numeric(tables['touchpoints']['feedback']).fillna(0).sum()):,} feedback"
         )
@@ -349,13 +351,7 @@ class Explorer:
                     )
                 )
             for quote in detail["quotes"]:
-                display(HTML(f"<blockquote>{_escape(quote)}</blockquote>"))
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
+                display(HTML(f"<blockquote>{escape_html(quote)}</blockquote>"))
 
 
 # --------------------------------------------------------------------------- explore tools

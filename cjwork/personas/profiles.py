@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
+from cjwork.markup import escape_markdown
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -235,22 +236,28 @@ class PersonaCard:
         """The card as a Markdown section."""
         t = _TEXT[self.language]
         lines = [
-            f"## {self.name}",
+            f"## {escape_markdown(self.name)}",
             "",
             f"*{t['persona']} {self.persona_id} · {self.size:,} {t['customers']} · {self.share:.0%} {t['of_all']}*",
             "",
         ]
         lines += [
-            f"**{t['who']}:** " + "; ".join(self.who) if self.who else f"**{t['who']}:** –",
+            f"**{t['who']}:** " + "; ".join(escape_markdown(w) for w in self.who)
+            if self.who
+            else f"**{t['who']}:** –",
             "",
         ]
         lines += [f"**{t['goal']}:** {self.goal}", ""]
-        lines += [f"**{t['prefs']}:**", *[f"- {p}" for p in self.preferences or ["–"]], ""]
+        lines += [
+            f"**{t['prefs']}:**",
+            *[f"- {escape_markdown(p)}" for p in self.preferences or ["–"]],
+            "",
+        ]
         lines += [f"**{t['pains']}:**", *[f"- {p}" for p in self.pains or [t["no_pains"]]], ""]
-        ch = ", ".join(f"{c} {s:.0%}" for c, s in self.channels) or "–"
+        ch = ", ".join(f"{escape_markdown(c)} {s:.0%}" for c, s in self.channels) or "–"
         lines += [f"**{t['channels']}:** {ch}", ""]
         if self.quotes:
-            lines += [f"**{t['quotes']}:**", *[f"> {q}" for q in self.quotes], ""]
+            lines += [f"**{t['quotes']}:**", *[f"> {escape_markdown(q)}" for q in self.quotes], ""]
         return "\n".join(lines)
 
 
@@ -300,7 +307,7 @@ class PersonaProfiles:
         for card in self.cards:
             parts.append(card.to_markdown())
         if self.notes:
-            parts += ["---", "", *[f"*{n}*" for n in self.notes], ""]
+            parts += ["---", "", *[f"*{escape_markdown(n)}*" for n in self.notes], ""]
         return "\n".join(parts).rstrip() + "\n"
 
     def heatmap_data(self, top: int = 12) -> pd.DataFrame:
@@ -1054,7 +1061,9 @@ def _card(pid, name, size, total, t, ch, jr, v, quotes, language, n_traits) -> P
     ][:n_traits]
     if jr.get("main_journey"):
         goal = tx["goal_main"].format(
-            journey=jr["main_journey"], cases=jr["_main_cases"], completion=jr["completion_rate"]
+            journey=escape_markdown(jr["main_journey"]),
+            cases=jr["_main_cases"],
+            completion=jr["completion_rate"],
         )
     else:
         goal = tx["goal_none"]
@@ -1064,8 +1073,8 @@ def _card(pid, name, size, total, t, ch, jr, v, quotes, language, n_traits) -> P
         if pd.notna(jr.get("dropoff_rest")) and jr["dropoff"] > jr["dropoff_rest"]:
             pains.append(
                 tx["drop"].format(
-                    stage=stage,
-                    journey=jr["dropoff_journey"],
+                    stage=escape_markdown(stage),
+                    journey=escape_markdown(jr["dropoff_journey"]),
                     drop=jr["dropoff"],
                     rest=jr["dropoff_rest"],
                 )
@@ -1073,7 +1082,9 @@ def _card(pid, name, size, total, t, ch, jr, v, quotes, language, n_traits) -> P
         else:
             pains.append(
                 tx["drop_plain"].format(
-                    stage=stage, journey=jr["dropoff_journey"], drop=jr["dropoff"]
+                    stage=escape_markdown(stage),
+                    journey=escape_markdown(jr["dropoff_journey"]),
+                    drop=jr["dropoff"],
                 )
             )
     if (
@@ -1088,7 +1099,8 @@ def _card(pid, name, size, total, t, ch, jr, v, quotes, language, n_traits) -> P
     q = quotes[quotes["persona_id"] == pid]
     neg = q[q["sentiment"] < 0]
     if not neg.empty:
-        pains.append(f"“{neg.sort_values('sentiment', kind='mergesort')['text'].iloc[0]}”")
+        worst = neg.sort_values("sentiment", kind="mergesort")["text"].iloc[0]
+        pains.append(f"“{escape_markdown(worst)}”")
     return PersonaCard(
         persona_id=pid,
         name=name,

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from cjwork.markup import markdown_to_plain
 from cjwork.plots._language import decimal_comma, number, percent, texts
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def _annotations(data: pd.DataFrame, fmt: str, language: str) -> pd.DataFrame:
 
 
 def _plain(text: str) -> str:
-    return str(text).replace("**", "")
+    return markdown_to_plain(text)
 
 
 def card_sections(card: PersonaCard) -> list[tuple[str, str]]:

@@ -7,7 +7,6 @@ Only the report's language (``en``/``de``) changes the words.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import math
@@ -21,6 +20,7 @@ import pandas as pd
 from cjwork.formatting import format_p as format_p
 from cjwork.formatting import format_text as format_text
 from cjwork.formatting import german_marks
+from cjwork.markup import escape_html
 
 RECORD_MIMETYPE = "application/vnd.cjwork.record+json"
 
@@ -296,7 +296,7 @@ def table_html(
     percent, change, floats = set(percent), set(change), set(floats)
     labels = LABELS.get(language, LABELS["en"])
     values = _VALUE_LABELS.get(language, {})
-    head = "".join(f"<th>{html.escape(labels.get(str(c), str(c)))}</th>" for c in df.columns)
+    head = "".join(f"<th>{escape_html(labels.get(str(c), str(c)))}</th>" for c in df.columns)
     kinds = {}
     for c in df.columns:
         if c in percent:
@@ -320,9 +320,9 @@ def table_html(
             if kind == "text":
                 shown = values.get(shown, shown)
             cls = ' class="num"' if kind != "text" else ""
-            cells.append(f"<td{cls}>{html.escape(shown)}</td>")
+            cells.append(f"<td{cls}>{escape_html(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption>{escape_html(caption)}</caption>" if caption else ""
     note = ""
     if len(df) > max_rows:
         more = (

@@ -10,7 +10,6 @@ cell shows its outputs only.
 from __future__ import annotations
 
 import copy
-import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,11 +18,49 @@ from typing import Any
 import nbformat
 
 from cjwork.errors import CjworkError
+from cjwork.markup import escape_html
 from cjwork.reports.display import RECORD_MIMETYPE
 
 TEMPLATE_NAME = "cjwork_report"
 REMOVE_CELL_TAGS = ("remove_cell", "parameters", "injected-parameters", "papermill-error-cell-tag")
 TOC_MARKER = "<!-- cjwork:toc -->"
+
+#: The report's Content-Security-Policy (a ``<meta http-equiv>`` in the template). The report
+#: runs no script at all: inline styles, inline SVG and ``data:`` images are all it needs, so
+#: a ``<script>``, an ``onerror=``/``onload=`` handler or a ``javascript:`` link that ever got
+#: past the escaping still cannot run, and the page loads nothing from the network.
+#: A feature that needs a script (an interactive table) must add the script's
+#: ``'sha256-…'`` hash via :func:`content_security_policy`, never ``'unsafe-inline'``.
+CSP_DIRECTIVES: dict[str, str] = {
+    "default-src": "'none'",
+    "script-src": "'none'",
+    "style-src": "'unsafe-inline'",
+    "img-src": "data:",
+    "font-src": "data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'none'",
+}
+
+
+def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
+    """The report's Content-Security-Policy as one header value.
+
+    Parameters
+    ----------
+    script_hashes : tuple of str
+        ``sha256-<base64>`` hashes of inline scripts the report itself adds (none today);
+        only these may run.
+
+    Returns
+    -------
+    str
+        E.g. ``"default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; ..."``.
+    """
+    directives = dict(CSP_DIRECTIVES)
+    if script_hashes:
+        directives["script-src"] = " ".join(f"'{h}'" for h in script_hashes)
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
 def templates_dir() -> Path:
@@ -84,12 +121,12 @@ def headings(body: str) -> list[tuple[int, str, str]]:
 
 def toc_html(entries: list[tuple[int, str, str]], title: str = "Contents") -> str:
     """A nested ordered list of links for the h2 (sections) and h3 (subsections) headings."""
-    parts = [f"<h2>{html.escape(title)}</h2>", "<ol>"]
+    parts = [f"<h2>{escape_html(title)}</h2>", "<ol>"]
     open_sub = False
     for level, ident, text in entries:
         if level == 1:
             continue
-        link = f'<a href="#{html.escape(ident, quote=True)}">{html.escape(text)}</a>'
+        link = f'<a href="#{escape_html(ident)}">{escape_html(text)}</a>'
         if level == 2:
             if open_sub:
                 parts.append("</ol></li>")
@@ -163,7 +200,9 @@ def export_html(
         enabled=True,
     )
     exporter.register_preprocessor(remover, enabled=True)
-    resources: dict[str, Any] = {"cjwork": {"kicker": kicker, "footer": footer}}
+    resources: dict[str, Any] = {
+        "cjwork": {"kicker": kicker, "footer": footer, "csp": content_security_policy()}
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = body.replace(TOC_MARKER, toc_html(headings(body), toc_title), 1)
     # nbconvert writes a trailing space on some lines depending on the output mix; normalise.

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cjwork.markup import escape_markdown
 from cjwork.reports import display as d
 from cjwork.reports import notebook as nb
 
@@ -276,16 +277,16 @@ def show_journey_map(tables: ReportTables, params: ReportParams) -> Any:
                     "Die Stimmung ist in der Phase **{low}** am tiefsten ({lo:+.2f}) "
                     "und in **{high}** am höchsten ({hi:+.2f}).",
                     "de",
-                    low=low["stage_label"],
+                    low=escape_markdown(low["stage_label"]),
                     lo=low["sentiment"],
-                    high=high["stage_label"],
+                    high=escape_markdown(high["stage_label"]),
                     hi=high["sentiment"],
                 )
             )
         else:
             lines.append(
-                f"Sentiment is lowest in the **{low['stage_label']}** stage ({low['sentiment']:+.2f}) "
-                f"and highest in **{high['stage_label']}** ({high['sentiment']:+.2f})."
+                f"Sentiment is lowest in the **{escape_markdown(low['stage_label'])}** stage ({low['sentiment']:+.2f}) "
+                f"and highest in **{escape_markdown(high['stage_label'])}** ({high['sentiment']:+.2f})."
             )
     if lines:
         _md("\n\n".join(lines))
@@ -313,7 +314,7 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
             sentences = [describe_band_effect(r, "de") for r in ordered.to_dict("records")]
         else:
             sentences = list(ordered["sentence"])
-        lines = [f"- {s}" for s in sentences]
+        lines = [f"- {escape_markdown(s)}" for s in sentences]
         _md("\n".join(lines))
         top = sig.loc[sig["cohens_d"].abs().idxmax()]
     else:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from cjwork.errors import DataError, Problem
 from cjwork.io.workspace import Workspace
+from cjwork.markup import escape_markdown
 from cjwork.reports import display as d
 from cjwork.reports import figures, overview
 from cjwork.reports.params import ReportParams, validate_owner_params, validate_params
@@ -194,17 +195,17 @@ def show_title(ws: Workspace, params: ReportParams) -> Markdown:
         "month": ("month", "Monat"),
         "quarter": ("quarter", "Quartal"),
     }[params.period]
-    lines = [f"# {report_title(ws, params)}", ""]
+    lines = [f"# {escape_markdown(report_title(ws, params))}", ""]
     if len(ev):
         ts = pd.to_datetime(ev["timestamp"], utc=True)
         span = f"{ts.min():%Y-%m-%d} – {ts.max():%Y-%m-%d}"
         if de:
             lines.append(
-                f"Journey-Report · Daten vom {span} · Vergleich je {period[1]} · Journey-Verantwortung: {j.owner or '–'}"
+                f"Journey-Report · Daten vom {span} · Vergleich je {period[1]} · Journey-Verantwortung: {escape_markdown(j.owner) or '–'}"
             )
         else:
             lines.append(
-                f"Journey report · data from {span} · compared by {period[0]} · journey owner: {j.owner or '–'}"
+                f"Journey report · data from {span} · compared by {period[0]} · journey owner: {escape_markdown(j.owner) or '–'}"
             )
     return _display(Markdown("\n".join(lines)))
 
@@ -422,7 +423,9 @@ def show_owner_title(ws: Workspace, params: Any) -> Markdown:
         line = f"Bericht für Touchpoint-Verantwortliche · {n_tp} Touchpoints in {n_j} Journeys"
     else:
         line = f"Touchpoint owner report · {n_tp} touchpoints in {n_j} journeys"
-    return _display(Markdown(f"# {company} — {params.owner}\n\n{line}"))
+    return _display(
+        Markdown(f"# {escape_markdown(company)} — {escape_markdown(params.owner)}\n\n{line}")
+    )
 
 
 OWNER_HEADINGS = {

@@ -9,7 +9,11 @@ changes of the last periods. ``notebooks/owner_report.ipynb`` shows them;
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -25,10 +29,61 @@ def owners(journey_map: JourneyMap) -> list[str]:
     return sorted({tp.owner for j in journey_map for tp in j.touchpoints if tp.owner})
 
 
+#: names Windows refuses as file names (whatever the extension)
+_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
+)
+_MAX_SLUG = 60
+
+
 def owner_slug(owner: str) -> str:
-    """A file name for an owner: ``"Field Service"`` → ``"field-service"``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", owner.lower()).strip("-")
+    """A readable file name stem for an owner: ``"Field Service"`` → ``"field-service"``.
+
+    Accents are dropped (``"Kundenservice Süd"`` → ``"kundenservice-sud"``); a name with no
+    Latin letter or digit gives ``"owner"``. Different owners may share a slug
+    (``"Field Service"`` and ``"field service"``): :func:`owner_file_names` makes them unique.
+    """
+    ascii_ = unicodedata.normalize("NFKD", str(owner)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:_MAX_SLUG].strip("-")
     return slug or "owner"
+
+
+def owner_file_names(names: Iterable[str]) -> dict[str, str]:
+    """A unique file name stem for every owner, the same for the same set of owners.
+
+    An owner keeps its plain :func:`owner_slug` when no other owner shares it and the slug
+    is a usable file name. Otherwise (two names that differ only in case, spacing or
+    accents, names in other scripts, a name with no letters, a reserved device name such as
+    ``CON``) the slug gets ``-`` and the first 8 hex digits of the SHA-256 of the exact name:
+    ``"Field Service"`` → ``"field-service-1f0c…"``, ``"Служба"`` → ``"owner-5b2e…"``.
+
+    Parameters
+    ----------
+    names : iterable of str
+        The owners (duplicates are ignored).
+
+    Returns
+    -------
+    dict
+        Owner name → file name stem (no two alike, also when compared without case).
+    """
+    unique = list(dict.fromkeys(str(n) for n in names))
+    base = {n: owner_slug(n) for n in unique}
+    counts = Counter(base.values())
+    out: dict[str, str] = {}
+    for n in unique:
+        slug = base[n]
+        plain = counts[slug] == 1 and slug != "owner" and slug not in _RESERVED
+        out[n] = slug if plain else f"{slug}-{_digest(n, 8)}"
+    taken = Counter(s.lower() for s in out.values())
+    for n, s in out.items():  # a hashed stem equal to another owner's plain slug
+        if taken[s.lower()] > 1:
+            out[n] = f"{base[n]}-{_digest(n, 16)}"
+    return out
+
+
+def _digest(name: str, n: int) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:n]
 
 
 def check_owner(journey_map: JourneyMap, owner: str) -> str:

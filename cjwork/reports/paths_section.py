@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cjwork.markup import escape_markdown
+
 if TYPE_CHECKING:
     from cjwork.io.workspace import Workspace
     from cjwork.reports.params import ReportParams
@@ -171,10 +173,10 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
                 _t(
                     "significant",
                     lang,
-                    stage=names.get(r.stage, r.stage),
+                    stage=escape_markdown(names.get(r.stage, r.stage)),
                     p=r.p_adjusted,
                     p_text=d.format_p(r.p_adjusted, lang),
-                    group=r.group,
+                    group=escape_markdown(r.group),
                     rate=r.dropoff,
                 )
             )

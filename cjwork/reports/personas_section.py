@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cjwork.markup import escape_markdown
+
 if TYPE_CHECKING:
     from cjwork.io.workspace import Workspace
     from cjwork.reports.params import ReportParams
@@ -155,8 +157,8 @@ def show_personas(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
         _t(
             r.measure,
             lang,
-            persona=r.persona_name,
-            stage=r.stage_name,
+            persona=escape_markdown(r.persona_name),
+            stage=escape_markdown(r.stage_name),
             value=r.value,
             rest=r.rest,
             n=int(r.n),

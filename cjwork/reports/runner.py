@@ -10,7 +10,13 @@ For each journey a worker process (:mod:`cjwork.reports.worker`) executes
   runs longer than ``timeout`` seconds is stopped; a journey whose kernel died is retried
   once; a failing journey never stops the others, and its executed notebook is kept with
   the failing cell;
-* writes ``<journey>.ipynb``, ``<journey>.html`` and ``manifest.json`` atomically.
+* writes ``<journey>.ipynb``, ``<journey>.html`` and ``manifest.json`` atomically;
+* locks the output folder for the batch and writes through a staging folder, so a folder
+  holds one run's set (:mod:`cjwork.reports.batch_lock`);
+* on SIGINT/SIGTERM cancels the queued journeys, kills the running workers and kernels,
+  removes its temporary folder, keeps what finished and writes the manifest (exit
+  128 + signal); workers end with the runner however it ends
+  (:mod:`cjwork.reports.processes`).
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ from typing import Any
 
 from cjwork._version import __version__
 from cjwork.errors import CjworkError, DataError, Problem, UsageError
+from cjwork.reports import batch_lock as bl
 from cjwork.reports import manifest as mf
 from cjwork.reports.params import DEFAULTS, validate_params
 from cjwork.reports.worker import FAILED, KERNEL_DIED, OK, TIMEOUT
 
 WORKER_DIED = "worker_died"
+CANCELLED = "cancelled"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS")
 RETRY_ON = (KERNEL_DIED, WORKER_DIED)
 
@@ -84,11 +92,9 @@ class JourneyResult:
 
     @property
     def key(self) -> str:
-        """``journey id``, or ``owner:<slug>`` for an owner report."""
+        """``journey id``, or ``owner:<exact owner name>`` for an owner report."""
         if self.kind == "owner":
-            from cjwork.reports.owners import owner_slug
-
-            return f"owner:{owner_slug(self.journey)}"
+            return f"owner:{self.journey}"
         return self.journey
 
 
@@ -101,10 +107,14 @@ class BatchResult:
     manifest: dict[str, Any]
     manifest_path: Path
     warnings: list[str] = field(default_factory=list)
+    interrupted: int | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 when every journey's report was written, else 1."""
+        """0 when every journey's report was written; 128 + the signal number when the batch
+        was interrupted (130 for SIGINT, 143 for SIGTERM); else 1."""
+        if self.interrupted is not None:
+            return 128 + int(self.interrupted)
         return 0 if all(r.ok for r in self.results) else 1
 
     @property
@@ -121,7 +131,9 @@ class BatchResult:
         ]
         width = max((len(r.journey) for r in self.results), default=0)
         for r in self.results:
-            if r.ok:
+            if r.outcome == CANCELLED:
+                lines.append(f"  {r.journey:<{width}}  CANCELLED  {r.reason}")
+            elif r.ok:
                 lines.append(f"  {r.journey:<{width}}  ok      {r.duration_s:6.1f} s  {r.html}")
             else:
                 first, *rest = (r.reason or "unknown reason").splitlines()
@@ -215,14 +227,26 @@ class _Slot:
         self.threads = threads
         self.proc: subprocess.Popen | None = None
         self.log = workdir / f"worker{index}.log"
+        self.cancelled = False
+        self._lock = threading.Lock()
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> subprocess.Popen | None:
+        from cjwork.reports.worker import WORKDIR_ENV
+
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+        env[WORKDIR_ENV] = str(self.workdir)  # removed by the worker if the runner dies
+        # the worker's and its kernel's temporary files (kernel connection files) live in the
+        # batch's folder, so they go with it, however the batch ends
+        tmp = self.workdir / f"tmp{self.index}"
+        tmp.mkdir(exist_ok=True)
+        env["TMPDIR"] = env["TEMP"] = env["TMP"] = str(tmp)
         # jobs x threads <= cores: parallel kernels must not oversubscribe the CPU with
         # OpenMP/BLAS threads (scikit-learn, numpy); the user's own settings win.
         for var in THREAD_VARS:
             env.setdefault(var, str(self.threads))
-        with open(self.log, "ab") as fh:
+        with self._lock, open(self.log, "ab") as fh:
+            if self.cancelled:
+                return None
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "cjwork.reports.worker", "--serve"],
                 stdin=subprocess.PIPE,
@@ -237,6 +261,8 @@ class _Slot:
     def run(self, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Run one journey; stop it (and its kernel) after ``timeout`` seconds."""
         proc = self.proc if self.proc is not None and self.proc.poll() is None else self._start()
+        if proc is None:
+            return {"outcome": CANCELLED, "reason": "cancelled"}
         spec_path = self.workdir / f"{spec['journey']}.attempt{spec['attempt']}.json"
         result_path = spec_path.with_suffix(".result.json")
         spec = {**spec, "result": str(result_path)}
@@ -251,6 +277,8 @@ class _Slot:
         while not result_path.exists():
             if proc.poll() is not None:
                 self.proc = None
+                if self.cancelled:
+                    return {"outcome": CANCELLED, "reason": "cancelled"}
                 log = self.log.read_text(encoding="utf-8", errors="replace")
                 tail = " | ".join(log.strip().splitlines()[-3:])
                 return {
@@ -267,15 +295,25 @@ class _Slot:
         return json.loads(result_path.read_text(encoding="utf-8"))
 
     def kill(self) -> None:
-        """Kill the worker's process group; its kernel notices its parent is gone and exits."""
-        if self.proc is None:
+        """Kill the worker, its process group and everything below it (the kernel runs in a
+        session of its own)."""
+        from cjwork.reports.processes import kill_tree
+
+        proc = self.proc
+        if proc is None:
             return
+        kill_tree(proc.pid)
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            self.proc.kill()
-        self.proc.wait()
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait
+            pass
         self.proc = None
+
+    def cancel(self) -> None:
+        """Kill the running journey and refuse to start another one (the batch was interrupted)."""
+        with self._lock:
+            self.cancelled = True
+        self.kill()
 
     def close(self) -> None:
         """Let the worker finish (end of its stdin), or kill it when it does not."""
@@ -357,12 +395,16 @@ def run_reports(
     Returns
     -------
     BatchResult
-        With ``exit_code`` 0 when every report was written, else 1.
+        With ``exit_code`` 0 when every report was written, 128 + the signal number when
+        interrupted, else 1.
 
     Raises
     ------
     UsageError
-        Bad parameters, unknown journeys, or an output directory that mixes with the inputs.
+        Bad parameters, unknown journeys, an output directory that mixes with the inputs,
+        or an output path that is a file.
+    OutputBusyError
+        Another run is writing to ``out_dir`` (exit 1).
     DataError
         Data that cannot be loaded at all (checked once, before any kernel starts).
     """
@@ -382,6 +424,7 @@ def run_reports(
         raise UsageError(f"report notebook not found: {notebook}")
     if not data_dir.is_dir():
         raise UsageError(f"data directory not found: {data_dir}")
+    bl.check_output_path(out_dir)
     for key in ("data_dir", "journey"):
         params.pop(key, None)
 
@@ -414,31 +457,105 @@ def run_reports(
     protected = [*inputs.values(), notebook, notebook.parent / "owner_report.ipynb"]
     check_output_dir(out_dir, data_dir, protected)
     tasks: dict[str, tuple[str, str]] = {j: ("journey", j) for j in wanted}
-    outputs = {j: (out_dir / f"{j}.ipynb", out_dir / f"{j}.html") for j in wanted}
+    final = {j: (out_dir / f"{j}.ipynb", out_dir / f"{j}.html") for j in wanted}
     owner_notebook = notebook.parent / "owner_report.ipynb"
     if by_owner:
-        from cjwork.reports.owners import owner_slug, owners
+        from cjwork.reports.owners import owner_file_names, owners
 
         if not owner_notebook.is_file():
             raise UsageError(f"owner report notebook not found: {owner_notebook}")
-        for owner in owners(journey_map):
-            key = f"owner:{owner_slug(owner)}"
+        # one file per owner, also for names that slug alike ("Field Service", "field service")
+        for owner, stem in owner_file_names(owners(journey_map)).items():
+            key = f"owner:{owner}"
             tasks[key] = ("owner", owner)
-            outputs[key] = (
-                out_dir / "owners" / f"{owner_slug(owner)}.ipynb",
-                out_dir / "owners" / f"{owner_slug(owner)}.html",
+            final[key] = (
+                out_dir / bl.OWNERS_DIR / f"{stem}.ipynb",
+                out_dir / bl.OWNERS_DIR / f"{stem}.html",
             )
-    for nb_path, html_path in outputs.values():
+    for nb_path, html_path in final.values():
         check_not_input(nb_path, protected)
         check_not_input(html_path, protected)
-    check_not_input(out_dir / "manifest.json", protected)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if by_owner:
-        (out_dir / "owners").mkdir(exist_ok=True)
+    check_not_input(out_dir / bl.MANIFEST, protected)
 
-    # 3. the journeys, in parallel worker processes
+    # 3. the output folder: one run at a time (lock), written through a staging folder
+    interrupt = _Interrupt().install()
+    lock = bl.OutputLock(out_dir)
+    stage: Path | None = None
+    try:
+        lock.acquire()
+        stage = bl.staging_dir(out_dir)
+        return _run_batch(
+            data_dir=data_dir,
+            out_dir=out_dir,
+            stage=stage,
+            ws=ws,
+            journey_map=journey_map,
+            notebook=notebook,
+            owner_notebook=owner_notebook,
+            checked=checked,
+            common=common,
+            tasks=tasks,
+            final=final,
+            inputs=inputs,
+            input_hashes=input_hashes,
+            protected=protected,
+            warnings=warnings,
+            jobs=jobs,
+            timeout=timeout,
+            start_timeout=start_timeout,
+            retries=retries,
+            progress=progress,
+            by_owner=by_owner,
+            slot_factory=slot_factory,
+            interrupt=interrupt,
+            started_at=started_at,
+            t0=t0,
+        )
+    finally:
+        bl.discard(stage)
+        lock.release()
+        interrupt.restore()
+
+
+def _run_batch(
+    *,
+    data_dir: Path,
+    out_dir: Path,
+    stage: Path,
+    ws: Any,
+    journey_map: Any,
+    notebook: Path,
+    owner_notebook: Path,
+    checked: Any,
+    common: dict[str, Any],
+    tasks: dict[str, tuple[str, str]],
+    final: dict[str, tuple[Path, Path]],
+    inputs: dict[str, Path],
+    input_hashes: dict[str, Any],
+    protected: list[Path],
+    warnings: list[str],
+    jobs: int,
+    timeout: float,
+    start_timeout: float,
+    retries: int,
+    progress: bool,
+    by_owner: bool,
+    slot_factory: Callable[..., Any] | None,
+    interrupt: _Interrupt,
+    started_at: datetime,
+    t0: float,
+) -> BatchResult:
+    """The journeys in parallel worker processes, then the published set and the manifest."""
+    outputs = {
+        k: (stage / nb.relative_to(out_dir), stage / h.relative_to(out_dir))
+        for k, (nb, h) in final.items()
+    }
+    if by_owner:
+        (stage / bl.OWNERS_DIR).mkdir(exist_ok=True)
     company = journey_map.company or data_dir.resolve().name
     results: dict[str, JourneyResult] = {}
+    slots: list[Any] = []
+    slots_lock = threading.Lock()
 
     def spec_for(key: str, attempt: int) -> dict[str, Any]:
         kind, name = tasks[key]
@@ -458,7 +575,7 @@ def run_reports(
             label, template = ("Journey-Report" if de else "Journey report"), notebook
             title = f"{company} — {journey_map.journey(name).name}"
         return {
-            "journey": key,
+            "journey": key if kind == "journey" else f"owner-{_short_hash(name)}",
             "attempt": attempt,
             "notebook": str(template.resolve()),
             "tmp_notebook": str(tmp),
@@ -474,12 +591,27 @@ def run_reports(
             "toc_title": "Inhalt" if de else "Contents",
         }
 
-    def run_one(key: str, slot: _Slot) -> JourneyResult:
+    def cancelled_result(key: str, running: bool, start: float | None = None) -> JourneyResult:
+        how = "stopped while it ran" if running else "cancelled before it started"
+        return JourneyResult(
+            journey=tasks[key][1],
+            kind=tasks[key][0],
+            outcome=CANCELLED,
+            reason=f"{how} ({interrupt.name})",
+            attempts=1 if running else 0,
+            duration_s=round(time.perf_counter() - start, 3) if start is not None else 0.0,
+        )
+
+    def run_one(key: str, slot: Any) -> JourneyResult:
         start = time.perf_counter()
         attempt = 0
         while True:
+            if interrupt.is_set():
+                return cancelled_result(key, attempt > 0, start)
             attempt += 1
             raw = slot.run(spec_for(key, attempt), timeout)
+            if interrupt.is_set() and raw["outcome"] != OK:
+                return cancelled_result(key, True, start)
             if raw["outcome"] in RETRY_ON and attempt <= retries:
                 continue
             break
@@ -504,12 +636,13 @@ def run_reports(
 
     from tqdm.auto import tqdm
 
+    from cjwork.reports.shared import WriteGuard, mark_preparing, prepare_shared
+
+    guard = WriteGuard()
     with tempfile.TemporaryDirectory(prefix="cjwork-report-") as tmp:
         workdir = Path(tmp)
         # 4. what every journey needs (enriched feedback, personas): once, not per kernel,
         # computed while the workers and kernels start; a kernel waits for the marker file.
-        from cjwork.reports.shared import mark_preparing, prepare_shared
-
         cache_dir = workdir / "shared"
         mark_preparing(cache_dir)  # before any kernel can look
         shared_timing: dict[str, float] = {}
@@ -523,6 +656,7 @@ def run_reports(
                 "with_personas": _has_section(notebook, "personas"),
                 "owners_period": checked.period if by_owner else None,
                 "timing": shared_timing,
+                "guard": guard,
             },
             daemon=True,
         )
@@ -538,8 +672,12 @@ def run_reports(
             slot = (slot_factory or _Slot)(
                 workdir, index, threads=max(1, (os.cpu_count() or 1) // n_slots)
             )
+            with slots_lock:
+                slots.append(slot)
+                if interrupt.is_set():
+                    _cancel_slot(slot)
             try:
-                while True:
+                while not interrupt.is_set():
                     try:
                         key = todo.get_nowait()
                     except queue.Empty:
@@ -554,6 +692,13 @@ def run_reports(
         with ThreadPoolExecutor(max_workers=n_slots) as pool:
             futures = [pool.submit(work, i) for i in range(n_slots)]
             while len(results) < len(tasks):
+                if interrupt.is_set():
+                    # 5. interrupted: nothing new starts, the running journeys and their
+                    # kernels are killed, the shared tables are no longer written
+                    with slots_lock:
+                        for slot in slots:
+                            _cancel_slot(slot)
+                    break
                 try:
                     res = done.get(timeout=0.2)
                 except queue.Empty:
@@ -564,21 +709,44 @@ def run_reports(
                 results[res.key] = res
                 bar.set_postfix_str(f"{res.journey}: {res.outcome}")
                 bar.update(1)
+        while not done.empty():
+            res = done.get_nowait()
+            results.setdefault(res.key, res)
         bar.close()
-        preparing.join()
+        for key in tasks:
+            if _result_key(tasks[key]) not in results:
+                res = cancelled_result(key, False)
+                results[res.key] = res
+        if interrupt.is_set():
+            guard.close()  # the preparing thread may still compute; it writes nothing more
+        else:
+            preparing.join()
         shared_s = shared_timing.get("seconds", 0.0)
         if "error" in shared_timing:
             warnings.append(
                 f"shared tables could not be computed once ({shared_timing['error']}); each report computed its own"
             )
 
-    ordered = [results[k] for k in tasks]
+    # 6. the set: the previous run's reports out, the new ones in, the manifest last
+    moved = bl.publish(stage, out_dir, journey_map.journey_ids, keep=protected)
+    ordered = [results[_result_key(tasks[k])] for k in tasks]
+    for r in ordered:
+        r.notebook = bl.relocate(r.notebook, moved)
+        r.html = bl.relocate(r.html, moved)
+        if r.notebook is not None and not Path(r.notebook).is_file():
+            r.notebook = None
     journey_results = [r for r in ordered if r.kind == "journey"]
     owner_results = [r for r in ordered if r.kind == "owner"]
     after = {name: p for name, p in inputs.items() if p.is_file()}
     if mf.file_hashes(after) != input_hashes:
         warnings.append(
             f"input files in {data_dir} changed while the reports ran; run again for consistent reports"
+        )
+    n_cancelled = sum(r.outcome == CANCELLED for r in ordered)
+    if interrupt.is_set():
+        warnings.append(
+            f"interrupted by {interrupt.name}: {n_cancelled} report(s) cancelled; "
+            "the finished ones were kept"
         )
     finished_at = datetime.now(UTC)
     manifest = {
@@ -603,7 +771,12 @@ def run_reports(
         "packages": mf.package_versions(),
         "environment": mf.environment(),
         "warnings": warnings,
-        "outcome": {"ok": sum(r.ok for r in ordered), "failed": sum(not r.ok for r in ordered)},
+        "interrupted": interrupt.name if interrupt.is_set() else None,
+        "outcome": {
+            "ok": sum(r.ok for r in ordered),
+            "failed": sum(not r.ok and r.outcome != CANCELLED for r in ordered),
+            **({"cancelled": n_cancelled} if n_cancelled else {}),
+        },
         "journeys": {r.journey: _entry(r, out_dir) for r in journey_results},
     }
     if by_owner:
@@ -612,14 +785,68 @@ def run_reports(
             "sha256": mf.sha256_file(owner_notebook),
         }
         manifest["owners"] = {r.journey: _entry(r, out_dir) for r in owner_results}
-    manifest_path = mf.write_manifest(manifest, out_dir / "manifest.json", inputs=protected)
+    manifest_path = mf.write_manifest(manifest, out_dir / bl.MANIFEST, inputs=protected)
     return BatchResult(
         out_dir=out_dir,
         results=ordered,
         manifest=manifest,
         manifest_path=manifest_path,
         warnings=warnings,
+        interrupted=interrupt.signum if interrupt.is_set() else None,
     )
+
+
+def _result_key(task: tuple[str, str]) -> str:
+    """The key of a task's :class:`JourneyResult` (:attr:`JourneyResult.key`)."""
+    kind, name = task
+    return f"owner:{name}" if kind == "owner" else name
+
+
+def _short_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _cancel_slot(slot: Any) -> None:
+    """Stop a slot's running journey: its worker, the worker's kernel, everything below."""
+    try:
+        (getattr(slot, "cancel", None) or slot.kill)()
+    except Exception:
+        pass
+
+
+class _Interrupt:
+    """SIGINT/SIGTERM during a batch: remembered, not raised, so the runner can stop its
+    workers, keep what finished and write the manifest (installed in the main thread only)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum is not None else ""
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
 
 
 __all__ = ["FAILED", "KERNEL_DIED", "OK", "TIMEOUT", "BatchResult", "JourneyResult", "run_reports"]

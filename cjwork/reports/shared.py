@@ -11,6 +11,7 @@ same seed, same result.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +21,46 @@ from cjwork.io.writing import write_parquet_atomic
 
 FILES = {"feedback": "enriched_feedback.parquet", "personas": "personas.parquet"}
 READY, FAILED, PREPARING = "READY", "FAILED", "PREPARING"
+
+
+class WriteGuard:
+    """Lets the runner stop a preparing thread from writing once the batch is cancelled.
+
+    Every write of :func:`prepare_shared` happens inside :meth:`writing`, which says whether
+    it may still write; :meth:`close` waits for a write in progress, then refuses all later
+    ones, so the runner can remove the temporary folder for good while the thread computes.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def writing(self) -> Any:
+        """A context manager giving ``True`` while writing is allowed."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def _cm() -> Any:
+            with self._lock:
+                yield not self._closed
+
+        return _cm()
+
+    def close(self) -> None:
+        """Refuse every later write (waits for one in progress)."""
+        with self._lock:
+            self._closed = True
+
+
+class _Open:
+    """The guard of a write nobody can cancel."""
+
+    def writing(self) -> Any:
+        from contextlib import nullcontext
+
+        return nullcontext(True)
 
 
 def _alive(pid: int) -> bool:
@@ -78,23 +119,31 @@ def prepare_shared(
     with_personas: bool = True,
     owners_period: str | None = None,
     timing: dict | None = None,
+    guard: WriteGuard | None = None,
 ) -> None:
     """Write the shared tables (and, with ``owners_period``, the all-journeys analysis) to
-    ``cache_dir``, then the ``READY`` marker — or ``FAILED`` with the reason. For a thread."""
+    ``cache_dir``, then the ``READY`` marker — or ``FAILED`` with the reason. For a thread;
+    ``guard`` lets the runner stop every write once the batch is cancelled."""
     import time
 
     t0 = time.perf_counter()
     timing = timing if timing is not None else {}
-    if not (cache_dir / PREPARING).exists():
-        mark_preparing(cache_dir)
+    g = guard if guard is not None else _Open()
+    with g.writing() as ok:
+        if ok and not (cache_dir / PREPARING).exists():
+            mark_preparing(cache_dir)
     try:
-        write_shared_tables(ws, cache_dir, n_personas, seed, with_personas=with_personas)
+        write_shared_tables(ws, cache_dir, n_personas, seed, with_personas=with_personas, guard=g)
         if owners_period is not None:
-            write_all_journeys_analysis(ws, cache_dir, owners_period, seed)
-        (cache_dir / READY).write_text("", encoding="utf-8")
+            write_all_journeys_analysis(ws, cache_dir, owners_period, seed, guard=g)
+        with g.writing() as ok:
+            if ok:
+                (cache_dir / READY).write_text("", encoding="utf-8")
     except Exception as exc:  # the reports then compute what they need themselves
         timing["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        (cache_dir / FAILED).write_text(timing["error"], encoding="utf-8")
+        with g.writing() as ok:
+            if ok:
+                (cache_dir / FAILED).write_text(timing["error"], encoding="utf-8")
     finally:
         timing["seconds"] = round(time.perf_counter() - t0, 3)
 
@@ -134,14 +183,16 @@ def write_shared_tables(
     n_personas: str | int = "auto",
     seed: int = 0,
     with_personas: bool = True,
+    guard: WriteGuard | _Open | None = None,
 ) -> dict[str, Path]:
     """Compute the shared tables once and write them (Parquet) to ``cache_dir``.
 
     Personas are computed only ``with_personas`` (the runner asks for them when the report
     notebook has a ``section-personas`` cell: nothing else in the report uses them).
+    ``guard`` (:class:`WriteGuard`) stops the writes of a cancelled batch.
     """
     cache = Path(cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
+    g = guard if guard is not None else _Open()
     written = {}
     tables = [("feedback", enriched_feedback(ws, seed))]
     if with_personas:
@@ -149,7 +200,11 @@ def write_shared_tables(
     for name, frame in tables:
         if frame is not None:
             path = cache / FILES[name]
-            write_parquet_atomic(frame, path)
+            with g.writing() as ok:
+                if not ok:
+                    return written
+                cache.mkdir(parents=True, exist_ok=True)
+                write_parquet_atomic(frame, path)
             written[name] = path
     return written
 
@@ -198,15 +253,23 @@ def all_journeys_analysis(
 
 
 def write_all_journeys_analysis(
-    ws: Workspace, cache_dir: str | Path, period: str, seed: int
+    ws: Workspace,
+    cache_dir: str | Path,
+    period: str,
+    seed: int,
+    guard: WriteGuard | _Open | None = None,
 ) -> None:
     """Compute :func:`all_journeys_analysis` once and write its tables to ``cache_dir``."""
     cache = Path(cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
+    g = guard if guard is not None else _Open()
     path = cache / FILES["feedback"]
     fb = pd.read_parquet(path) if path.is_file() else enriched_feedback(ws, seed)
     for name, frame in all_journeys_analysis(ws, period, seed, fb).items():
-        write_parquet_atomic(frame, cache / f"analysis_{period}_{name}.parquet")
+        with g.writing() as ok:
+            if not ok:
+                return
+            cache.mkdir(parents=True, exist_ok=True)
+            write_parquet_atomic(frame, cache / f"analysis_{period}_{name}.parquet")
 
 
 def cached_all_journeys_analysis(

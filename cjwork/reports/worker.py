@@ -125,8 +125,33 @@ def _write_result(result: dict[str, Any], path: str | Path) -> None:
     os.replace(tmp, out)
 
 
+#: the batch's private temporary folder (shared tables with feedback texts), set by the runner
+WORKDIR_ENV = "CJWORK_REPORT_WORKDIR"
+
+
+def _remove_workdir() -> None:
+    """Remove the batch's temporary folder named in :data:`WORKDIR_ENV` (when the runner died)."""
+    import shutil
+
+    workdir = os.environ.get(WORKDIR_ENV)
+    if workdir and Path(workdir).name.startswith("cjwork-report-"):
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def serve(lines: Any = None) -> int:
-    """Run one journey per spec path read from ``lines`` (stdin by default) until EOF."""
+    """Run one journey per spec path read from ``lines`` (stdin by default) until EOF.
+
+    The worker ends (killing its kernel and removing the batch's temporary folder) as soon
+    as the runner that started it is gone, and on ``SIGTERM``.
+    """
+
+    def parent_alive() -> None:
+        return None
+
+    if lines is None:
+        from cjwork.reports.processes import exit_with_parent
+
+        parent_alive = exit_with_parent(cleanup=_remove_workdir)
     import nbconvert  # noqa: F401 - warm the imports before the first journey arrives
     import papermill  # noqa: F401
 
@@ -134,8 +159,12 @@ def serve(lines: Any = None) -> int:
         spec_path = line.strip()
         if not spec_path:
             continue
+        parent_alive()
         spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-        _write_result(execute_journey(spec), spec["result"])
+        result = execute_journey(spec)
+        parent_alive()  # nothing more is written for a runner that is gone
+        _write_result(result, spec["result"])
+    parent_alive()
     return 0
 
 

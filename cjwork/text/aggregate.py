@@ -402,7 +402,8 @@ def quotes(
     out = out.drop_duplicates(subset=["_g", "_t"], keep="first")
     out["_rank"] = out["kind"].map({"negative": 0, "positive": 1, "typical": 2})
     out = out.sort_values(["_g", "_rank"], kind="stable").groupby("_g", sort=True).head(n)
-    text = out["_t"].astype(str)
+    # masked before shortening: a phone number or IBAN cut at the limit would escape the mask
+    text = pd.Series(mask_pii(out["_t"].astype(str).tolist()), index=out.index, dtype=object)
     short = text.where(
         text.str.len() <= max_chars, text.str.slice(0, max_chars - 1).str.rstrip() + "…"
     )
@@ -410,7 +411,7 @@ def quotes(
         {
             by: out["_g"].to_numpy(),
             "kind": out["kind"].to_numpy(),
-            "quote": mask_pii(short.tolist()),
+            "quote": short.tolist(),
             "sentiment_score": out["sentiment_score"].to_numpy(),
             "language": out["language"].to_numpy() if "language" in out else "",
             "feedback_id": out["feedback_id"].astype("string").to_numpy()

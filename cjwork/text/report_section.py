@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cjwork.markup import escape_markdown
 from cjwork.text.aggregate import emotional_journey, link_coverage, quotes, sentiment_summary
+from cjwork.text.pii import mask_pii
 
 if TYPE_CHECKING:
     from cjwork.io.workspace import Workspace
@@ -172,10 +174,10 @@ def show_feedback(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
         d.format_text(
             "- **{name}** ({kind}, {score:+.2f}): “{quote}”",
             lang,
-            name=r.touchpoint_name,
+            name=escape_markdown(r.touchpoint_name),
             kind=kinds[r.kind],
             score=r.sentiment_score,
-            quote=r.quote,
+            quote=escape_markdown(mask_pii(r.quote)),
         )
         for r in q.itertuples()
     ]
