@@ -172,6 +172,9 @@ def report_tables(
     from cjwork.analysis import analyze
     from cjwork.journeys.process_feedback import process_feedback_effects
 
+    cached = getattr(analysis, "report_tables", None)  # the summary computed them already
+    if isinstance(cached, ReportTables) and cached.journey == params.journey:
+        return cached
     fb = feedback if feedback is not None else enriched_feedback(ws)
     an = analysis
     if an is None:

@@ -342,7 +342,9 @@ def shared_personas(ws: Workspace, params: ReportParams) -> pd.DataFrame | None:
     """Persona assignments for a personas section: the batch's (computed once) or computed here."""
     from cjwork.reports.shared import shared_tables
 
-    return shared_tables(ws, params.cache_dir, params.n_personas, params.seed)[1]
+    return shared_tables(
+        ws, params.cache_dir, params.n_personas, params.seed, language=params.language
+    )[1]
 
 
 def show_summary_lists(analysis: Any, params: ReportParams) -> HTML:

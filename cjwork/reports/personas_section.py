@@ -97,7 +97,9 @@ def show_personas(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
     if personas is None or personas.empty:
         return display(Markdown(_t("none", lang)))
     feedback = getattr(analysis, "feedback", None)
-    exp = persona_journey_experience(ws, personas, params.journey, feedback=feedback)
+    exp = getattr(analysis, "persona_experience", None)  # computed by the summary
+    if exp is None:
+        exp = persona_journey_experience(ws, personas, params.journey, feedback=feedback)
 
     nb.show_heading(TEXT["who"], params, level=3)
     table = exp["personas"][

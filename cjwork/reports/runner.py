@@ -523,6 +523,7 @@ def run_reports(
                 "with_personas": _has_section(notebook, "personas"),
                 "owners_period": checked.period if by_owner else None,
                 "timing": shared_timing,
+                "language": checked.language,
             },
             daemon=True,
         )
