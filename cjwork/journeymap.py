@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cjwork.errors import JourneyMapError, Problem
+from cjwork.errors import DataError, JourneyMapError, Problem
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGES = ("de", "en")
@@ -205,6 +205,17 @@ def unknown_id_message(kind: str, value: str, known: list[str]) -> str:
     near = closest(value, known)
     hint = f"; closest known: {', '.join(near)}" if near else f"; known: {', '.join(known[:10])}"
     return f"unknown {kind} id '{value}'{hint}"
+
+
+def unknown_ids_error(
+    kind: str, values: list[str], known: list[str], source: str = "journeys.yml"
+) -> DataError:
+    """The one error every command raises for ids the map does not define (exit code 1):
+    one ``FILE:-:COLUMN: unknown … id 'x'; closest known: y`` line per id."""
+    problems = [Problem(source, None, kind, unknown_id_message(kind, v, known)) for v in values]
+    return DataError(
+        problems, summary=f"unknown {kind} id(s); choose ids defined in {Path(source).name}"
+    )
 
 
 # --------------------------------------------------------------------------- loading

@@ -258,3 +258,67 @@ def test_summary_escapes_data_values() -> None:
 def test_module_has_no_private_imports() -> None:
     src = (ROOT / "cjwork" / "reports" / "findings.py").read_text(encoding="utf-8")
     assert not re.search(r"from cjwork\S* import _", src)
+
+
+# --------------------------------------------------------------------------- the command line
+
+WRITING_COMMANDS = ["sample", "analyze", "personas", "report", "sentiment", "link"]
+
+
+def test_every_writing_command_takes_output_and_one_seed_default() -> None:
+    import click
+
+    from cjwork.cli import DEFAULT_SEED, cli
+    from cjwork.reports.params import DEFAULTS
+
+    assert DEFAULT_SEED == DEFAULTS["seed"]
+    ctx = click.Context(cli)
+    for name in WRITING_COMMANDS:
+        cmd = cli.commands[name]
+        opts = {o: p for p in cmd.params for o in getattr(p, "opts", [])}
+        assert "-o" in opts and "--output" in opts and "--out" in opts, name
+        help_text = cmd.get_help(click.Context(cmd, parent=ctx, info_name=name))
+        assert "-o, --output" in help_text and "--out " not in help_text, name
+        if "--seed" in opts and name != "report":
+            assert opts["--seed"].default == DEFAULT_SEED, name
+        if "--engine" in opts:
+            assert list(opts["--engine"].type.choices) == ["local", "dask"], name
+            assert opts["--engine"].default == "local", name
+
+
+def test_engine_duckdb_is_an_alias_of_local(capsys: pytest.CaptureFixture) -> None:
+    from cjwork.cli import EngineChoice
+
+    assert EngineChoice().convert("duckdb", None, None) == "local"
+    assert "now called --engine local" in capsys.readouterr().err
+    assert EngineChoice().convert("dask", None, None) == "dask"
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_unknown_journey_exits_1_with_a_suggestion_in_every_command(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from cjwork.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, str(SAMPLE), "--journey", "servce", "--out", str(tmp_path / "o")])
+    assert done.value.code == 1
+    assert "closest known: service" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_report_language_and_period_flags_must_agree_with_p(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from cjwork.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(
+            ["report", str(SAMPLE), "--all", "-o", str(tmp_path / "o"), "--language", "de"]
+            + ["-p", "language", "en"]
+        )
+    assert done.value.code == 2
+    assert "disagree" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        main(["report", str(SAMPLE), "--all", "-o", str(tmp_path / "o"), "--period", "day"])
+    assert done.value.code == 2

@@ -392,10 +392,10 @@ def run_reports(
     if not wanted:
         raise UsageError("no journeys to report on; give --journey ID or --all")
     unknown = [j for j in wanted if j not in known]
-    if unknown:
-        raise UsageError(
-            f"unknown journey id(s): {', '.join(unknown)}; known journeys: {', '.join(known)}"
-        )
+    if unknown:  # exit 1 with the closest known ids, as in every command
+        from cjwork.journeymap import unknown_ids_error
+
+        raise unknown_ids_error("journey", unknown, known, journey_map.source)
     checked = validate_params(data_dir=data_dir, journey=wanted[0], **params)
     common = {
         k: v for k, v in checked.as_dict().items() if k not in ("data_dir", "journey", "cache_dir")
