@@ -202,8 +202,10 @@ def test_unclear_is_explained_and_changes_show_counts() -> None:
     from cjwork.reports.findings import unclear_reason
     from cjwork.reports.summary_section import change_with_counts
 
-    assert unclear_reason(12) == "12 comments; needs about 30"
-    assert unclear_reason(1, language="de") == "1 Kommentare; braucht etwa 30"
+    assert unclear_reason(53, 23, 8) == "53 comments; needs about 70"
+    assert unclear_reason(1, 0, 1, language="de") == "1 Kommentar; braucht etwa 20"
+    assert unclear_reason(1200, 0, 400, language="de") == "1.200 Kommentare; braucht etwa 24.000"
+    assert unclear_reason(45, 10, 20) == "45 comments; effects still too uncertain"
     assert change_with_counts(3, 2, "en", 30) == "3 → 2, too few to compare"
     assert change_with_counts(250, 280, "en", 30) == "+12.0 % (250 → 280)"
     assert change_with_counts(2500, 2800, "de", 30) == "+12,0 % (2.500 → 2.800)"

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cjwork.formatting import format_p, format_text, german_marks
+from cjwork.formatting import format_p, format_text
 from cjwork.i18n import format_period
 
 __all__ = [
@@ -684,13 +684,45 @@ def journey_findings(
     return df[FINDING_COLUMNS]
 
 
-def unclear_reason(feedback: Any, needed: int = MIN_N, language: str = "en") -> str:
-    """Why a touchpoint is ``unclear``: ``"12 comments; needs about 30"``."""
-    n = (
-        0
-        if feedback is None or (isinstance(feedback, float) and math.isnan(feedback))
-        else feedback
-    )
+def unclear_reason(
+    feedback: Any,
+    n_negative: Any = None,
+    n_positive: Any = None,
+    language: str = "en",
+    min_n: int = 10,
+) -> str:
+    """Why a touchpoint's category is ``unclear``, with the evidence it would need:
+    ``"12 comments; needs about 40"``.
+
+    The Kano rule (:func:`cjwork.prioritize.kano_category`) needs at least ``min_n``
+    customers with a negative *and* with a positive experience; the comments needed are
+    extrapolated from the current shares (rounded to ten). With enough of both the effects
+    are still too uncertain to call.
+    """
+
+    def count(x: Any) -> float:
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            return float("nan")
+        return v if math.isfinite(v) else float("nan")
+
+    n, neg, pos = count(feedback), count(n_negative), count(n_positive)
+    n = 0.0 if math.isnan(n) else n
+    n_text = format_text("{n:,}", language, n=int(n))
     if language == "de":
-        return f"{german_marks(f'{int(n):,}')} Kommentare; braucht etwa {needed}"
-    return f"{int(n):,} comment{'s' if int(n) != 1 else ''}; needs about {needed}"
+        noun = "Kommentar" if int(n) == 1 else "Kommentare"
+    else:
+        noun = "comment" if int(n) == 1 else "comments"
+    if not (math.isnan(neg) or math.isnan(pos)) and neg >= min_n and pos >= min_n:
+        tail = "Effekte noch zu unsicher" if language == "de" else "effects still too uncertain"
+        return f"{n_text} {noun}; {tail}"
+    if math.isnan(neg) or math.isnan(pos) or n <= 0:
+        needed = 2 * min_n
+    else:
+        scale = max(min_n / max(neg, 0.5), min_n / max(pos, 0.5))
+        needed = max(n * scale, 2 * min_n)
+    needed_text = format_text("{k:,}", language, k=int(math.ceil(needed / 10.0) * 10))
+    if language == "de":
+        return f"{n_text} {noun}; braucht etwa {needed_text}"
+    return f"{n_text} {noun}; needs about {needed_text}"

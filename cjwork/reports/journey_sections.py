@@ -390,6 +390,8 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
         if "outcome" in tp and tp["outcome"].notna().any()
         else "NPS"
     )
+    if outcome == "NPS":  # one NPS definition: importance is in points of the 0–10 answer
+        outcome = "0–10-Antwort (NPS-Frage)" if lang == "de" else "0–10 answer (NPS question)"
     _md(_t("method_priorities", lang, outcome=outcome))
     nb.show_heading(TEXT["matrix"], params, level=3)
     nb.show_figure(plot_priority_matrix(tp, language=lang).figure)
@@ -414,7 +416,6 @@ def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The priorities section's touchpoint table as shown: performance, importance with its
     CI, category, moment of truth and quick win; numbers as text and headings in ``language``."""
     lang = language
-    cats = CATEGORY_TEXT.get(lang, CATEGORY_TEXT["en"])
     sep = "; " if lang == "de" else ", "
     table = pd.DataFrame(
         {
@@ -430,12 +431,29 @@ def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
                     tp["importance"], tp["importance_lo"], tp["importance_hi"], strict=True
                 )
             ],
-            "category": tp["category"].map(cats).fillna("–"),
+            "category": _category_cells(tp, lang),
             "moment of truth": tp["moment_of_truth"].map({True: "★", False: ""}),
             "quick win": tp["quick_win"].map({True: "✔", False: ""}),
         }
     )
     return table.rename(columns=COLUMNS.get(lang, {}))
+
+
+def _category_cells(tp: pd.DataFrame, language: str) -> list[str]:
+    """The category as shown; ``unclear`` says why and what it would need (evidence guard):
+    ``unklar (12 Kommentare; braucht etwa 40)``."""
+    from cjwork.reports.findings import unclear_reason
+
+    cats = CATEGORY_TEXT.get(language, CATEGORY_TEXT["en"])
+    out = []
+    for r in tp.to_dict("records"):
+        cat = r.get("category")
+        shown = cats.get(cat, "–") if isinstance(cat, str) else "–"
+        if cat == "unclear" and "n_negative" in r and "n_positive" in r:
+            why = unclear_reason(r.get("feedback"), r["n_negative"], r["n_positive"], language)
+            shown = f"{shown} ({why})"
+        out.append(shown)
+    return out
 
 
 def show_trends(tables: ReportTables, params: ReportParams) -> Any:

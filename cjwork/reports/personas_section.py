@@ -45,7 +45,8 @@ COLUMNS = {
         "share_of_cases": "Share of runs",
         "completion_rate": "Completed",
         "sentiment": "Sentiment",
-        "nps": "NPS",
+        # the mean of the 0–10 answers, not the NPS (% promoters − % detractors)
+        "nps": "Mean 0–10 answer",
     },
     "de": {
         "persona_name": "Persona",
@@ -54,7 +55,7 @@ COLUMNS = {
         "share_of_cases": "Anteil der Durchläufe",
         "completion_rate": "Abgeschlossen",
         "sentiment": "Sentiment",
-        "nps": "NPS",
+        "nps": "Mittlere Antwort 0–10",
     },
 }
 #: differences shown: drop-off at least this many points above the rest, sentiment this far below

@@ -254,8 +254,8 @@ def details_html(ws: Workspace, params: ReportParams, analysis: Any) -> str:
     tp = analysis["touchpoints"]
     tp = tp[tp["journey"] == params.journey] if "journey" in tp.columns else tp
     lists = {
-        "top_pains": summary.top_pains(tp, params.top_n),
-        "top_delights": summary.top_delights(tp, params.top_n),
+        "top_pains": summary.top_pains(tp, params.top_n, min_n=fnd.MIN_N),
+        "top_delights": summary.top_delights(tp, params.top_n, min_n=fnd.MIN_N),
         "quick_wins": summary.quick_wins(tp, params.top_n, language=lang),
     }
     for key, frame in lists.items():
