@@ -57,6 +57,7 @@ FINDING_COLUMNS = [
     "touchpoint",
     "touchpoint_name",
     "stage_name",
+    "period",
     "owner",
     "value",
     "n",
@@ -165,8 +166,15 @@ def _num(value: Any, spec: str, language: str) -> str:
 
 
 def _band(text: Any, language: str) -> str:
-    """A band label (``> 5 min``, ``≤ 2,5 h``) in the report's language."""
+    """A band label (``> 5 min``, ``≤ 2,5 h``) in the report's language; the bands of a
+    yes/no metric (``on_time = 0``) read ``not met`` / ``met``."""
     s = str(text)
+    m = re.fullmatch(r"\S+ = ([01])", s)
+    if m:
+        met = m.group(1) == "1"
+        if language == "de":
+            return "erfüllt" if met else "nicht erfüllt"
+        return "met" if met else "not met"
     if language == "de":
         s = re.sub(r"(?<=\d)\.(?=\d)", ",", s)
         s = s.replace(" h", " Std.") if s.endswith(" h") else s
@@ -193,6 +201,18 @@ def format_metric_value(value: Any, unit: Any, language: str = "en", signed: boo
         return _num(v, "+.2f" if signed else ".2f", language)
     unit_text = {"d": "Tage" if language == "de" else "d", "h": "Std." if language == "de" else "h"}
     return f"{_num(v, '+.1f' if signed else '.1f', language)} {unit_text.get(unit, unit)}"
+
+
+def kpi_targets_text(kpis: Iterable[Any], language: str = "en") -> str:
+    """A touchpoint's KPI targets for readers: ``Waiting time ≤ 120 s; First-contact
+    resolution ≥ 80%`` — metric names from the map (in ``language`` where it gives one),
+    values with their units, in map order."""
+    parts = []
+    for k in kpis:
+        name = k.label(language) if hasattr(k, "label") else str(k.name or k.metric)
+        sign = "≤" if k.better == "lower" else "≥"
+        parts.append(f"{name} {sign} {format_metric_value(k.target, k.unit, language)}")
+    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- health
@@ -676,6 +696,8 @@ def journey_findings(
     if not rows:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     df = pd.DataFrame(rows)
+    if "period" not in df:
+        df["period"] = pd.NaT
     df["score"] = [_score(e, n) for e, n in zip(df["effect"], df["n"], strict=True)]
     df["section"] = df["kind"].map(SECTIONS)
     df = df.sort_values(["score", "kind", "touchpoint"], ascending=[False, True, True])

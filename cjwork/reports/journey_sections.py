@@ -486,14 +486,48 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
         else {}
     )
     whole = "gesamte Journey" if lang == "de" else "whole journey"
-    table = pd.DataFrame(
+    table = changes_table(tables, params.period, lang)
+    if table.empty:  # (every flag below the evidence guard) the flags as the analysis wrote them
+        table = pd.DataFrame(
+            {
+                "period": flagged["period_label"],
+                "touchpoint_name": flagged["touchpoint"].map(
+                    lambda t: names.get(t, t) if t else whole
+                ),
+                "detail": [change_detail_text(t, lang) for t in flagged["change_detail"]],
+            }
+        )
+    return nb.show_html(d.table_html(table, language=lang, caption=_t("changes", lang)))
+
+
+def changes_table(
+    tables: ReportTables, period: str = "month", language: str = "en"
+) -> pd.DataFrame:
+    """The flagged changes as shown: the period in words, the touchpoint and one sentence
+    with the values before and after, the difference, the count it rests on and the p-value
+    (:func:`cjwork.reports.findings.journey_findings`, the summary's wording)."""
+    from cjwork.i18n import format_period
+    from cjwork.reports.findings import journey_findings
+
+    found = journey_findings(
+        tables.touchpoints,
+        effects=tables.effects,
+        trends=tables.trends,
+        period=period,
+        language=language,
+        top=1000,
+        per_kind=1000,
+    )
+    found = found[found["kind"] == "change"]
+    if found.empty:
+        return pd.DataFrame(columns=["period", "touchpoint_name", "detail"])
+    return pd.DataFrame(
         {
-            "period": flagged["period_label"],
-            "touchpoint_name": flagged["touchpoint"].map(lambda t: names.get(t, t) if t else whole),
-            "detail": [change_detail_text(t, lang) for t in flagged["change_detail"]],
+            "period": [format_period(p, period, language) for p in found["period"]],
+            "touchpoint_name": found["touchpoint_name"].to_numpy(),
+            "detail": found["sentence"].to_numpy(),
         }
     )
-    return nb.show_html(d.table_html(table, language=lang, caption=_t("changes", lang)))
 
 
 def change_detail_text(detail: str, language: str = "en") -> str:

@@ -128,6 +128,8 @@ def load(params: ReportParams) -> Workspace:
 
     setup_figures()
     ws = cjwork.load(params.data_dir, lenient=True)
+    # names ({de: …, en: …} in journeys.yml) in the report's language, everywhere below
+    ws.journeys = ws.journeys.in_language(params.language)
     if not params.lenient:
         problems = rejected_problems(ws, params.journey)
         if problems:
@@ -196,8 +198,12 @@ def show_title(ws: Workspace, params: ReportParams) -> Markdown:
     }[params.period]
     lines = [f"# {report_title(ws, params)}", ""]
     if len(ev):
+        from cjwork.i18n import format_date
+
         ts = pd.to_datetime(ev["timestamp"], utc=True)
-        span = f"{ts.min():%Y-%m-%d} – {ts.max():%Y-%m-%d}"
+        span = (
+            f"{format_date(ts.min(), params.language)} – {format_date(ts.max(), params.language)}"
+        )
         if de:
             lines.append(
                 f"Journey-Report · Daten vom {span} · Vergleich je {period[1]} · Journey-Verantwortung: {j.owner or '–'}"
@@ -255,11 +261,16 @@ def show_structure(ws: Workspace, params: ReportParams) -> HTML:
     ax = figures.journey_structure_plot(st, events=vol, language=params.language)
     show_figure(ax.figure)
     plt.close("all")
-    shown = st[["stage_name", "touchpoint_name", "touchpoint", "channel", "owner", "kpis"]]
-    if params.language == "de":  # KPI targets with a decimal comma: on_time >= 0,9
-        from cjwork.journeys.process_feedback import decimal_comma
+    from cjwork.reports.findings import kpi_targets_text
 
-        shown = shown.assign(kpis=shown["kpis"].map(decimal_comma))
+    # readable KPI targets (names and units from the map, in the report's language), no ids
+    targets = {
+        tp.id: kpi_targets_text(tp.kpis.values(), params.language)
+        for tp in ws.journeys.journey(params.journey).touchpoints
+    }
+    shown = st[["stage_name", "touchpoint_name", "channel", "owner"]].assign(
+        kpis=st["touchpoint"].map(targets).fillna("")
+    )
     return show_html(d.table_html(shown, language=params.language))
 
 
@@ -402,6 +413,7 @@ def load_owner(params: Any) -> Workspace:
 
     setup_figures()
     ws = cjwork.load(params.data_dir, lenient=True)
+    ws.journeys = ws.journeys.in_language(params.language)
     if not params.lenient:
         journeys = sorted(set(owner_touchpoints(ws.journeys, params.owner)["journey"]))
         problems = [p for j in journeys for p in rejected_problems(ws, j)]
