@@ -559,8 +559,23 @@ def report(
             by_owner=by_owner,
         )
     click.echo(result.summary())
+    _write_batch_index(result, data_dir)
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _write_batch_index(result, data_dir: Path) -> None:
+    """index.html beside the reports: journeys, owners, status, date, links."""
+    from cjwork.journeymap import load_journey_map
+    from cjwork.reports.index_page import write_index
+
+    try:
+        jm = load_journey_map(data_dir / "journeys.yml")
+    except CjworkError:
+        jm = None
+    lang = (result.manifest or {}).get("parameters", {}).get("language") or "en"
+    path = write_index(result, jm.in_language(lang) if jm is not None else None, lang)
+    click.echo(f"index: {path}")
 
 
 # --------------------------------------------------------------------------- sentiment

@@ -389,7 +389,7 @@ def test_data_quality_details_in_german_and_english():
     de = data_quality_details(dq, "de")
     assert de["detail"].tolist() == [
         "Ereignisse dieser Journey",
-        "2025-05-01 bis 2026-10-31",
+        "01.05.2025 bis 31.10.2026",
         "wait_s 5.504, handle_s 5.648",
         "gleiche customer_id, text",
         "Zeilen, die diese Journey oder einen ihrer Touchpoints nennen (vor der Zuordnung)",

@@ -36,6 +36,7 @@ from cjwork.i18n import format_period
 
 __all__ = [
     "FINDING_COLUMNS",
+    "band_label",
     "MIN_N",
     "journey_findings",
     "journey_health",
@@ -165,7 +166,7 @@ def _num(value: Any, spec: str, language: str) -> str:
     return format_text("{v:" + spec + "}", language, v=value)
 
 
-def _band(text: Any, language: str) -> str:
+def band_label(text: Any, language: str = "en") -> str:
     """A band label (``> 5 min``, ``≤ 2,5 h``) in the report's language; the bands of a
     yes/no metric (``on_time = 0``) read ``not met`` / ``met``."""
     s = str(text)
@@ -336,13 +337,13 @@ def _process_findings(
     ]
     for r in ok.to_dict("records"):
         metric = str(r.get("metric_name") or r["metric"])
-        band = _band(r["worst_band"], language)
+        band = band_label(r["worst_band"], language)
         n_all = int(totals.get((r["touchpoint"], r["metric"])) or (r["reference_n"] + r["worst_n"]))
         values = {
             "tp": r["touchpoint_name"],
             "metric": metric if language == "de" else metric.lower(),
             "band": band,
-            "ref_band": _band(r["reference_band"], language),
+            "ref_band": band_label(r["reference_band"], language),
             "ref": float(r["reference_sentiment"]),
             "worst": float(r["worst_sentiment"]),
             "n_ref": int(r["reference_n"]),

@@ -313,9 +313,14 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
         if params.language == "de":
             from cjwork.journeys.process_feedback import describe_band_effect
 
-            sentences = [describe_band_effect(r, "de") for r in ordered.to_dict("records")]
+            sentences = [
+                _readable_bands(describe_band_effect(r, "de"), r, "de")
+                for r in ordered.to_dict("records")
+            ]
         else:
-            sentences = list(ordered["sentence"])
+            sentences = [
+                _readable_bands(r["sentence"], r, "en") for r in ordered.to_dict("records")
+            ]
         lines = [f"- {s}" for s in sentences]
         _md("\n".join(lines))
         top = sig.loc[sig["cohens_d"].abs().idxmax()]
@@ -338,6 +343,17 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
     return nb.show_html(d.table_html(process_table(eff, params.language), language=params.language))
 
 
+def _readable_bands(sentence: str, row: dict, language: str) -> str:
+    """A process sentence with yes/no bands in words (``on_time = 0`` → ``not met``)."""
+    from cjwork.reports.findings import band_label
+
+    for key in ("reference_band", "worst_band"):
+        raw = str(row.get(key, ""))
+        if raw and raw != band_label(raw, language):
+            sentence = sentence.replace(raw, band_label(raw, language))
+    return sentence
+
+
 def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The process × feedback table as shown: one row per (touchpoint, metric) with matched
     feedback, numbers as text in ``language``, columns named in ``language``."""
@@ -347,6 +363,9 @@ def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     shown = effects[effects["reference_n"] + effects["worst_n"] > 0]
 
     def band(labels: pd.Series, n: pd.Series) -> Any:
+        from cjwork.reports.findings import band_label
+
+        labels = labels.map(lambda b: band_label(b, lang))
         if lang != "de":
             return labels + " (n=" + n.astype(str) + ")"
         return [

@@ -7,6 +7,8 @@ calls them and shows the results.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cjwork.io.workspace import Workspace
@@ -512,8 +514,8 @@ def data_quality_details(dq: pd.DataFrame, language: str = "en") -> pd.DataFrame
         detail = str(detail)
         if detail in _QUALITY_DETAILS_DE:
             return _QUALITY_DETAILS_DE[detail]
-        if check == "time range":
-            return detail.replace(" to ", " bis ")
+        if check == "time range":  # German dates: 01.05.2025 bis 31.10.2026
+            return re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3.\2.\1", detail.replace(" to ", " bis "))
         if check.startswith("duplicate") and detail.startswith("same "):
             return "gleiche " + detail.removeprefix("same ")
         if check == "missing values":

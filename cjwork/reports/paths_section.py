@@ -136,10 +136,17 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
     nb.show_figure(fig)
 
     nb.show_heading(TEXT["variants"], params, level=3)
+    tp_names = {tp.id: tp.name for tp in j.touchpoints}  # names in the report's language
+    shown_variants = t["variants"][["variant", "cases", "share", "completion_rate"]].assign(
+        variant=[
+            " › ".join(tp_names.get(s, s) for s in str(v).split(" > "))
+            for v in t["variants"]["variant"]
+        ]
+    )
     display(
         HTML(
             d.table_html(
-                t["variants"][["variant", "cases", "share", "completion_rate"]],
+                shown_variants,
                 language=lang,
                 percent=["share", "completion_rate"],
             )
@@ -182,15 +189,32 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
 
     nb.show_heading(TEXT["timing"], params, level=3)
     if len(t["timing"]):
+        from cjwork.reports.findings import format_metric_value
+
         timing = t["timing"][["measure", "touchpoint", "unit", "n", "median", "p90"]].copy()
-        # durations in seconds in a readable unit; process metrics in their own unit
+        # durations in seconds in a readable unit; process metrics (unit = the metric's id)
+        # by the map's name for them, in their own unit
+        kpi = {(tp.id, m): k for tp in j.touchpoints for m, k in tp.kpis.items()}
         secs = (timing["unit"] == "s").to_numpy()
         for col in ("median", "p90"):
             timing[col] = [
-                d.format_duration(v, lang) if sec else d.format_number(v, "float", lang)
-                for v, sec in zip(timing[col], secs, strict=True)
+                d.format_duration(v, lang)
+                if sec
+                else (
+                    format_metric_value(v, kpi[(tp, u)].unit, lang)
+                    if (tp, u) in kpi
+                    else d.format_number(v, "float", lang)
+                )
+                for v, sec, tp, u in zip(
+                    timing[col], secs, timing["touchpoint"], timing["unit"], strict=True
+                )
             ]
-        timing["unit"] = timing["unit"].where(~secs, "")
+        timing["unit"] = [
+            "" if sec else (kpi[(tp, u)].label(lang) if (tp, u) in kpi else u)
+            for sec, tp, u in zip(secs, timing["touchpoint"], timing["unit"], strict=True)
+        ]
+        timing["touchpoint"] = [tp_names.get(x, x) if x else "" for x in timing["touchpoint"]]
+        timing = timing.rename(columns={"touchpoint": "touchpoint_name", "unit": "metric"})
         display(HTML(d.table_html(timing, language=lang)))
     if len(t["repeats"]):
         nb.show_heading(TEXT["repeats"], params, level=3)
