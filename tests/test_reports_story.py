@@ -324,3 +324,32 @@ def test_report_language_and_period_flags_must_agree_with_p(
     with pytest.raises(SystemExit) as done:
         main(["report", str(SAMPLE), "--all", "-o", str(tmp_path / "o"), "--period", "day"])
     assert done.value.code == 2
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def test_progress_names_the_running_step(tmp_path: Path) -> None:
+    import json
+
+    from cjwork.reports.progress import progress_text, running_step
+
+    nb = tmp_path / "x.ipynb"
+    assert running_step(nb) == "starting"
+
+    def write(statuses: list) -> None:
+        cells = [
+            {"metadata": {"tags": [f"section-{name}"], "papermill": {"status": s}}}
+            for name, s in statuses
+        ]
+        nb.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+
+    write([("setup", "completed"), ("summary", "running"), ("trends", "pending")])
+    assert running_step(nb) == "summary"
+    write([("setup", "completed"), ("trends", "completed")])
+    assert running_step(nb) == "export"
+    nb.write_text("{ half written", encoding="utf-8")
+    assert running_step(nb) == ""
+    line = progress_text({"service": "personas", "purchase": "summary"}, "de")
+    assert line == "service: Personas · purchase: Zusammenfassung"
+    assert progress_text({"shared": "shared"}) == "shared: feedback & personas"

@@ -437,13 +437,16 @@ def run_reports(
         (out_dir / "owners").mkdir(exist_ok=True)
 
     # 3. the journeys, in parallel worker processes
-    company = journey_map.company or data_dir.resolve().name
+    company = journey_map.company_label(checked.language) or data_dir.resolve().name
     results: dict[str, JourneyResult] = {}
+
+    running: dict[str, str] = {}  # key -> the notebook papermill is writing (progress words)
 
     def spec_for(key: str, attempt: int) -> dict[str, Any]:
         kind, name = tasks[key]
         nb_path, html_path = outputs[key]
         tmp = nb_path.parent / f".{nb_path.stem}.attempt{attempt}.{os.getpid()}.tmp.ipynb"
+        running[key] = str(tmp)
         de = checked.language == "de"
         if kind == "owner":
             params_ = {k: common[k] for k in ("period", "language", "seed", "lenient")}
@@ -456,7 +459,7 @@ def run_reports(
         else:
             params_ = {"data_dir": str(data_dir.resolve()), "journey": name, **common}
             label, template = ("Journey-Report" if de else "Journey report"), notebook
-            title = f"{company} — {journey_map.journey(name).name}"
+            title = f"{company} — {journey_map.journey(name).label(checked.language)}"
         return {
             "journey": key,
             "attempt": attempt,
@@ -483,6 +486,7 @@ def run_reports(
             if raw["outcome"] in RETRY_ON and attempt <= retries:
                 continue
             break
+        running.pop(key, None)
         nb_path, html_path = outputs[key]
         ok = raw["outcome"] == OK
         if not ok and html_path.exists():
@@ -554,6 +558,9 @@ def run_reports(
         )
         with ThreadPoolExecutor(max_workers=n_slots) as pool:
             futures = [pool.submit(work, i) for i in range(n_slots)]
+            from cjwork.reports.progress import progress_text, running_step
+
+            last_words = 0.0
             while len(results) < len(tasks):
                 try:
                     res = done.get(timeout=0.2)
@@ -561,6 +568,12 @@ def run_reports(
                     failed = [f for f in futures if f.done() and f.exception() is not None]
                     if failed:
                         failed[0].result()  # a bug in the runner itself: raise it
+                    if progress and time.perf_counter() - last_words > 1.0:  # the running steps
+                        last_words = time.perf_counter()
+                        steps = {tasks[k][1]: running_step(p) for k, p in list(running.items())}
+                        if preparing.is_alive():
+                            steps = {"shared": "shared", **steps}
+                        bar.set_postfix_str(progress_text(steps, checked.language))
                     continue
                 results[res.key] = res
                 bar.set_postfix_str(f"{res.journey}: {res.outcome}")
