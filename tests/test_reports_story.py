@@ -353,3 +353,23 @@ def test_progress_names_the_running_step(tmp_path: Path) -> None:
     line = progress_text({"service": "personas", "purchase": "summary"}, "de")
     assert line == "service: Personas · purchase: Zusammenfassung"
     assert progress_text({"shared": "shared"}) == "shared: feedback & personas"
+
+
+def test_explorer_shows_a_busy_state_while_it_recomputes(tiny_dir: Path) -> None:
+    import cjwork
+    from cjwork.explore import Explorer
+
+    ws = cjwork.load(tiny_dir)
+    personas = pd.DataFrame({"customer_id": ["C001"], "persona_id": [1], "persona_name": ["One"]})
+    ex = Explorer(ws, personas=personas, seed=1)
+    seen = []
+    real = ex.tables
+
+    def watching():
+        seen.append((ex.journey.disabled, ex.channel.disabled, ex.status.value))
+        return real()
+
+    ex.tables = watching
+    ex.channel.value = ex.channel.options[1]
+    assert seen and seen[0][0] and seen[0][1] and Explorer.BUSY_TEXT in seen[0][2]
+    assert not ex.journey.disabled and Explorer.BUSY_TEXT not in ex.status.value
