@@ -193,10 +193,21 @@ def _glyphs_overlap(a: list, b: list, tolerance: float = 1.0) -> bool:
 
 
 def _svg_figures(page_html: str) -> list[str]:
-    return [
+    """Every figure of a report: SVG images and inline SVG (the charts with hover)."""
+    images = [
         base64.b64decode(b).decode("utf-8")
         for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page_html)
     ]
+    return images + re.findall(r"<svg\b.*?</svg>", page_html, flags=re.S)
+
+
+def test_priority_matrix_has_a_tooltip_per_touchpoint(german: Path) -> None:
+    page = (german / "service.html").read_text(encoding="utf-8")
+    inline = re.findall(r'<figure class="cjwork-figure">(.*?)</figure>', page, flags=re.S)
+    assert len(inline) == 1 and 'role="img"' in inline[0]
+    titles = re.findall(r"<title>([^<]+)</title>", inline[0])
+    assert len(titles) >= 10
+    assert any(t.startswith("Servicehotline (Customer Service) — Leistung") for t in titles)
 
 
 def test_no_overlapping_labels_in_the_figures(german: Path) -> None:

@@ -396,7 +396,6 @@ def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
 
 def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
     """Priority matrix, the touchpoint table and the quick wins per owner with their action."""
-    from cjwork.plots.priority import plot_priority_matrix
     from cjwork.prioritize import quick_wins_by_owner
 
     lang = params.language
@@ -413,7 +412,7 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
         outcome = "0–10-Antwort (NPS-Frage)" if lang == "de" else "0–10 answer (NPS question)"
     _md(_t("method_priorities", lang, outcome=outcome))
     nb.show_heading(TEXT["matrix"], params, level=3)
-    nb.show_figure(plot_priority_matrix(tp, language=lang).figure)
+    show_priority_matrix(tp, lang)
     nb.show_heading(TEXT["quick_wins"], params, level=3)
     qw = quick_wins_by_owner(tp, language=lang)
     nb.record(
@@ -429,6 +428,44 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
         "touchpoint_categories", tp[["touchpoint", "category", "moment_of_truth", "quick_win"]]
     )
     return nb.show_html(d.table_html(touchpoint_table(tp, lang), language=lang))
+
+
+def priority_point_titles(tp: pd.DataFrame, language: str = "en") -> list[str]:
+    """One tooltip per touchpoint of the priority matrix (in the plot's point order):
+    name, owner, performance, importance, category and the comments behind them."""
+    cats = CATEGORY_TEXT.get(language, CATEGORY_TEXT["en"])
+    words = (
+        ("Leistung", "Wichtigkeit", "Kommentare")
+        if language == "de"
+        else ("performance", "importance", "comments")
+    )
+    out = []
+    for r in tp.to_dict("records"):
+        owner = f" ({r['owner']})" if isinstance(r.get("owner"), str) and r["owner"] else ""
+        feedback = r.get("feedback")
+        n = int(feedback) if feedback is not None and pd.notna(feedback) else 0
+        out.append(
+            f"{r.get('touchpoint_name', r['touchpoint'])}{owner} — "
+            f"{words[0]} {_fmt(r.get('performance'), '+.2f', language)}, "
+            f"{words[1]} {_fmt(r.get('importance'), '.1f', language)}, "
+            f"{cats.get(r.get('category'), '–')}, {_fmt(n, ',', language)} {words[2]}"
+        )
+    return out
+
+
+def show_priority_matrix(tp: pd.DataFrame, language: str = "en") -> Any:
+    """The priority matrix inline, with a tooltip on every touchpoint (hover)."""
+    import matplotlib.pyplot as plt
+
+    from cjwork.plots.priority import plot_priority_matrix
+    from cjwork.reports.interactive import add_point_titles, show_inline_svg
+
+    ax = plot_priority_matrix(tp, language=language)
+    svg = d.figure_svg(ax.figure)
+    plt.close(ax.figure)
+    shown = tp[tp["performance"].notna() & tp["importance"].notna()]
+    svg = add_point_titles(svg, "touchpoints", priority_point_titles(shown, language))
+    return show_inline_svg(svg, d.text(TEXT["matrix"], language))
 
 
 def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
