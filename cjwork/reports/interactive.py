@@ -4,17 +4,16 @@ browser shows it as a tooltip on hover, screen readers read it, printing ignores
 
 >>> svg = figure_svg(fig)                                              # doctest: +SKIP
 >>> svg = add_point_titles(svg, "touchpoints", ["Hotline: +0.02", ...])  # doctest: +SKIP
->>> show_inline_svg(svg, "Priority matrix of the service journey")     # doctest: +SKIP
+>>> html = inline_svg_html(svg, "Priority matrix of the service journey")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from cjwork.markup import escape_html
 
-__all__ = ["add_point_titles", "inline_svg_html", "show_inline_svg"]
+__all__ = ["add_point_titles", "inline_svg_html"]
 
 _ELEMENT = re.compile(r"<(path|use)\b([^>]*?)(/?)>", re.S)
 
@@ -63,10 +62,3 @@ def inline_svg_html(svg: str, label: str) -> str:
     body = svg[svg.find("<svg") :] if "<svg" in svg else svg
     body = body.replace("<svg", f'<svg role="img" aria-label="{escape_html(label)}"', 1)
     return f'<figure class="cjwork-figure">{body}</figure>'
-
-
-def show_inline_svg(svg: str, label: str) -> Any:
-    """Display an SVG inline (hover works) in the report; returns the HTML object."""
-    from cjwork.reports import notebook as nb
-
-    return nb.show_html(inline_svg_html(svg, label))

@@ -458,14 +458,14 @@ def show_priority_matrix(tp: pd.DataFrame, language: str = "en") -> Any:
     import matplotlib.pyplot as plt
 
     from cjwork.plots.priority import plot_priority_matrix
-    from cjwork.reports.interactive import add_point_titles, show_inline_svg
+    from cjwork.reports.interactive import add_point_titles, inline_svg_html
 
     ax = plot_priority_matrix(tp, language=language)
     svg = d.figure_svg(ax.figure)
     plt.close(ax.figure)
     shown = tp[tp["performance"].notna() & tp["importance"].notna()]
     svg = add_point_titles(svg, "touchpoints", priority_point_titles(shown, language))
-    return show_inline_svg(svg, d.text(TEXT["matrix"], language))
+    return nb.show_html(inline_svg_html(svg, d.text(TEXT["matrix"], language)))
 
 
 def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
