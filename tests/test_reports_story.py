@@ -373,3 +373,15 @@ def test_explorer_shows_a_busy_state_while_it_recomputes(tiny_dir: Path) -> None
     ex.channel.value = ex.channel.options[1]
     assert seen and seen[0][0] and seen[0][1] and Explorer.BUSY_TEXT in seen[0][2]
     assert not ex.journey.disabled and Explorer.BUSY_TEXT not in ex.status.value
+
+
+def test_change_details_name_process_metrics() -> None:
+    from cjwork.reports.journey_sections import change_detail_text
+
+    names = {"kpi_wait_s": "Waiting time"}
+    assert change_detail_text("kpi_wait_s +135 (p=0.0027)", "en", names) == (
+        "Waiting time +135 (p=0.0027)"
+    )
+    assert change_detail_text("kpi_wait_s +135 (p=0.0027)", "de", {"kpi_wait_s": "Wartezeit"}) == (
+        "Wartezeit +135 (p = 0,0027)"
+    )

@@ -586,18 +586,26 @@ def changes_table(
     )
 
 
-def change_detail_text(detail: str, language: str = "en") -> str:
+def change_detail_text(
+    detail: str, language: str = "en", metric_names: dict[str, str] | None = None
+) -> str:
     """A trend flag's ``change_detail`` (``"sentiment -0.42 (p=0.0003); volume ×1.50 (p=0.01)"``)
-    as shown: unchanged in English; in German the metric named as in the trend figure, a
-    decimal comma and the German p-value (``mittlere Stimmung -0,42 (p < 0,001)``)."""
+    as shown: in English unchanged but for ``metric_names`` (``{"kpi_wait_s": "Waiting
+    time"}``, the map's names for process metrics); in German also the metric named as in
+    the trend figure, a decimal comma and the German p-value (``mittlere Stimmung -0,42
+    (p < 0,001)``)."""
     import re
 
     from cjwork.journeys.process_feedback import decimal_comma
     from cjwork.plots.trends import TEXTS as TREND_TEXTS
 
-    if language != "de" or not isinstance(detail, str):
+    if not isinstance(detail, str):
         return detail
-    names = TREND_TEXTS["de"]
+    if language != "de":
+        for metric, name in (metric_names or {}).items():
+            detail = re.sub(rf"(?<![\w]){re.escape(metric)}(?![\w])", name, detail)
+        return detail
+    names = {**TREND_TEXTS["de"], **(metric_names or {})}
     parts = []
     for part in detail.split("; "):
         m = re.fullmatch(r"(\S+) (\S+) \(p=([^)]+)\)", part)

@@ -479,8 +479,16 @@ def show_owner_report(ws: Workspace, params: Any) -> HTML:
         if "change_detail" in frame.columns:
             from cjwork.reports.journey_sections import change_detail_text
 
+            metric_names = {  # process metrics by the map's names, in the report language
+                f"kpi_{m}": k.label(lang)
+                for j in ws.journeys
+                for tp in j.touchpoints
+                for m, k in tp.kpis.items()
+            }
             frame = frame.assign(
-                change_detail=[change_detail_text(t, lang) for t in frame["change_detail"]]
+                change_detail=[
+                    change_detail_text(t, lang, metric_names) for t in frame["change_detail"]
+                ]
             )
         out = show_html(
             d.table_html(
