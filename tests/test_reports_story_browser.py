@@ -114,7 +114,7 @@ def test_summary_is_on_printed_page_1_and_tables_sort_and_filter(german: Path) -
     html_path = german / "service.html"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         requests: list[str] = []
@@ -122,6 +122,9 @@ def test_summary_is_on_printed_page_1_and_tables_sort_and_filter(german: Path) -
         page.goto(html_path.as_uri())
         assert not errors
         assert all(u.startswith(("file:", "data:")) for u in requests), requests
+        # the summary stands alone on the first screen of a laptop (1366 × 768)
+        summary = page.locator(".cjwork-summary").bounding_box()
+        assert summary is not None and summary["y"] + summary["height"] <= 768
         # tables: a filter box where there are rows to filter, sorting by a click
         tables = page.locator("table.cjwork-table")
         assert tables.count() >= 5
