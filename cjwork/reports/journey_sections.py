@@ -526,7 +526,8 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
     kpis = sorted(
         {m for ms in flagged["changed_metrics"] for m in ms.split(", ") if m.startswith("kpi_")}
     )
-    nb.show_figure(plot_kpi_trends(tr, metrics=[*metrics, *kpis], language=lang))
+    shown, kpi_cols = _named_trends(tr, tables, kpis)
+    nb.show_figure(plot_kpi_trends(shown, metrics=[*metrics, *kpi_cols], language=lang))
     _md(_t("method_trends", lang))
     nb.record(
         "trend_flags",
@@ -554,6 +555,31 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
             }
         )
     return nb.show_html(d.table_html(table, language=lang, caption=_t("changes", lang)))
+
+
+def _named_trends(
+    tr: pd.DataFrame, tables: ReportTables, kpis: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The trends for the figure with touchpoint names (not ids) in the legend and the
+    process metrics named as in the map (``kpi_wait_s`` → ``Waiting time`` on the axis)."""
+    names = (
+        tables.touchpoints.set_index("touchpoint")["touchpoint_name"].to_dict()
+        if len(tables.touchpoints)
+        else {}
+    )
+    eff = tables.effects
+    metric_names: dict[str, str] = {}
+    if eff is not None and len(eff):
+        for r in eff[["metric", "metric_name"]].drop_duplicates("metric").to_dict("records"):
+            if isinstance(r["metric_name"], str) and r["metric_name"]:
+                metric_names[f"kpi_{r['metric']}"] = f"kpi_{r['metric_name']}"
+    labels = {k: metric_names.get(k, k) for k in kpis}
+    if len(set(labels.values())) < len(labels) or len(set(names.values())) < len(names):
+        return tr, kpis
+    shown = tr.assign(
+        touchpoint=tr["touchpoint"].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+    ).rename(columns=labels)
+    return shown, [labels[k] for k in kpis]
 
 
 def changes_table(

@@ -105,6 +105,29 @@ def paths_tables(analysis: dict, journey: str, top: int = 10) -> dict[str, pd.Da
     }
 
 
+def _named_flow(transitions: pd.DataFrame, journey: Any, tps: pd.DataFrame) -> tuple:
+    """The flow figure's inputs with touchpoint and stage names (wrapped to short lines)
+    in place of ids — when the names are unique within the journey, else unchanged."""
+    import textwrap
+
+    tp_names = {tp.id: textwrap.fill(tp.name, 16) for tp in journey.touchpoints}
+    st_names = {s.id: s.name for s in journey.stages}
+    stage_ids = [s.id for s in journey.stages]
+    if len(set(tp_names.values())) < len(tp_names) or len(set(st_names.values())) < len(st_names):
+        return transitions, stage_ids, tps
+    tr = transitions.copy()
+    for col in ("source", "target"):
+        tr[col] = tr[col].map(lambda v: tp_names.get(v, v))
+    for col in ("source_stage", "target_stage"):
+        if col in tr:
+            tr[col] = tr[col].map(lambda v: st_names.get(v, v))
+    named = tps.assign(
+        touchpoint=tps["touchpoint"].map(lambda v: tp_names.get(v, v)),
+        stage=tps["stage"].map(lambda v: st_names.get(v, v)),
+    )
+    return tr, [st_names[s] for s in stage_ids], named
+
+
 def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
     """Display the section: flow figure, top variants, funnel figure, drop-off by persona, timing."""
     import matplotlib.pyplot as plt
@@ -132,7 +155,9 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
             max(3.5, 1.0 * tps.groupby("stage").size().max() + 1.5),
         )
     )
-    plot_flow(t["transitions"], [s.id for s in j.stages], tps, ax=ax, top=30, language=lang)
+    # names (in the report's language, wrapped) instead of ids on the nodes and columns
+    tr_named, stage_ids, tps_named = _named_flow(t["transitions"], j, tps)
+    plot_flow(tr_named, stage_ids, tps_named, ax=ax, top=30, language=lang)
     nb.show_figure(fig)
 
     nb.show_heading(TEXT["variants"], params, level=3)
@@ -168,7 +193,10 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
         language=lang,
     )
     if len(t["persona"]):
-        plot_dropoff_by_group(t["persona"], ax=axes[0][1], title=_t("groups", lang), language=lang)
+        by_persona = t["persona"]
+        if len(set(names.values())) == len(names):  # stage names on the axis, not ids
+            by_persona = by_persona.assign(stage=by_persona["stage"].map(names))
+        plot_dropoff_by_group(by_persona, ax=axes[0][1], title=_t("groups", lang), language=lang)
     fig.tight_layout()
     nb.show_figure(fig)
     nb.record("funnel", t["funnel"][["stage", "reached", "share_of_start", "dropoff"]])
