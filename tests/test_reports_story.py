@@ -385,3 +385,17 @@ def test_change_details_name_process_metrics() -> None:
     assert change_detail_text("kpi_wait_s +135 (p=0.0027)", "de", {"kpi_wait_s": "Wartezeit"}) == (
         "Wartezeit +135 (p = 0,0027)"
     )
+
+
+def test_expected_gaps_are_information_and_real_gaps_warnings() -> None:
+    import cjwork
+    from cjwork.reports import overview
+
+    ws = cjwork.load(SAMPLE)
+    dq = overview.data_quality(ws, "service").set_index(["check", "table"])
+    # waits exist only where people queue: the gaps elsewhere are expected
+    assert dq.loc[("missing values", "events"), "status"] == "info"
+    hotline = ws.events.index[ws.events["touchpoint"] == "hotline"][:3]
+    ws.events.loc[hotline, "wait_s"] = float("nan")
+    dq = overview.data_quality(ws, "service").set_index(["check", "table"])
+    assert dq.loc[("missing values", "events"), "status"] == "warning"
