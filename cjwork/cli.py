@@ -37,6 +37,65 @@ SCHEDULER_OPTION = click.option(
 )
 
 
+#: the one default seed of every command, the report notebook's too
+#: (``cjwork.reports.params.DEFAULTS["seed"]``), so the same command line gives the same numbers
+DEFAULT_SEED = 42
+
+
+class _OutputOption(click.Option):
+    """``-o/--output``; ``--out`` (the report's old spelling) still works but is not shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        import re
+
+        return re.sub(r", --out(?=\s|$)", "", record[0]), record[1]
+
+
+def output_option(dest: str, help: str, required: bool = True):
+    """The one ``-o/--output`` option of every writing command (``--out`` a hidden alias)."""
+    return click.option(
+        "-o",
+        "--output",
+        "--out",
+        dest,
+        cls=_OutputOption,
+        type=OUT_PATH,
+        required=required,
+        default=None,
+        help=help,
+    )
+
+
+class EngineChoice(click.Choice):
+    """``local`` or ``dask``; ``duckdb`` (the old name of ``local``) is accepted with a note."""
+
+    def __init__(self) -> None:
+        super().__init__(["local", "dask"])
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.lower() == "duckdb":
+            click.echo("note: --engine duckdb is now called --engine local", err=True)
+            return "local"
+        return super().convert(value, param, ctx)
+
+
+def engine_option(help: str):
+    """The one ``--engine local|dask`` option."""
+    return click.option(
+        "--engine", type=EngineChoice(), default="local", show_default=True, help=help
+    )
+
+
+def seed_option(help: str):
+    """The one ``--seed`` option, default :data:`DEFAULT_SEED` everywhere."""
+    return click.option(
+        "--seed", type=SEED_TYPE, default=DEFAULT_SEED, show_default=True, help=help
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cjwork")
 def cli() -> None:
@@ -53,7 +112,8 @@ def echo_err(message: str) -> None:
 
 
 @cli.command()
-@click.argument("out_dir", type=OUT_PATH)
+@click.argument("out_dir", type=OUT_PATH, required=False)
+@output_option("output", "Directory to write (the same as OUT_DIR).", required=False)
 @click.option(
     "--customers",
     "n_customers",
@@ -62,13 +122,7 @@ def echo_err(message: str) -> None:
     show_default=True,
     help="Number of customers to generate (about 8 events and 0.8 comments each).",
 )
-@click.option(
-    "--seed",
-    type=SEED_TYPE,
-    default=42,
-    show_default=True,
-    help="Random seed; the same seed gives the same bytes.",
-)
+@seed_option("Random seed; the same seed gives the same bytes.")
 @click.option(
     "--format",
     "fmt",
@@ -78,7 +132,14 @@ def echo_err(message: str) -> None:
     help="File format of the tables.",
 )
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
-def sample(out_dir: Path, n_customers: int, seed: int, fmt: str, progress: bool) -> None:
+def sample(
+    out_dir: Path | None,
+    output: Path | None,
+    n_customers: int,
+    seed: int,
+    fmt: str,
+    progress: bool,
+) -> None:
     """Write a complete sample workspace for a fictional German energy provider to OUT_DIR.
 
     \b
@@ -91,8 +152,14 @@ def sample(out_dir: Path, n_customers: int, seed: int, fmt: str, progress: bool)
     only when complete. The same --customers and --seed give the same bytes; large
     runs are streamed in chunks (1,000,000 customers fit in little memory).
     """
+    from cjwork.errors import UsageError
     from cjwork.sample import write_sample
 
+    if out_dir is not None and output is not None and out_dir != output:
+        raise UsageError("give the output directory once: OUT_DIR or -o/--output")
+    out_dir = out_dir or output
+    if out_dir is None:
+        raise UsageError("give the output directory: cjwork sample OUT_DIR (or -o OUT_DIR)")
     summary = write_sample(out_dir, n_customers=n_customers, seed=seed, fmt=fmt, progress=progress)
     click.echo(summary)
 
@@ -118,14 +185,7 @@ def validate(data_dir: Path) -> None:
 
 @cli.command()
 @click.argument("data_dir", type=EXISTING_DIR)
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=OUT_PATH,
-    required=True,
-    help="Directory for the tables (created when missing).",
-)
+@output_option("out_dir", "Directory for the tables (created when missing).")
 @click.option(
     "--journey",
     "journeys",
@@ -168,19 +228,10 @@ def validate(data_dir: Path) -> None:
     show_default=True,
     help="Inactivity gap (days) that starts a new case when events carry no case_id.",
 )
-@click.option(
-    "--seed",
-    type=SEED_TYPE,
-    default=0,
-    show_default=True,
-    help="Seed of the persona model and the importance bootstrap.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["duckdb", "dask"]),
-    default="duckdb",
-    show_default=True,
-    help="duckdb: one process. dask: the same analyses per customer partition on a Dask cluster (pip install 'cjwork[scale]').",
+@seed_option("Seed of the persona model and the importance bootstrap.")
+@engine_option(
+    "local: one process (DuckDB). dask: the same analyses per customer partition on a Dask "
+    "cluster (pip install 'cjwork[scale]'). 'duckdb' is accepted as the old name of local."
 )
 @SCHEDULER_OPTION
 @click.option(
@@ -231,7 +282,7 @@ def analyze(
         max_variants=max_variants,
         case_gap=pd.Timedelta(days=case_gap_days),
         random_state=seed,
-        engine=engine,
+        engine="dask" if engine == "dask" else "duckdb",
         scheduler=scheduler,
         npartitions=partitions,
     )
@@ -277,13 +328,9 @@ def _k_option(value: str) -> str | int:
 
 @cli.command()
 @click.argument("data_dir", type=EXISTING_DIR)
-@click.option(
-    "-o",
-    "--output",
+@output_option(
     "out_dir",
-    type=OUT_PATH,
-    required=True,
-    help="Directory for personas.csv, persona_profiles.csv and persona_profiles.md (created when missing).",
+    "Directory for personas.csv, persona_profiles.csv and persona_profiles.md (created when missing).",
 )
 @click.option(
     "--k",
@@ -293,13 +340,7 @@ def _k_option(value: str) -> str | int:
     metavar="auto|N",
     help="Number of personas, or 'auto' to choose it by the silhouette over 2..8.",
 )
-@click.option(
-    "--seed",
-    type=SEED_TYPE,
-    default=0,
-    show_default=True,
-    help="Random seed; the same data and seed give the same personas.",
-)
+@seed_option("Random seed; the same data and seed give the same personas.")
 @click.option(
     "--method",
     type=click.Choice(["kmeans", "gmm"]),
@@ -326,12 +367,9 @@ def _k_option(value: str) -> str | int:
     default=None,
     help="Also save the fitted PersonaModel (joblib) to this file.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["duckdb", "dask"]),
-    default="duckdb",
-    show_default=True,
-    help="duckdb: one process. dask: features and assignment per customer partition on a Dask cluster, the model fitted on a stratified sample (--sample-size).",
+@engine_option(
+    "local: one process. dask: features and assignment per customer partition on a Dask "
+    "cluster, the model fitted on a stratified sample (--sample-size)."
 )
 @SCHEDULER_OPTION
 @click.option(
@@ -419,13 +457,8 @@ def personas(
 
 @cli.command()
 @click.argument("data_dir", type=EXISTING_DIR)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=OUT_PATH,
-    required=True,
-    help="Output directory for <journey>.ipynb, <journey>.html and manifest.json.",
+@output_option(
+    "out_dir", "Output directory for <journey>.ipynb, <journey>.html, index.html and manifest.json."
 )
 @click.option(
     "--journey",
@@ -451,7 +484,25 @@ def personas(
     type=(str, str),
     multiple=True,
     metavar="NAME VALUE",
-    help="A report parameter, e.g. -p language de -p period week (repeatable).",
+    help="A report parameter, e.g. -p n_personas 4 -p top_n 5 (repeatable).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de"]),
+    default=None,
+    help="Language of the reports' words, numbers and dates (default: en).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["month", "week", "quarter"]),
+    default=None,
+    help="Period that changes and trends compare (default: month).",
+)
+@click.option(
+    "--seed",
+    type=SEED_TYPE,
+    default=None,
+    help=f"Seed of the persona model and the importance bootstrap (default: {DEFAULT_SEED}).",
 )
 @click.option(
     "--timeout",
@@ -466,12 +517,9 @@ def personas(
     help="Also write one short report per touchpoint owner across the journeys.",
 )
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar over journeys.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="local: --jobs worker processes here. dask: one papermill run per journey on the Dask workers (they must see the same paths).",
+@engine_option(
+    "local: --jobs worker processes here. dask: one papermill run per journey on the Dask "
+    "workers (they must see the same paths)."
 )
 @SCHEDULER_OPTION
 def report(
@@ -481,6 +529,9 @@ def report(
     all_journeys: bool,
     jobs: int,
     parameters: tuple[tuple[str, str], ...],
+    language: str | None,
+    period: str | None,
+    seed: int | None,
     timeout: float,
     by_owner: bool,
     progress: bool,
@@ -499,6 +550,12 @@ def report(
 
         raise OutputError(f"-o {out_dir} is a file; give a directory for the reports")
     params = parse_cli_params(parameters)
+    for name, value in (("language", language), ("period", period), ("seed", seed)):
+        if value is None:
+            continue
+        if name in params and params[name] != value:
+            raise UsageError(f"--{name} {value} and -p {name} {params[name]} disagree; give one")
+        params[name] = value
     if engine == "dask":
         from cjwork.scale.reports import run_reports_dask
 
@@ -524,8 +581,23 @@ def report(
             by_owner=by_owner,
         )
     click.echo(result.summary())
+    _write_batch_index(result, data_dir)
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _write_batch_index(result, data_dir: Path) -> None:
+    """index.html beside the reports: journeys, owners, status, date, links."""
+    from cjwork.journeymap import load_journey_map
+    from cjwork.reports.index_page import write_index
+
+    try:
+        jm = load_journey_map(data_dir / "journeys.yml")
+    except CjworkError:
+        jm = None
+    lang = (result.manifest or {}).get("parameters", {}).get("language") or "en"
+    path = write_index(result, jm.in_language(lang) if jm is not None else None, lang)
+    click.echo(f"index: {path}")
 
 
 # --------------------------------------------------------------------------- sentiment
@@ -535,14 +607,7 @@ EMBEDDINGS_CHOICE = {"auto": "auto", "on": True, "off": False}
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_file",
-    type=OUT_PATH,
-    required=True,
-    help="CSV file to write (never one of the inputs).",
-)
+@output_option("out_file", "CSV file to write (never one of the inputs).")
 @click.option(
     "--text-column",
     default=None,
@@ -577,19 +642,10 @@ EMBEDDINGS_CHOICE = {"auto": "auto", "on": True, "off": False}
     "macro-F1 rises (tried on up to 20,000 labelled texts); 'off' is fastest: with embeddings "
     "the learned model scores about 600 instead of 4,000 texts/s on two cores.",
 )
-@click.option(
-    "--seed",
-    type=SEED_TYPE,
-    default=0,
-    show_default=True,
-    help="Seed of the cross-validation split and the solver.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="dask: score the texts on the Dask workers (the scorer is fitted here and shipped once).",
+@seed_option("Seed of the cross-validation split and the solver.")
+@engine_option(
+    "local: score here. dask: score the texts on the Dask workers (the scorer is fitted "
+    "here and shipped once)."
 )
 @SCHEDULER_OPTION
 @FORMULA_GUARD_OPTION
@@ -639,14 +695,7 @@ def sentiment(
 
 @cli.command()
 @click.argument("data_dir", type=EXISTING_DIR)
-@click.option(
-    "-o",
-    "--output",
-    "out_file",
-    type=OUT_PATH,
-    required=True,
-    help="CSV file for the links, one row per feedback.",
-)
+@output_option("out_file", "CSV file for the links, one row per feedback.")
 @click.option(
     "--window",
     default="14D",
@@ -673,19 +722,10 @@ def sentiment(
     default=True,
     help="Train a classifier on explicit links (used only where it beats text linking in CV).",
 )
-@click.option(
-    "--seed",
-    type=SEED_TYPE,
-    default=0,
-    show_default=True,
-    help="Seed of the model's cross-validation.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="dask: link per customer partition on the Dask workers (explicit, event and text rules; no model).",
+@seed_option("Seed of the model's cross-validation.")
+@engine_option(
+    "local: link here. dask: link per customer partition on the Dask workers (explicit, "
+    "event and text rules; no model)."
 )
 @SCHEDULER_OPTION
 @FORMULA_GUARD_OPTION
@@ -801,12 +841,9 @@ def _stop_cleanly_on_sigterm() -> None:
 # --------------------------------------------------------------------------- paths / compare
 
 
-ENGINE_OPTION = click.option(
-    "--engine",
-    type=click.Choice(["local", "duckdb", "dask"]),
-    default="local",
-    show_default=True,
-    help="local (= duckdb): one process. dask: cases prepared per customer partition on a Dask cluster; the same tables.",
+ENGINE_OPTION = engine_option(
+    "local: one process. dask: cases prepared per customer partition on a Dask cluster; "
+    "the same tables."
 )
 PARTITIONS_OPTION = click.option(
     "--partitions",
@@ -832,14 +869,7 @@ PARTITIONS_OPTION = click.option(
     show_default=True,
     help="Steps before and after.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=OUT_PATH,
-    required=True,
-    help="Directory for before.csv, after.csv, flows.csv (created when missing).",
-)
+@output_option("out_dir", "Directory for before.csv, after.csv, flows.csv (created when missing).")
 @ENGINE_OPTION
 @SCHEDULER_OPTION
 @PARTITIONS_OPTION
@@ -925,14 +955,7 @@ def _read_ids(path: Path) -> list[str]:
     default=None,
     help="File of customer ids of group B (with --by ids).",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    type=OUT_PATH,
-    required=True,
-    help="Directory for compare.csv and groups.csv (created when missing).",
-)
+@output_option("out_dir", "Directory for compare.csv and groups.csv (created when missing).")
 @click.option(
     "--journey",
     "journeys",
@@ -954,13 +977,7 @@ def _read_ids(path: Path) -> list[str]:
     show_default=True,
     help="Multiple-testing correction per measure.",
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Seed of the bootstrap (and of personas when computed).",
-)
+@seed_option("Seed of the bootstrap (and of personas when computed).")
 @ENGINE_OPTION
 @SCHEDULER_OPTION
 @PARTITIONS_OPTION

@@ -272,8 +272,26 @@ class Explorer:
             self.touchpoint.value = options[0][1]
         self.refresh()
 
+    #: what the status line says while the views are recomputed
+    BUSY_TEXT = "⏳ Recomputing the views for the new selection …"
+
+    def _set_busy(self, busy: bool) -> None:
+        """Show a busy state (controls disabled, a status line) while the views recompute."""
+        for control in (self.journey, self.persona, self.period, self.channel, self.touchpoint):
+            control.disabled = busy
+        if busy:
+            self.status.value = f'<span class="cjwork-busy">{self.BUSY_TEXT}</span>'
+
     def refresh(self) -> None:
-        """Redraw the four views and the touchpoint detail for the current selection."""
+        """Redraw the four views and the touchpoint detail for the current selection (the
+        controls are disabled and the status line says so while it runs)."""
+        self._set_busy(True)
+        try:
+            self._refresh()
+        finally:
+            self._set_busy(False)
+
+    def _refresh(self) -> None:
         from IPython.display import SVG, display
 
         from cjwork.plots.journey_map import plot_journey_map

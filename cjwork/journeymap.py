@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cjwork.errors import JourneyMapError, Problem
+from cjwork.errors import DataError, JourneyMapError, Problem
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGES = ("de", "en")
@@ -74,10 +74,16 @@ class KpiTarget:
     better: str = "lower"
     unit: str | None = None
     name: str | None = None
+    #: the display name per language when the map gives ``name: {de: …, en: …}``
+    names: dict[str, str] = field(default_factory=dict)
 
     def within(self, value: float) -> bool:
         """Whether ``value`` meets the target."""
         return value <= self.target if self.better == "lower" else value >= self.target
+
+    def label(self, language: str | None = None) -> str:
+        """The metric's display name in ``language`` (else :attr:`name`, else the metric id)."""
+        return (self.names.get(language) if language else None) or self.name or self.metric
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,12 @@ class Touchpoint:
     description: str | None = None
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     kpis: dict[str, KpiTarget] = field(default_factory=dict)
+    #: the name per language when the map gives ``name: {de: …, en: …}``
+    names: dict[str, str] = field(default_factory=dict)
+
+    def label(self, language: str | None = None) -> str:
+        """The name in ``language`` when the map gives ``{de: …, en: …}``, else :attr:`name`."""
+        return (self.names.get(language) if language else None) or self.name
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,11 @@ class Stage:
     order: int
     touchpoints: tuple[Touchpoint, ...]
     description: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+    def label(self, language: str | None = None) -> str:
+        """The name in ``language`` when the map gives ``{de: …, en: …}``, else :attr:`name`."""
+        return (self.names.get(language) if language else None) or self.name
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,11 @@ class Journey:
     owner: str | None = None
     description: str | None = None
     rules: tuple[JourneyRule, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
+
+    def label(self, language: str | None = None) -> str:
+        """The name in ``language`` when the map gives ``{de: …, en: …}``, else :attr:`name`."""
+        return (self.names.get(language) if language else None) or self.name
 
     @property
     def touchpoints(self) -> tuple[Touchpoint, ...]:
@@ -165,6 +187,33 @@ class JourneyMap:
     description: str | None = None
     source: str = "journeys.yml"
     encoding: str = "utf-8"  # how journeys.yml was decoded (a warning when not UTF-8)
+    #: the company name per language when the map gives ``company: {de: …, en: …}``
+    company_names: dict[str, str] = field(default_factory=dict)
+
+    def company_label(self, language: str | None = None) -> str | None:
+        """The company name in ``language`` (else :attr:`company`)."""
+        return (self.company_names.get(language) if language else None) or self.company
+
+    def in_language(self, language: str) -> JourneyMap:
+        """The same map with every name (company, journeys, stages, touchpoints, metrics)
+        in ``language`` where the map gives one — a view for a report in that language;
+        ids, owners and everything else are unchanged."""
+        from dataclasses import replace
+
+        def tp_(tp: Touchpoint) -> Touchpoint:
+            kpis = {m: replace(k, name=k.names.get(language) or k.name) for m, k in tp.kpis.items()}
+            return replace(tp, name=tp.label(language), kpis=kpis)
+
+        def st_(st: Stage) -> Stage:
+            return replace(
+                st, name=st.label(language), touchpoints=tuple(tp_(x) for x in st.touchpoints)
+            )
+
+        journeys = tuple(
+            replace(j, name=j.label(language), stages=tuple(st_(s) for s in j.stages))
+            for j in self.journeys
+        )
+        return replace(self, journeys=journeys, company=self.company_label(language))
 
     def __iter__(self) -> Iterator[Journey]:
         return iter(self.journeys)
@@ -257,6 +306,17 @@ def unknown_id_message(kind: str, value: str, known: list[str]) -> str:
     near = closest(value, known)
     hint = f"; closest known: {', '.join(near)}" if near else f"; known: {', '.join(known[:10])}"
     return f"unknown {kind} id '{value}'{hint}"
+
+
+def unknown_ids_error(
+    kind: str, values: list[str], known: list[str], source: str = "journeys.yml"
+) -> DataError:
+    """The one error every command raises for ids the map does not define (exit code 1):
+    one ``FILE:-:COLUMN: unknown … id 'x'; closest known: y`` line per id."""
+    problems = [Problem(source, None, kind, unknown_id_message(kind, v, known)) for v in values]
+    return DataError(
+        problems, summary=f"unknown {kind} id(s); choose ids defined in {Path(source).name}"
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -532,6 +592,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.seen_touchpoints: dict[str, int] = {}
         self.refused_ids: set[int] = set()
+        self.language = "de"
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.source, line, column, message))
@@ -603,7 +664,37 @@ class _Builder:
     @staticmethod
     def _text(d: dict, key: str) -> str | None:
         value = d.get(key)
+        if isinstance(value, dict):  # a bilingual text where a plain one is read: pick one
+            return next((str(v) for v in value.values() if v is not None), None)
         return None if value is None else str(value)
+
+    def _names(self, d: _LineDict, key: str, where: str) -> tuple[str | None, dict[str, str]]:
+        """A name that is a string or ``{de: …, en: …}``: (the name in the map's language,
+        else English, else the first given; the names by language)."""
+        value = d.get(key)
+        if value is None:
+            return None, {}
+        if not isinstance(value, dict):
+            return str(value), {}
+        line = d.key_lines.get(key, d.line)
+        names: dict[str, str] = {}
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                self.problem(
+                    line,
+                    key,
+                    f"{key} of {where}: language '{lang}' must be one of "
+                    f"{', '.join(LANGUAGES)} (write {key}: {{de: …, en: …}})",
+                )
+                continue
+            if text is None or isinstance(text, dict | list) or not str(text).strip():
+                self.problem(line, key, f"{key}.{lang} of {where} must be a non-empty text")
+                continue
+            names[str(lang)] = str(text).strip()
+        if not names:
+            return None, {}
+        default = names.get(self.language) or names.get("en") or next(iter(names.values()))
+        return default, names
 
     def build(self, doc: Any) -> JourneyMap:
         if not isinstance(doc, _LineDict):
@@ -617,6 +708,8 @@ class _Builder:
             )
         self._keys(doc, _TOP_KEYS, "the top level")
         self._types(doc, "the top level")
+        self.language = str(doc.get("language", "de"))
+        company, company_names = self._names(doc, "company", "the company")
         journeys_raw = doc.get("journeys")
         journeys: list[Journey] = []
         if not isinstance(journeys_raw, list) or not journeys_raw:
@@ -664,7 +757,8 @@ class _Builder:
         version = doc.get("version")
         return JourneyMap(
             journeys=tuple(journeys),
-            company=self._text(doc, "company"),
+            company=company,
+            company_names=company_names,
             version=None if version is None else str(version),
             timezone=timezone,
             language=language,
@@ -711,9 +805,11 @@ class _Builder:
                 else:
                     seen[stage.id] = line
                 stages.append(stage)
+        name, names = self._names(raw, "name", f"journey '{jid}'")
         return Journey(
             id=jid,
-            name=self._text(raw, "name") or jid,
+            name=name or jid,
+            names=names,
             stages=tuple(stages),
             owner=self._text(raw, "owner"),
             description=self._text(raw, "description"),
@@ -834,9 +930,11 @@ class _Builder:
                 tp = self._touchpoint(t_raw, jid, sid, pos + len(tps), raw.line)
                 if tp is not None:
                     tps.append(tp)
+        name, names = self._names(raw, "name", f"stage '{sid}'")
         return Stage(
             id=sid,
-            name=self._text(raw, "name") or sid,
+            name=name or sid,
+            names=names,
             journey_id=jid,
             order=order,
             touchpoints=tuple(tps),
@@ -867,9 +965,11 @@ class _Builder:
             )
         else:
             self.seen_touchpoints[tid] = line
+        name, names = self._names(raw, "name", f"touchpoint '{tid}'")
         return Touchpoint(
             id=tid,
-            name=self._text(raw, "name") or tid,
+            name=name or tid,
+            names=names,
             journey_id=jid,
             stage_id=sid,
             order=order,
@@ -955,11 +1055,13 @@ class _Builder:
                     f"KPI '{metric}' of '{tid}': better must be 'lower' or 'higher', got '{better}'",
                 )
                 continue
+            name, names = self._names(spec, "name", f"KPI '{metric}' of '{tid}'")
             out[str(metric)] = KpiTarget(
                 metric=str(metric),
                 target=float(target),
                 better=better,
                 unit=self._text(spec, "unit"),
-                name=self._text(spec, "name"),
+                name=name,
+                names=names,
             )
         return out

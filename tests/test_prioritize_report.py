@@ -91,7 +91,11 @@ def test_process_and_trend_sections(sample):
     assert "wait_s" in set(sig["metric"])
     out = sections.show_trends(tables, p)
     change = next(e for e in effects.values() if e["type"] == "trend_change")
-    assert change["change_from"] in out.data and "kpi_wait_s" in out.data
+    from cjwork.i18n import format_period
+
+    # the period in words and the metric by its name in the map (no raw ids)
+    assert format_period(change["change_from"] + "-01", "month", "de") in out.data
+    assert "Waiting time" in out.data and "kpi_wait_s" not in out.data
 
 
 def test_sections_without_feedback_say_so():

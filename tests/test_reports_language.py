@@ -389,7 +389,7 @@ def test_data_quality_details_in_german_and_english():
     de = data_quality_details(dq, "de")
     assert de["detail"].tolist() == [
         "Ereignisse dieser Journey",
-        "2025-05-01 bis 2026-10-31",
+        "01.05.2025 bis 31.10.2026",
         "wait_s 5.504, handle_s 5.648",
         "gleiche customer_id, text",
         "Zeilen, die diese Journey oder einen ihrer Touchpoints nennen (vor der Zuordnung)",
@@ -423,9 +423,14 @@ def test_structure_table_kpi_targets_with_a_decimal_comma():
     for lang in ("de", "en"):
         params = report.validate_params(data_dir=str(sample), journey="service", language=lang)
         shown[lang] = report.show_structure(report.load(params), params).data
-    assert "<td>resolved &gt;= 0,5</td>" in shown["de"]
-    assert "handle_s &lt;= 420; resolved &gt;= 0,8; wait_s &lt;= 120" in shown["de"]
-    assert "<td>resolved &gt;= 0.5</td>" in shown["en"] and "0,5" not in shown["en"]
+    # readable targets: the map's metric names and units, no raw ids
+    assert "<td>Resolved by the bot ≥ 50 %</td>" in shown["de"]
+    assert (
+        "Waiting time ≤ 120 s; Handling time ≤ 420 s; First-contact resolution ≥ 80 %"
+        in (shown["de"])
+    )
+    assert "<td>Resolved by the bot ≥ 50%</td>" in shown["en"] and "50 %" not in shown["en"]
+    assert "handle_s" not in shown["en"]
 
 
 def test_table_note_on_rows_left_out():

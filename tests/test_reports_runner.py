@@ -90,7 +90,6 @@ def test_cli_refuses_to_write_over_inputs_before_any_kernel(
     [
         ([], "--journey ID"),
         (["--all", "--journey", "service"], "either"),
-        (["--journey", "onbording"], "known journeys: onboarding, service"),
         (["--all", "-p", "colour", "red"], "unknown report parameter 'colour'"),
         (["--all", "-p", "period", "day"], "period must be one of"),
         (["--all", "-p", "journey", "x"], "set by the runner"),

@@ -194,16 +194,19 @@ def plot_priority_matrix(
         )
     names = d[label] if label in d else d["touchpoint"]
     owners = d[owner] if owner and owner in d else pd.Series(None, index=d.index)
+    labels = []
     for xi, yi, n, o in zip(xv, yv, names.astype(str), owners, strict=True):  # one per touchpoint
         txt = n if not isinstance(o, str) else f"{n}\n({o})"
-        ax.annotate(
-            txt,
-            (xi, yi),
-            xytext=(7, 5),
-            textcoords="offset points",
-            fontsize=7.5,
-            color="#1b2631",
-            zorder=5,
+        labels.append(
+            ax.annotate(
+                txt,
+                (xi, yi),
+                xytext=(7, 5),
+                textcoords="offset points",
+                fontsize=7.5,
+                color="#1b2631",
+                zorder=5,
+            )
         )
     ax.axvline(xc, color="#566573", lw=0.9, ls="--", zorder=0)
     ax.axhline(yc, color="#566573", lw=0.9, ls="--", zorder=0)
@@ -213,6 +216,11 @@ def plot_priority_matrix(
     yhi = np.nanmax(yv) * 1.15 + 0.2 if len(d) else 1
     ax.set_xlim(xlo, xhi)
     ax.set_ylim(ylo, yhi)
+    from cjwork.plots.labels import avoid_overlaps
+
+    # readable labels: the most important touchpoints keep their place, others move aside
+    order = np.argsort(-np.nan_to_num(yv, nan=-np.inf), kind="stable")
+    avoid_overlaps(ax, [labels[i] for i in order])
     corners = {
         "fix first": (0.01, 0.99, "left", "top"),
         "keep it up": (0.99, 0.99, "right", "top"),

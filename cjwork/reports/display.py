@@ -332,7 +332,7 @@ def table_html(
         )
         note = f'<p class="cjwork-note">{more}</p>'
     return (
-        f'<table class="cjwork-table">{cap}<thead><tr>{head}</tr></thead>'
+        f'<table class="cjwork-table" lang="{escape_html(language)}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{note}"
     )
 

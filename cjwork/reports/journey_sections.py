@@ -173,6 +173,9 @@ def report_tables(
     from cjwork.analysis import analyze
     from cjwork.journeys.process_feedback import process_feedback_effects
 
+    cached = getattr(analysis, "report_tables", None)  # the summary computed them already
+    if isinstance(cached, ReportTables) and cached.journey == params.journey:
+        return cached
     fb = feedback if feedback is not None else enriched_feedback(ws)
     an = analysis
     if an is None:
@@ -311,9 +314,14 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
         if params.language == "de":
             from cjwork.journeys.process_feedback import describe_band_effect
 
-            sentences = [describe_band_effect(r, "de") for r in ordered.to_dict("records")]
+            sentences = [
+                _readable_bands(describe_band_effect(r, "de"), r, "de")
+                for r in ordered.to_dict("records")
+            ]
         else:
-            sentences = list(ordered["sentence"])
+            sentences = [
+                _readable_bands(r["sentence"], r, "en") for r in ordered.to_dict("records")
+            ]
         lines = [f"- {escape_markdown(s)}" for s in sentences]
         _md("\n".join(lines))
         top = sig.loc[sig["cohens_d"].abs().idxmax()]
@@ -336,6 +344,17 @@ def show_process_feedback(tables: ReportTables, params: ReportParams) -> Any:
     return nb.show_html(d.table_html(process_table(eff, params.language), language=params.language))
 
 
+def _readable_bands(sentence: str, row: dict, language: str) -> str:
+    """A process sentence with yes/no bands in words (``on_time = 0`` → ``not met``)."""
+    from cjwork.reports.findings import band_label
+
+    for key in ("reference_band", "worst_band"):
+        raw = str(row.get(key, ""))
+        if raw and raw != band_label(raw, language):
+            sentence = sentence.replace(raw, band_label(raw, language))
+    return sentence
+
+
 def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The process × feedback table as shown: one row per (touchpoint, metric) with matched
     feedback, numbers as text in ``language``, columns named in ``language``."""
@@ -345,6 +364,9 @@ def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     shown = effects[effects["reference_n"] + effects["worst_n"] > 0]
 
     def band(labels: pd.Series, n: pd.Series) -> Any:
+        from cjwork.reports.findings import band_label
+
+        labels = labels.map(lambda b: band_label(b, lang))
         if lang != "de":
             return labels + " (n=" + n.astype(str) + ")"
         return [
@@ -375,7 +397,6 @@ def process_table(effects: pd.DataFrame, language: str = "en") -> pd.DataFrame:
 
 def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
     """Priority matrix, the touchpoint table and the quick wins per owner with their action."""
-    from cjwork.plots.priority import plot_priority_matrix
     from cjwork.prioritize import quick_wins_by_owner
 
     lang = params.language
@@ -388,9 +409,11 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
         if "outcome" in tp and tp["outcome"].notna().any()
         else "NPS"
     )
+    if outcome == "NPS":  # one NPS definition: importance is in points of the 0–10 answer
+        outcome = "0–10-Antwort (NPS-Frage)" if lang == "de" else "0–10 answer (NPS question)"
     _md(_t("method_priorities", lang, outcome=outcome))
     nb.show_heading(TEXT["matrix"], params, level=3)
-    nb.show_figure(plot_priority_matrix(tp, language=lang).figure)
+    show_priority_matrix(tp, lang)
     nb.show_heading(TEXT["quick_wins"], params, level=3)
     qw = quick_wins_by_owner(tp, language=lang)
     nb.record(
@@ -408,11 +431,48 @@ def show_priorities(tables: ReportTables, params: ReportParams) -> Any:
     return nb.show_html(d.table_html(touchpoint_table(tp, lang), language=lang))
 
 
+def priority_point_titles(tp: pd.DataFrame, language: str = "en") -> list[str]:
+    """One tooltip per touchpoint of the priority matrix (in the plot's point order):
+    name, owner, performance, importance, category and the comments behind them."""
+    cats = CATEGORY_TEXT.get(language, CATEGORY_TEXT["en"])
+    words = (
+        ("Leistung", "Wichtigkeit", "Kommentare")
+        if language == "de"
+        else ("performance", "importance", "comments")
+    )
+    out = []
+    for r in tp.to_dict("records"):
+        owner = f" ({r['owner']})" if isinstance(r.get("owner"), str) and r["owner"] else ""
+        feedback = r.get("feedback")
+        n = int(feedback) if feedback is not None and pd.notna(feedback) else 0
+        out.append(
+            f"{r.get('touchpoint_name', r['touchpoint'])}{owner} — "
+            f"{words[0]} {_fmt(r.get('performance'), '+.2f', language)}, "
+            f"{words[1]} {_fmt(r.get('importance'), '.1f', language)}, "
+            f"{cats.get(r.get('category'), '–')}, {_fmt(n, ',', language)} {words[2]}"
+        )
+    return out
+
+
+def show_priority_matrix(tp: pd.DataFrame, language: str = "en") -> Any:
+    """The priority matrix inline, with a tooltip on every touchpoint (hover)."""
+    import matplotlib.pyplot as plt
+
+    from cjwork.plots.priority import plot_priority_matrix
+    from cjwork.reports.interactive import add_point_titles, inline_svg_html
+
+    ax = plot_priority_matrix(tp, language=language)
+    svg = d.figure_svg(ax.figure)
+    plt.close(ax.figure)
+    shown = tp[tp["performance"].notna() & tp["importance"].notna()]
+    svg = add_point_titles(svg, "touchpoints", priority_point_titles(shown, language))
+    return nb.show_html(inline_svg_html(svg, d.text(TEXT["matrix"], language)))
+
+
 def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """The priorities section's touchpoint table as shown: performance, importance with its
     CI, category, moment of truth and quick win; numbers as text and headings in ``language``."""
     lang = language
-    cats = CATEGORY_TEXT.get(lang, CATEGORY_TEXT["en"])
     sep = "; " if lang == "de" else ", "
     table = pd.DataFrame(
         {
@@ -428,12 +488,29 @@ def touchpoint_table(tp: pd.DataFrame, language: str = "en") -> pd.DataFrame:
                     tp["importance"], tp["importance_lo"], tp["importance_hi"], strict=True
                 )
             ],
-            "category": tp["category"].map(cats).fillna("–"),
+            "category": _category_cells(tp, lang),
             "moment of truth": tp["moment_of_truth"].map({True: "★", False: ""}),
             "quick win": tp["quick_win"].map({True: "✔", False: ""}),
         }
     )
     return table.rename(columns=COLUMNS.get(lang, {}))
+
+
+def _category_cells(tp: pd.DataFrame, language: str) -> list[str]:
+    """The category as shown; ``unclear`` says why and what it would need (evidence guard):
+    ``unklar (12 Kommentare; braucht etwa 40)``."""
+    from cjwork.reports.findings import unclear_reason
+
+    cats = CATEGORY_TEXT.get(language, CATEGORY_TEXT["en"])
+    out = []
+    for r in tp.to_dict("records"):
+        cat = r.get("category")
+        shown = cats.get(cat, "–") if isinstance(cat, str) else "–"
+        if cat == "unclear" and "n_negative" in r and "n_positive" in r:
+            why = unclear_reason(r.get("feedback"), r["n_negative"], r["n_positive"], language)
+            shown = f"{shown} ({why})"
+        out.append(shown)
+    return out
 
 
 def show_trends(tables: ReportTables, params: ReportParams) -> Any:
@@ -450,7 +527,8 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
     kpis = sorted(
         {m for ms in flagged["changed_metrics"] for m in ms.split(", ") if m.startswith("kpi_")}
     )
-    nb.show_figure(plot_kpi_trends(tr, metrics=[*metrics, *kpis], language=lang))
+    shown, kpi_cols = _named_trends(tr, tables, kpis)
+    nb.show_figure(plot_kpi_trends(shown, metrics=[*metrics, *kpi_cols], language=lang))
     _md(_t("method_trends", lang))
     nb.record(
         "trend_flags",
@@ -466,28 +544,95 @@ def show_trends(tables: ReportTables, params: ReportParams) -> Any:
         else {}
     )
     whole = "gesamte Journey" if lang == "de" else "whole journey"
-    table = pd.DataFrame(
-        {
-            "period": flagged["period_label"],
-            "touchpoint_name": flagged["touchpoint"].map(lambda t: names.get(t, t) if t else whole),
-            "detail": [change_detail_text(t, lang) for t in flagged["change_detail"]],
-        }
-    )
+    table = changes_table(tables, params.period, lang)
+    if table.empty:  # (every flag below the evidence guard) the flags as the analysis wrote them
+        table = pd.DataFrame(
+            {
+                "period": flagged["period_label"],
+                "touchpoint_name": flagged["touchpoint"].map(
+                    lambda t: names.get(t, t) if t else whole
+                ),
+                "detail": [change_detail_text(t, lang) for t in flagged["change_detail"]],
+            }
+        )
     return nb.show_html(d.table_html(table, language=lang, caption=_t("changes", lang)))
 
 
-def change_detail_text(detail: str, language: str = "en") -> str:
+def _named_trends(
+    tr: pd.DataFrame, tables: ReportTables, kpis: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The trends for the figure with touchpoint names (not ids) in the legend and the
+    process metrics named as in the map (``kpi_wait_s`` → ``Waiting time`` on the axis)."""
+    names = (
+        tables.touchpoints.set_index("touchpoint")["touchpoint_name"].to_dict()
+        if len(tables.touchpoints)
+        else {}
+    )
+    eff = tables.effects
+    metric_names: dict[str, str] = {}
+    if eff is not None and len(eff):
+        for r in eff[["metric", "metric_name"]].drop_duplicates("metric").to_dict("records"):
+            if isinstance(r["metric_name"], str) and r["metric_name"]:
+                metric_names[f"kpi_{r['metric']}"] = f"kpi_{r['metric_name']}"
+    labels = {k: metric_names.get(k, k) for k in kpis}
+    if len(set(labels.values())) < len(labels) or len(set(names.values())) < len(names):
+        return tr, kpis
+    shown = tr.assign(
+        touchpoint=tr["touchpoint"].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+    ).rename(columns=labels)
+    return shown, [labels[k] for k in kpis]
+
+
+def changes_table(
+    tables: ReportTables, period: str = "month", language: str = "en"
+) -> pd.DataFrame:
+    """The flagged changes as shown: the period in words, the touchpoint and one sentence
+    with the values before and after, the difference, the count it rests on and the p-value
+    (:func:`cjwork.reports.findings.journey_findings`, the summary's wording)."""
+    from cjwork.i18n import format_period
+    from cjwork.reports.findings import journey_findings
+
+    found = journey_findings(
+        tables.touchpoints,
+        effects=tables.effects,
+        trends=tables.trends,
+        period=period,
+        language=language,
+        top=1000,
+        per_kind=1000,
+    )
+    found = found[found["kind"] == "change"]
+    if found.empty:
+        return pd.DataFrame(columns=["period", "touchpoint_name", "detail"])
+    return pd.DataFrame(
+        {
+            "period": [format_period(p, period, language) for p in found["period"]],
+            "touchpoint_name": found["touchpoint_name"].to_numpy(),
+            "detail": found["sentence"].to_numpy(),
+        }
+    )
+
+
+def change_detail_text(
+    detail: str, language: str = "en", metric_names: dict[str, str] | None = None
+) -> str:
     """A trend flag's ``change_detail`` (``"sentiment -0.42 (p=0.0003); volume ×1.50 (p=0.01)"``)
-    as shown: unchanged in English; in German the metric named as in the trend figure, a
-    decimal comma and the German p-value (``mittlere Stimmung -0,42 (p < 0,001)``)."""
+    as shown: in English unchanged but for ``metric_names`` (``{"kpi_wait_s": "Waiting
+    time"}``, the map's names for process metrics); in German also the metric named as in
+    the trend figure, a decimal comma and the German p-value (``mittlere Stimmung -0,42
+    (p < 0,001)``)."""
     import re
 
     from cjwork.journeys.process_feedback import decimal_comma
     from cjwork.plots.trends import TEXTS as TREND_TEXTS
 
-    if language != "de" or not isinstance(detail, str):
+    if not isinstance(detail, str):
         return detail
-    names = TREND_TEXTS["de"]
+    if language != "de":
+        for metric, name in (metric_names or {}).items():
+            detail = re.sub(rf"(?<![\w]){re.escape(metric)}(?![\w])", name, detail)
+        return detail
+    names = {**TREND_TEXTS["de"], **(metric_names or {})}
     parts = []
     for part in detail.split("; "):
         m = re.fullmatch(r"(\S+) (\S+) \(p=([^)]+)\)", part)

@@ -129,6 +129,8 @@ def load(params: ReportParams) -> Workspace:
 
     setup_figures()
     ws = cjwork.load(params.data_dir, lenient=True)
+    # names ({de: …, en: …} in journeys.yml) in the report's language, everywhere below
+    ws.journeys = ws.journeys.in_language(params.language)
     if not params.lenient:
         problems = rejected_problems(ws, params.journey)
         if problems:
@@ -197,8 +199,12 @@ def show_title(ws: Workspace, params: ReportParams) -> Markdown:
     }[params.period]
     lines = [f"# {escape_markdown(report_title(ws, params))}", ""]
     if len(ev):
+        from cjwork.i18n import format_date
+
         ts = pd.to_datetime(ev["timestamp"], utc=True)
-        span = f"{ts.min():%Y-%m-%d} – {ts.max():%Y-%m-%d}"
+        span = (
+            f"{format_date(ts.min(), params.language)} – {format_date(ts.max(), params.language)}"
+        )
         if de:
             lines.append(
                 f"Journey-Report · Daten vom {span} · Vergleich je {period[1]} · Journey-Verantwortung: {escape_markdown(j.owner) or '–'}"
@@ -256,11 +262,16 @@ def show_structure(ws: Workspace, params: ReportParams) -> HTML:
     ax = figures.journey_structure_plot(st, events=vol, language=params.language)
     show_figure(ax.figure)
     plt.close("all")
-    shown = st[["stage_name", "touchpoint_name", "touchpoint", "channel", "owner", "kpis"]]
-    if params.language == "de":  # KPI targets with a decimal comma: on_time >= 0,9
-        from cjwork.journeys.process_feedback import decimal_comma
+    from cjwork.reports.findings import kpi_targets_text
 
-        shown = shown.assign(kpis=shown["kpis"].map(decimal_comma))
+    # readable KPI targets (names and units from the map, in the report's language), no ids
+    targets = {
+        tp.id: kpi_targets_text(tp.kpis.values(), params.language)
+        for tp in ws.journeys.journey(params.journey).touchpoints
+    }
+    shown = st[["stage_name", "touchpoint_name", "channel", "owner"]].assign(
+        kpis=st["touchpoint"].map(targets).fillna("")
+    )
     return show_html(d.table_html(shown, language=params.language))
 
 
@@ -343,7 +354,9 @@ def shared_personas(ws: Workspace, params: ReportParams) -> pd.DataFrame | None:
     """Persona assignments for a personas section: the batch's (computed once) or computed here."""
     from cjwork.reports.shared import shared_tables
 
-    return shared_tables(ws, params.cache_dir, params.n_personas, params.seed)[1]
+    return shared_tables(
+        ws, params.cache_dir, params.n_personas, params.seed, language=params.language
+    )[1]
 
 
 def show_summary_lists(analysis: Any, params: ReportParams) -> HTML:
@@ -401,6 +414,7 @@ def load_owner(params: Any) -> Workspace:
 
     setup_figures()
     ws = cjwork.load(params.data_dir, lenient=True)
+    ws.journeys = ws.journeys.in_language(params.language)
     if not params.lenient:
         journeys = sorted(set(owner_touchpoints(ws.journeys, params.owner)["journey"]))
         problems = [p for j in journeys for p in rejected_problems(ws, j)]
@@ -468,8 +482,16 @@ def show_owner_report(ws: Workspace, params: Any) -> HTML:
         if "change_detail" in frame.columns:
             from cjwork.reports.journey_sections import change_detail_text
 
+            metric_names = {  # process metrics by the map's names, in the report language
+                f"kpi_{m}": k.label(lang)
+                for j in ws.journeys
+                for tp in j.touchpoints
+                for m, k in tp.kpis.items()
+            }
             frame = frame.assign(
-                change_detail=[change_detail_text(t, lang) for t in frame["change_detail"]]
+                change_detail=[
+                    change_detail_text(t, lang, metric_names) for t in frame["change_detail"]
+                ]
             )
         out = show_html(
             d.table_html(

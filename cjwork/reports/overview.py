@@ -7,6 +7,8 @@ calls them and shows the results.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cjwork.io.workspace import Workspace
@@ -356,6 +358,34 @@ def rejected_for(ws: Workspace, journey: str) -> dict[str, pd.DataFrame]:
     return out
 
 
+def unexpected_missing(
+    ws: Workspace, journey: str, events: pd.DataFrame, feedback: pd.DataFrame
+) -> dict[str, int]:
+    """Missing values where a value is expected, per table: in events, required columns and
+    each KPI metric at the touchpoints whose map declares it (a wait is expected at the
+    hotline, not at the annual bill); in feedback, the required columns."""
+    j = _journey(ws, journey)
+    out = {"events": 0, "feedback": 0}
+    if events is not None and len(events):
+        for col in ("customer_id", "timestamp", "touchpoint"):
+            if col in events.columns:
+                out["events"] += int(events[col].isna().sum())
+        declared: dict[str, set[str]] = {}
+        for tp in j.touchpoints:
+            for metric in tp.kpis:
+                declared.setdefault(metric, set()).add(tp.id)
+        tps = events["touchpoint"].astype("string") if "touchpoint" in events.columns else None
+        for metric, where in declared.items():
+            if metric in events.columns and tps is not None:
+                at = tps.isin(sorted(where)).fillna(False).to_numpy()
+                out["events"] += int(events.loc[at, metric].isna().sum())
+    if feedback is not None and len(feedback):
+        for col in ("feedback_id", "text"):
+            if col in feedback.columns:
+                out["feedback"] += int(feedback[col].isna().sum())
+    return out
+
+
 def data_quality(ws: Workspace, journey: str) -> pd.DataFrame:
     """The data-quality checks of one journey, as one table in a fixed order.
 
@@ -402,19 +432,18 @@ def data_quality(ws: Workspace, journey: str) -> pd.DataFrame:
             detail = f"{ts.min():%Y-%m-%d} to {ts.max():%Y-%m-%d}"
             add("time range", table, int(ts.notna().sum()), len(df), "info", detail)
     miss = missing_values(ws, journey)
+    unexpected = unexpected_missing(ws, journey, ev, fb)
     for table in ("events", "feedback"):
         sub = miss[miss["table"] == table]
         cols = sub[sub["missing"] > 0]
         cells = int(sub["rows"].sum()) if len(sub) else 0
         detail = ", ".join(f"{c} {m}" for c, m in zip(cols["column"], cols["missing"], strict=True))
-        add(
-            "missing values",
-            table,
-            int(sub["missing"].sum()),
-            cells,
-            "warning" if len(cols) else "ok",
-            detail,
-        )
+        # a warning only for gaps where a value is expected: a KPI metric at a touchpoint
+        # that declares it, or a required column; process metrics exist only where the
+        # map measures them (waits only where people queue) and feedback's scores are
+        # optional — those gaps are information
+        status = "ok" if not len(cols) else ("warning" if unexpected.get(table) else "info")
+        add("missing values", table, int(sub["missing"].sum()), cells, status, detail)
 
     rejected = rejected_for(ws, journey)
     for table in ("customers", "events", "feedback"):
@@ -512,8 +541,8 @@ def data_quality_details(dq: pd.DataFrame, language: str = "en") -> pd.DataFrame
         detail = str(detail)
         if detail in _QUALITY_DETAILS_DE:
             return _QUALITY_DETAILS_DE[detail]
-        if check == "time range":
-            return detail.replace(" to ", " bis ")
+        if check == "time range":  # German dates: 01.05.2025 bis 31.10.2026
+            return re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3.\2.\1", detail.replace(" to ", " bis "))
         if check.startswith("duplicate") and detail.startswith("same "):
             return "gleiche " + detail.removeprefix("same ")
         if check == "missing values":

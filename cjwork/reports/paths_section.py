@@ -107,6 +107,29 @@ def paths_tables(analysis: dict, journey: str, top: int = 10) -> dict[str, pd.Da
     }
 
 
+def _named_flow(transitions: pd.DataFrame, journey: Any, tps: pd.DataFrame) -> tuple:
+    """The flow figure's inputs with touchpoint and stage names (wrapped to short lines)
+    in place of ids — when the names are unique within the journey, else unchanged."""
+    import textwrap
+
+    tp_names = {tp.id: textwrap.fill(tp.name, 16) for tp in journey.touchpoints}
+    st_names = {s.id: s.name for s in journey.stages}
+    stage_ids = [s.id for s in journey.stages]
+    if len(set(tp_names.values())) < len(tp_names) or len(set(st_names.values())) < len(st_names):
+        return transitions, stage_ids, tps
+    tr = transitions.copy()
+    for col in ("source", "target"):
+        tr[col] = tr[col].map(lambda v: tp_names.get(v, v))
+    for col in ("source_stage", "target_stage"):
+        if col in tr:
+            tr[col] = tr[col].map(lambda v: st_names.get(v, v))
+    named = tps.assign(
+        touchpoint=tps["touchpoint"].map(lambda v: tp_names.get(v, v)),
+        stage=tps["stage"].map(lambda v: st_names.get(v, v)),
+    )
+    return tr, [st_names[s] for s in stage_ids], named
+
+
 def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
     """Display the section: flow figure, top variants, funnel figure, drop-off by persona, timing."""
     import matplotlib.pyplot as plt
@@ -134,14 +157,23 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
             max(3.5, 1.0 * tps.groupby("stage").size().max() + 1.5),
         )
     )
-    plot_flow(t["transitions"], [s.id for s in j.stages], tps, ax=ax, top=30, language=lang)
+    # names (in the report's language, wrapped) instead of ids on the nodes and columns
+    tr_named, stage_ids, tps_named = _named_flow(t["transitions"], j, tps)
+    plot_flow(tr_named, stage_ids, tps_named, ax=ax, top=30, language=lang)
     nb.show_figure(fig)
 
     nb.show_heading(TEXT["variants"], params, level=3)
+    tp_names = {tp.id: tp.name for tp in j.touchpoints}  # names in the report's language
+    shown_variants = t["variants"][["variant", "cases", "share", "completion_rate"]].assign(
+        variant=[
+            " › ".join(tp_names.get(s, s) for s in str(v).split(" > "))
+            for v in t["variants"]["variant"]
+        ]
+    )
     display(
         HTML(
             d.table_html(
-                t["variants"][["variant", "cases", "share", "completion_rate"]],
+                shown_variants,
                 language=lang,
                 percent=["share", "completion_rate"],
             )
@@ -163,7 +195,10 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
         language=lang,
     )
     if len(t["persona"]):
-        plot_dropoff_by_group(t["persona"], ax=axes[0][1], title=_t("groups", lang), language=lang)
+        by_persona = t["persona"]
+        if len(set(names.values())) == len(names):  # stage names on the axis, not ids
+            by_persona = by_persona.assign(stage=by_persona["stage"].map(names))
+        plot_dropoff_by_group(by_persona, ax=axes[0][1], title=_t("groups", lang), language=lang)
     fig.tight_layout()
     nb.show_figure(fig)
     nb.record("funnel", t["funnel"][["stage", "reached", "share_of_start", "dropoff"]])
@@ -184,15 +219,32 @@ def show_paths(analysis: dict, ws: Workspace, params: ReportParams) -> Any:
 
     nb.show_heading(TEXT["timing"], params, level=3)
     if len(t["timing"]):
+        from cjwork.reports.findings import format_metric_value
+
         timing = t["timing"][["measure", "touchpoint", "unit", "n", "median", "p90"]].copy()
-        # durations in seconds in a readable unit; process metrics in their own unit
+        # durations in seconds in a readable unit; process metrics (unit = the metric's id)
+        # by the map's name for them, in their own unit
+        kpi = {(tp.id, m): k for tp in j.touchpoints for m, k in tp.kpis.items()}
         secs = (timing["unit"] == "s").to_numpy()
         for col in ("median", "p90"):
             timing[col] = [
-                d.format_duration(v, lang) if sec else d.format_number(v, "float", lang)
-                for v, sec in zip(timing[col], secs, strict=True)
+                d.format_duration(v, lang)
+                if sec
+                else (
+                    format_metric_value(v, kpi[(tp, u)].unit, lang)
+                    if (tp, u) in kpi
+                    else d.format_number(v, "float", lang)
+                )
+                for v, sec, tp, u in zip(
+                    timing[col], secs, timing["touchpoint"], timing["unit"], strict=True
+                )
             ]
-        timing["unit"] = timing["unit"].where(~secs, "")
+        timing["unit"] = [
+            "" if sec else (kpi[(tp, u)].label(lang) if (tp, u) in kpi else u)
+            for sec, tp, u in zip(secs, timing["touchpoint"], timing["unit"], strict=True)
+        ]
+        timing["touchpoint"] = [tp_names.get(x, x) if x else "" for x in timing["touchpoint"]]
+        timing = timing.rename(columns={"touchpoint": "touchpoint_name", "unit": "metric"})
         display(HTML(d.table_html(timing, language=lang)))
     if len(t["repeats"]):
         nb.show_heading(TEXT["repeats"], params, level=3)

@@ -47,7 +47,8 @@ COLUMNS = {
         "share_of_cases": "Share of runs",
         "completion_rate": "Completed",
         "sentiment": "Sentiment",
-        "nps": "NPS",
+        # the mean of the 0–10 answers, not the NPS (% promoters − % detractors)
+        "nps": "Mean 0–10 answer",
     },
     "de": {
         "persona_name": "Persona",
@@ -56,7 +57,7 @@ COLUMNS = {
         "share_of_cases": "Anteil der Durchläufe",
         "completion_rate": "Abgeschlossen",
         "sentiment": "Sentiment",
-        "nps": "NPS",
+        "nps": "Mittlere Antwort 0–10",
     },
 }
 #: differences shown: drop-off at least this many points above the rest, sentiment this far below
@@ -99,7 +100,9 @@ def show_personas(ws: Workspace, params: ReportParams, analysis: Any = None) -> 
     if personas is None or personas.empty:
         return display(Markdown(_t("none", lang)))
     feedback = getattr(analysis, "feedback", None)
-    exp = persona_journey_experience(ws, personas, params.journey, feedback=feedback)
+    exp = getattr(analysis, "persona_experience", None)  # computed by the summary
+    if exp is None:
+        exp = persona_journey_experience(ws, personas, params.journey, feedback=feedback)
 
     nb.show_heading(TEXT["who"], params, level=3)
     table = exp["personas"][

@@ -435,10 +435,10 @@ def run_reports(
     if not wanted:
         raise UsageError("no journeys to report on; give --journey ID or --all")
     unknown = [j for j in wanted if j not in known]
-    if unknown:
-        raise UsageError(
-            f"unknown journey id(s): {', '.join(unknown)}; known journeys: {', '.join(known)}"
-        )
+    if unknown:  # exit 1 with the closest known ids, as in every command
+        from cjwork.journeymap import unknown_ids_error
+
+        raise unknown_ids_error("journey", unknown, known, journey_map.source)
     checked = validate_params(data_dir=data_dir, journey=wanted[0], **params)
     common = {
         k: v for k, v in checked.as_dict().items() if k not in ("data_dir", "journey", "cache_dir")
@@ -552,15 +552,18 @@ def _run_batch(
     }
     if by_owner:
         (stage / bl.OWNERS_DIR).mkdir(exist_ok=True)
-    company = journey_map.company or data_dir.resolve().name
+    company = journey_map.company_label(checked.language) or data_dir.resolve().name
     results: dict[str, JourneyResult] = {}
     slots: list[Any] = []
     slots_lock = threading.Lock()
+
+    running: dict[str, str] = {}  # key -> the notebook papermill is writing (progress words)
 
     def spec_for(key: str, attempt: int) -> dict[str, Any]:
         kind, name = tasks[key]
         nb_path, html_path = outputs[key]
         tmp = nb_path.parent / f".{nb_path.stem}.attempt{attempt}.{os.getpid()}.tmp.ipynb"
+        running[key] = str(tmp)
         de = checked.language == "de"
         if kind == "owner":
             params_ = {k: common[k] for k in ("period", "language", "seed", "lenient")}
@@ -573,7 +576,7 @@ def _run_batch(
         else:
             params_ = {"data_dir": str(data_dir.resolve()), "journey": name, **common}
             label, template = ("Journey-Report" if de else "Journey report"), notebook
-            title = f"{company} — {journey_map.journey(name).name}"
+            title = f"{company} — {journey_map.journey(name).label(checked.language)}"
         return {
             "journey": key if kind == "journey" else f"owner-{_short_hash(name)}",
             "attempt": attempt,
@@ -615,6 +618,7 @@ def _run_batch(
             if raw["outcome"] in RETRY_ON and attempt <= retries:
                 continue
             break
+        running.pop(key, None)
         nb_path, html_path = outputs[key]
         ok = raw["outcome"] == OK
         if not ok and html_path.exists():
@@ -657,6 +661,7 @@ def _run_batch(
                 "owners_period": checked.period if by_owner else None,
                 "timing": shared_timing,
                 "guard": guard,
+                "language": checked.language,
             },
             daemon=True,
         )
@@ -691,6 +696,9 @@ def _run_batch(
         )
         with ThreadPoolExecutor(max_workers=n_slots) as pool:
             futures = [pool.submit(work, i) for i in range(n_slots)]
+            from cjwork.reports.progress import progress_text, running_step
+
+            last_words = 0.0
             while len(results) < len(tasks):
                 if interrupt.is_set():
                     # 5. interrupted: nothing new starts, the running journeys and their
@@ -705,6 +713,12 @@ def _run_batch(
                     failed = [f for f in futures if f.done() and f.exception() is not None]
                     if failed:
                         failed[0].result()  # a bug in the runner itself: raise it
+                    if progress and time.perf_counter() - last_words > 1.0:  # the running steps
+                        last_words = time.perf_counter()
+                        steps = {tasks[k][1]: running_step(p) for k, p in list(running.items())}
+                        if preparing.is_alive():
+                            steps = {"shared": "shared", **steps}
+                        bar.set_postfix_str(progress_text(steps, checked.language))
                     continue
                 results[res.key] = res
                 bar.set_postfix_str(f"{res.journey}: {res.outcome}")

@@ -120,6 +120,7 @@ def prepare_shared(
     owners_period: str | None = None,
     timing: dict | None = None,
     guard: WriteGuard | None = None,
+    language: str = "en",
 ) -> None:
     """Write the shared tables (and, with ``owners_period``, the all-journeys analysis) to
     ``cache_dir``, then the ``READY`` marker — or ``FAILED`` with the reason. For a thread;
@@ -133,7 +134,9 @@ def prepare_shared(
         if ok and not (cache_dir / PREPARING).exists():
             mark_preparing(cache_dir)
     try:
-        write_shared_tables(ws, cache_dir, n_personas, seed, with_personas=with_personas, guard=g)
+        write_shared_tables(
+            ws, cache_dir, n_personas, seed, with_personas=with_personas, guard=g, language=language
+        )
         if owners_period is not None:
             write_all_journeys_analysis(ws, cache_dir, owners_period, seed, guard=g)
         with g.writing() as ok:
@@ -165,14 +168,17 @@ def enriched_feedback(ws: Workspace, seed: int = 0) -> pd.DataFrame | None:
     return enrich_feedback(ws)
 
 
-def personas(ws: Workspace, n_personas: str | int = "auto", seed: int = 0) -> pd.DataFrame | None:
-    """Persona assignments (``None`` without customers or when no model fits the data)."""
+def personas(
+    ws: Workspace, n_personas: str | int = "auto", seed: int = 0, language: str = "en"
+) -> pd.DataFrame | None:
+    """Persona assignments, named in ``language`` (``None`` without customers or when no
+    model fits the data)."""
     if ws.customers is None or len(ws.customers) == 0:
         return None
     from cjwork.personas import assign_personas
 
     try:
-        return assign_personas(ws, n_personas=n_personas, random_state=seed)
+        return assign_personas(ws, n_personas=n_personas, random_state=seed, language=language)
     except CjworkError:
         return None
 
@@ -184,6 +190,7 @@ def write_shared_tables(
     seed: int = 0,
     with_personas: bool = True,
     guard: WriteGuard | _Open | None = None,
+    language: str = "en",
 ) -> dict[str, Path]:
     """Compute the shared tables once and write them (Parquet) to ``cache_dir``.
 
@@ -196,7 +203,7 @@ def write_shared_tables(
     written = {}
     tables = [("feedback", enriched_feedback(ws, seed))]
     if with_personas:
-        tables.append(("personas", personas(ws, n_personas, seed)))
+        tables.append(("personas", personas(ws, n_personas, seed, language)))
     for name, frame in tables:
         if frame is not None:
             path = cache / FILES[name]
@@ -215,6 +222,7 @@ def shared_tables(
     n_personas: str | int = "auto",
     seed: int = 0,
     compute_personas: bool = True,
+    language: str = "en",
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """``(enriched feedback, personas)`` from ``cache_dir`` when there, else computed
     (personas only when ``compute_personas``)."""
@@ -232,7 +240,7 @@ def shared_tables(
         fb = enriched_feedback(ws, seed)
     pers = cached("personas")
     if pers is None and compute_personas:
-        pers = personas(ws, n_personas, seed)
+        pers = personas(ws, n_personas, seed, language)
     return fb, pers
 
 

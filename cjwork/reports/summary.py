@@ -40,15 +40,16 @@ def _with_defaults(tp: pd.DataFrame) -> pd.DataFrame:
     return tp
 
 
-def top_pains(touchpoints: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+def top_pains(touchpoints: pd.DataFrame, n: int = 3, min_n: int = 0) -> pd.DataFrame:
     """The touchpoints that hurt most: dissatisfiers first, then below-zero performance,
     each group by importance (highest first), then by share of negative feedback.
 
-    Only touchpoints with scored feedback and a performance below the journey's median or
-    below zero are candidates; ties are broken by touchpoint id so the order is stable.
+    Only touchpoints with scored feedback (at least ``min_n`` comments) and a performance
+    below the journey's median or below zero are candidates; ties are broken by touchpoint
+    id so the order is stable.
     """
     tp = _with_defaults(touchpoints)
-    tp = tp[tp["performance"].notna()]
+    tp = tp[tp["performance"].notna() & (tp["feedback"].fillna(0) >= min_n)]
     if tp.empty:
         return tp.reindex(columns=SUMMARY_COLUMNS)
     median = tp["performance"].median()
@@ -69,11 +70,17 @@ def top_pains(touchpoints: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     return cand.head(n)[SUMMARY_COLUMNS].reset_index(drop=True)
 
 
-def top_delights(touchpoints: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+def top_delights(touchpoints: pd.DataFrame, n: int = 3, min_n: int = 0) -> pd.DataFrame:
     """The touchpoints that please most: delighters first, then the best performance above
-    the journey's median, each group by importance (highest first)."""
+    the journey's median, each group by importance (highest first).
+
+    With ``min_n`` > 0 (the report's evidence guard) a candidate needs at least ``min_n``
+    comments and less than a quarter of them negative (no "delight" that a third dislike).
+    """
     tp = _with_defaults(touchpoints)
-    tp = tp[tp["performance"].notna()]
+    tp = tp[tp["performance"].notna() & (tp["feedback"].fillna(0) >= min_n)]
+    if min_n > 0:
+        tp = tp[tp["share_negative"].fillna(0) < 0.25]
     if tp.empty:
         return tp.reindex(columns=SUMMARY_COLUMNS)
     median = tp["performance"].median()
