@@ -46,13 +46,65 @@ INTENSIFIERS: dict[str, float] = {
         1.4,
     ),
     **dict.fromkeys(
-        "etwas bisschen leicht eher einigermassen halbwegs somewhat slightly rather fairly".split(),
+        "etwas bisschen leicht eher einigermassen halbwegs somewhat slightly rather".split(),
         0.6,
     ),
+    "fairly": 0.8,
+    "pretty": 1.3,
 }
 
+#: negators that can also close a German clause and negate the word before them
+#: ("funktioniert seit Tagen nicht", "gefällt mir nicht")
+CLAUSE_FINAL_NEGATORS = frozenset("nicht nich net nie niemals".split())
+
+#: two-word negators: the second word negates what follows ("alles andere als gut",
+#: "far from good")
+NEGATOR_PHRASES = frozenset({("andere", "als"), ("anderes", "als"), ("far", "from")})
+
+#: concessive conjunctions: the clause they open counts less ("Obwohl der Techniker freundlich
+#: war, ..."); English "although"/"though" after a comma read like "but" instead
+CONCESSIVES = frozenset("obwohl obgleich wenngleich although though".split())
+
+#: "weder … noch", "neither … nor": the valenced words in that clause cancel out
+NEITHER = frozenset("weder neither".split())
+
+#: words and pairs that mark a neutral verdict ("so lala", "ganz okay", "nothing special"):
+#: they carry no valence and damp the whole text's score (``NEUTRAL_DAMP``)
+NEUTRAL_WORDS = frozenset(
+    "lala soso so-so meh mittelmaessig durchschnittlich durchschnittlicher durchschnittliche "
+    "mittelmaessiger mittelmaessige average mediocre standard".split()
+)
+NEUTRAL_PHRASES = frozenset(
+    {
+        ("so", "lala"),
+        ("ganz", "okay"),
+        ("ganz", "ok"),
+        ("ganz", "normal"),
+        ("geht", "so"),
+        ("ging", "so"),
+        ("nichts", "besonderes"),
+        ("nichts", "besonderes"),
+        ("mehr", "nicht"),
+        ("nicht", "weniger"),
+        ("nothing", "special"),
+        ("nothing", "more"),
+        ("nothing", "less"),
+        ("i", "guess"),
+        ("not", "terrible"),
+        ("pretty", "standard"),
+        ("pretty", "average"),
+        ("nothing", "remarkable"),
+    }
+)
+
+#: words that say a problem was solved: negative words in their clause no longer count
+#: ("Die Störung wurde noch am selben Tag behoben", "the outage was fixed")
+FIXES = frozenset(
+    "behoben geloest repariert erledigt beseitigt fixed resolved sorted solved repaired".split()
+)
+
 #: words after which the clause carries more weight ("freundlich, aber langsam")
-CONTRASTS = frozenset("aber jedoch allerdings trotzdem dennoch but however though although".split())
+CONTRASTS = frozenset("aber jedoch allerdings trotzdem dennoch but however".split())
 
 #: words after which a valenced word is a formula, not an opinion ("Guten Morgen",
 #: "Mit freundlichen Grüßen", "Liebe Grüße", "best regards", "good morning")
@@ -91,15 +143,67 @@ PHRASES: dict[tuple[str, str], float] = {
     ("no", "answer"): -1.8,
     ("no", "callback"): -2.0,
     ("no", "one"): -1.0,
-    ("kein", "problem"): 1.2,
-    ("keine", "probleme"): 1.4,
-    ("no", "problem"): 1.2,
-    ("no", "problems"): 1.3,
-    ("no", "issues"): 1.3,
-    ("keine", "beschwerden"): 1.3,
-    ("no", "complaints"): 1.4,
-    ("keine", "fehler"): 1.2,
-    ("no", "errors"): 1.2,
+    ("kein", "problem"): 1.6,
+    ("keine", "probleme"): 1.7,
+    ("no", "problem"): 1.6,
+    ("no", "problems"): 1.7,
+    ("no", "issues"): 1.7,
+    ("keine", "beschwerden"): 1.6,
+    ("no", "complaints"): 1.7,
+    ("keine", "fehler"): 1.4,
+    ("no", "errors"): 1.4,
+    ("nothing", "wrong"): 1.6,
+    ("nichts", "auszusetzen"): 1.8,
+    ("be", "happier"): 2.8,
+    ("doesn't", "work"): -2.0,
+    ("doesnt", "work"): -2.0,
+    ("didn't", "work"): -2.0,
+    ("didnt", "work"): -2.0,
+    ("don't", "work"): -2.0,
+    ("dont", "work"): -2.0,
+    ("not", "working"): -2.0,
+    ("stopped", "working"): -2.2,
+    ("geht", "nicht"): -1.6,
+    ("no", "idea"): -1.8,
+    ("keine", "ahnung"): -1.8,
+    ("on", "hold"): -2.0,
+    ("still", "pending"): -2.0,
+    ("final", "demand"): -2.0,
+    ("call", "dropped"): -2.0,
+    ("leitung", "geflogen"): -2.0,
+    ("nobody", "responds"): -2.0,
+    ("nobody", "cared"): -1.8,
+    ("nobody", "cares"): -1.8,
+    ("nobody", "ever"): -1.6,
+    ("niemand", "reagiert"): -2.0,
+    ("keiner", "reagiert"): -2.0,
+    ("war", "weg"): -1.4,
+    ("ohne", "ankuendigung"): -1.8,
+    ("ohne", "benachrichtigung"): -1.8,
+    ("without", "notice"): -1.8,
+    ("without", "warning"): -1.8,
+    ("higher", "than"): -1.2,
+    ("hoeher", "als"): -1.2,
+    ("taken", "twice"): -2.0,
+    ("charged", "twice"): -2.0,
+    ("doppelt", "abgebucht"): -2.0,
+    ("was", "down"): -1.6,
+    ("is", "down"): -1.6,
+    ("no", "internet"): -2.0,
+    ("kein", "internet"): -2.0,
+    ("refund", "arrived"): 1.8,
+    ("would", "like"): 0.0,
+    ("catch-up", "bill"): -1.8,
+    ("nie", "gemacht"): -1.8,
+    ("never", "happened"): -1.8,
+    ("ging", "noch"): 1.0,
+    ("geht", "noch"): 1.0,
+    ("really", "well"): 2.0,
+    ("very", "well"): 2.0,
+    ("paid", "within"): 1.6,
+    ("still", "drops"): -2.0,
+    ("callback", "within"): 1.6,
+    ("rueckruf", "kam"): 1.6,
     ("nicht", "erreichbar"): -2.3,
     ("not", "reachable"): -2.2,
     ("weiter", "so"): 2.2,
@@ -110,12 +214,6 @@ PHRASES: dict[tuple[str, str], float] = {
     ("still", "waiting"): -2.0,
     ("warte", "immer"): -1.6,
     ("immer", "noch"): -0.8,
-    ("geht", "so"): -0.4,
-    ("ging", "so"): -0.4,
-    ("mehr", "nicht"): -0.6,
-    ("nothing", "more"): -0.5,
-    ("nichts", "besonderes"): -0.2,
-    ("nothing", "special"): -0.2,
     ("in", "ordnung"): 0.9,
     ("nicht", "durch"): -1.8,
     ("not", "through"): -1.5,
@@ -161,6 +259,8 @@ MODIFIERS: dict[str, float] = {
     "ausfall": -1.8,
 }
 _MIN_HEAD = 6
+#: shortest stem left after cutting an ending ("guter" → "gut", "gute" → "gut")
+_MIN_STEM = {"de": 3, "en": 4}
 _PLURALS = ("en", "n", "s", "e")
 #: inflectional endings tried (longest first) when a word is not in the lexicon as written
 _SUFFIXES = {
@@ -270,7 +370,7 @@ def _uncached_lookup(lex: Lexicon, token: str) -> float:
         return words[flat]
     lang = lex.language
     for suffix in _SUFFIXES[lang]:
-        if flat.endswith(suffix) and len(flat) - len(suffix) >= 4:
+        if flat.endswith(suffix) and len(flat) - len(suffix) >= _MIN_STEM[lang]:
             v = words.get(flat[: -len(suffix)])
             if v is not None:
                 return v
@@ -278,7 +378,10 @@ def _uncached_lookup(lex: Lexicon, token: str) -> float:
         parts = [p for p in token.split("-") if p]
         head = _uncached_lookup(lex, parts[-1]) if parts else 0.0
         mod = sum(MODIFIERS.get(p, 0.0) for p in parts[:-1])
-        return float(np.clip(head + 0.6 * mod, -4, 4))
+        if head == 0.0 and mod == 0.0:  # "worst-ever", "Kundenservice-Katastrophe"
+            lead = [_uncached_lookup(lex, p) for p in parts[:-1]]
+            mod = max(lead, key=abs, default=0.0) / 0.9
+        return float(np.clip(head + (0.6 if head else 0.9) * mod, -4, 4))
     if lang == "de" and len(flat) >= _MIN_HEAD + 3:
         return _compound(lex, flat)
     return 0.0
@@ -309,7 +412,8 @@ def _compound(lex: Lexicon, word: str) -> float:
         return -0.8 * head_v
     if head_v == 0.0 and mod == 0.0:
         return 0.0
-    return float(np.clip(head_v + 0.6 * mod, -4, 4))
+    # a valenced modifier on a neutral head carries the word ("Traumservice", "Spitzenberatung")
+    return float(np.clip(head_v + (0.6 if head_v else 0.9) * mod, -4, 4))
 
 
 _LEXICONS: dict[str, Lexicon] = {}
@@ -332,7 +436,7 @@ def load_lexicon(language: str) -> Lexicon:
         raise ValueError(f"language must be 'de' or 'en', got {language!r}")
     words.update(_read_tsv("emoji.tsv"))
     # intensifiers keep their own valence ("super!") and lose it when they intensify
-    for w in NEGATORS | CONTRASTS:
+    for w in NEGATORS | CONTRASTS | CONCESSIVES | NEUTRAL_WORDS:
         words.pop(w, None)
     stems: dict[str, float] = {}
     for w, v in words.items():
