@@ -65,6 +65,8 @@ CONTRACT = {
 }
 TABLES = tuple(CONTRACT)
 EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods")
+LOOP_TABLES = ("themes", "changes", "actions")
+"""Written when their inputs exist (see :mod:`cjwork.loop.tables`)."""
 PERIODS = ("week", "month", "quarter")
 FLOAT_FORMAT = "%.10g"
 
@@ -199,11 +201,19 @@ def analyze(
     if engine == "dask":
         from cjwork.scale.dask_engine import analyze_workspace
 
-        return analyze_workspace(
+        pre = Analysis()  # feedback and personas once, shared with the loop tables
+        if feedback is None and ws.feedback is not None and len(ws.feedback):
+            feedback = _enrich(ws, pre)
+        if personas is None:
+            personas = _personas(ws, pre, random_state)
+        res = analyze_workspace(
             ws, selected, period, feedback, personas, max_variants=max_variants,
             case_gap=case_gap, dedupe=dedupe, random_state=random_state,
             scheduler=scheduler, npartitions=npartitions, source=events_file,
         )  # fmt: skip
+        res.skipped.extend(m for m in pre.skipped if m not in res.skipped)
+        _loop_tables(ws, feedback, personas, res.journeys, period, random_state, res)
+        return res
     out = Analysis()
     out.journeys = list(selected)
     prep = prepared or prepare(
@@ -259,7 +269,15 @@ def analyze(
     out["trends"] = _trends(prep, ws, fb, ok, period, out)
     for name, cols in CONTRACT.items():
         out[name] = _contract_first(out[name], cols)
+    _loop_tables(ws, fb, pers, ok, period, random_state, out)
     return out
+
+
+def _loop_tables(ws, fb, personas, journeys, period, random_state, out: Analysis) -> None:
+    """themes.csv, changes.csv and actions.csv (the why and the closed loop)."""
+    from cjwork.loop.tables import loop_tables
+
+    loop_tables(ws, fb, personas, journeys, period, random_state, out)
 
 
 def _resolve(ws, journeys) -> list[str]:
