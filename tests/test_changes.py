@@ -120,3 +120,28 @@ def test_no_flag_no_rows():
     trends, fb, _ = _data()
     trends["significant_change"] = False
     assert change_contributions(trends, feedback=fb).empty
+
+
+def test_sample_volume_change_is_attributed_to_the_planted_app_channel():
+    import json
+    from pathlib import Path
+
+    import cjwork
+    from cjwork.trends import kpi_trends
+
+    root = Path(__file__).resolve().parents[1] / "data" / "sample"
+    truth = json.loads((root / "truth" / "loop.json").read_text(encoding="utf-8"))["change"]
+    ws = cjwork.load(root)
+    trends = kpi_trends(ws.events, None, ws.journeys, truth["journey"])
+    out = change_contributions(trends, events=ws.events)
+    mine = out[
+        (out["period"] == truth["period"])
+        & (out["touchpoint"] == "")
+        & (out["metric"] == truth["metric"])
+        & (out["dimension"] == "channel")
+    ]
+    assert len(mine)
+    top = top_contributors(mine).iloc[0]
+    assert top["group"] == truth["channel"] and top["share_of_change"] > 0.6
+    by_tp = out[(out["period"] == truth["period"]) & (out["dimension"] == "touchpoint")]
+    assert top_contributors(by_tp).iloc[0]["group"] == truth["touchpoint"]

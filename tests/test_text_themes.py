@@ -174,3 +174,20 @@ def test_feedback_themes_table_measures_each_theme():
 
 def test_nps_score():
     assert nps_score(pd.Series([10, 9, 8, 0, None])) == pytest.approx(25.0)
+
+
+def test_sample_first_bill_top_theme_names_the_planted_back_payment():
+    from pathlib import Path
+
+    import cjwork
+    from cjwork.text import enrich_feedback
+    from cjwork.text.themes import top_theme
+
+    ws = cjwork.load(Path(__file__).resolve().parents[1] / "data" / "sample")
+    fb = enrich_feedback(ws)
+    fb = fb[fb["touchpoint"] == "first_bill"]
+    table, _ = feedback_themes(fb, ws.journeys)
+    top = top_theme(table, "onboarding", "first_bill")
+    assert "nachzahlung" in top["label_de"]
+    assert "back payment" in top["label_en"]
+    assert top["sentiment"] < 0 and top["share"] > 0.3
