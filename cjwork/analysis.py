@@ -65,7 +65,7 @@ CONTRACT = {
 }
 TABLES = tuple(CONTRACT)
 EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods")
-LOOP_TABLES = ("themes", "changes", "actions")
+LOOP_TABLES = ("themes", "changes", "whatif", "actions")
 """Written when their inputs exist (see :mod:`cjwork.loop.tables`)."""
 PERIODS = ("week", "month", "quarter")
 FLOAT_FORMAT = "%.10g"

@@ -137,3 +137,40 @@ def test_sample_planted_action_effect_lies_in_its_interval():
     assert row["effect_low"] <= truth["expected_effect_s"] <= row["effect_high"]
     assert row["effect_high"] < 0  # and it is a real effect
     assert set(out["touchpoint"]) == {truth["touchpoint"]}  # the planned action is not measured
+
+
+def test_what_if_from_the_process_feedback_relation():
+    from cjwork.loop.whatif import WHATIF_COLUMNS, what_if
+
+    jm = parse_journey_map(MAP)
+    rng = np.random.default_rng(4)
+    n = 400
+    ts = pd.Timestamp("2026-03-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 30, n), unit="D")
+    wait = rng.exponential(60, n)  # target 60: about 37 % of events outside
+    ev = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "timestamp": ts,
+            "journey": "service",
+            "touchpoint": "chat",
+            "wait_s": wait,
+        }
+    )
+    slow = wait > 60
+    fb = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "timestamp": ts + pd.Timedelta(hours=1),
+            "journey": "service",
+            "touchpoint": "chat",
+            "sentiment_score": np.where(slow, -0.4, 0.3) + 0.1 * rng.standard_normal(n),
+            "nps": np.where(slow, 3, 10),
+        }
+    )
+    out = what_if(fb, ev, jm)
+    assert list(out.columns) == WHATIF_COLUMNS and len(out) == 1
+    r = out.iloc[0]
+    p_out = (wait > 60).mean()
+    assert r["share_outside_target"] == pytest.approx(p_out)
+    assert r["sentiment_change_low"] < p_out * 0.7 < r["sentiment_change_high"]
+    assert r["nps_change"] == pytest.approx(p_out * 200)

@@ -1,7 +1,8 @@
 """The tables of the why and the loop that :func:`cjwork.analyze` adds to its result.
 
 ``themes`` (:func:`cjwork.text.themes.feedback_themes`), ``changes``
-(:func:`cjwork.changes.change_contributions`) and ``actions``
+(:func:`cjwork.changes.change_contributions`), ``whatif``
+(:func:`cjwork.loop.whatif.what_if`, with feedback and events) and ``actions``
 (:func:`cjwork.loop.actions.measure_actions`, when the workspace has an ``actions.yml``).
 What cannot be computed is skipped with one sentence in the result's ``skipped`` list.
 """
@@ -24,7 +25,7 @@ def loop_tables(
     random_state: int,
     out: Any,
 ) -> None:
-    """Add ``themes``, ``changes`` and (with an actions.yml) ``actions`` to ``out`` in place."""
+    """Add ``themes``, ``changes``, ``whatif`` and (with an actions.yml) ``actions`` to ``out``."""
     from cjwork.changes import CHANGE_COLUMNS, change_contributions
     from cjwork.text.themes import THEME_COLUMNS, feedback_themes
 
@@ -49,6 +50,10 @@ def loop_tables(
     )
     if len(out["changes"]) == 0:
         out["changes"] = pd.DataFrame(columns=CHANGE_COLUMNS)
+    if feedback is not None and len(feedback) and ws.events is not None:
+        from cjwork.loop.whatif import what_if
+
+        out["whatif"] = what_if(feedback, ws.events, ws.journeys, journeys)
     try:
         from cjwork.loop.actions import actions_path, measure_actions, read_actions
     except ImportError:  # pragma: no cover - part of the package
