@@ -14,7 +14,12 @@ The method
    keyword (case-insensitive, whole words, umlauts folded) belongs to the first such theme;
    the other texts are clustered.
 2. **Embeddings.** Each distinct text is encoded once (whole text and sentence mean, 1,024
-   dimensions), rows normalised to unit length so k-means groups by cosine similarity.
+   dimensions) after removing what says nothing about its topic (URLs, e-mail addresses,
+   @mentions, PII placeholders); rows are normalised, **centred** (the mean of the texts
+   clustered is subtracted: what all comments at a touchpoint share is not a theme) and
+   normalised again, so k-means groups by cosine similarity of what sets texts apart.
+   (Both steps were chosen on the design half of the GermEval split, see
+   ``benchmarks/bench_themes_quality.py``.)
 3. **Number of themes** (``n_themes="auto"``), the documented rule: on the clustered texts,
    k-means for every k from 2 to ``max_themes`` (capped so that a theme can hold
    ``min_size`` texts); keep the k with the highest cosine silhouette among those whose
@@ -68,6 +73,9 @@ THEME_COLUMNS = [
 
 MIN_NPS = 5
 """NPS answers needed on both sides (theme, rest) for an importance."""
+
+LABEL_SAMPLE = 20_000
+"""Texts per touchpoint the key phrases are counted over at most (a seeded sample)."""
 
 EXTEND_SHARE = 0.6
 """A phrase is extended to a longer n-gram holding at least this share of its occurrences."""
@@ -178,6 +186,10 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         Unit-length centre of each theme in embedding space (NaN rows for empty themes).
     silhouette_ : dict
         k → silhouette, for the k tried by ``"auto"``.
+    center_ : ndarray
+        Mean unit embedding of the clustered texts (subtracted before clustering).
+    embedded_ : int
+        Distinct texts embedded and clustered; ``assigner_`` classifies the rest (or None).
     """
 
     def __init__(
@@ -233,7 +245,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         langs = self._languages(texts, languages)
         seeds = [dict(s) for s in (self.seeds or [])]
         seed_of = np.full(n, -1)
-        folded = [_fold(t) for t in texts]
+        folded = [_fold(t) for t in texts] if seeds else []
         for j, s in enumerate(seeds):
             pat = keyword_pattern(s["keywords"])
             if pat is None:
@@ -273,11 +285,14 @@ class ThemeModel(ClusterMixin, BaseEstimator):
     def _languages(texts: list[str], languages: Any) -> np.ndarray:
         from cjwork.text.language import detect_language
 
-        det = np.asarray(detect_language(texts), dtype=object)
         if languages is None:
-            return det
+            return np.asarray(detect_language(texts), dtype=object)
         given = pd.Series(list(languages), dtype="object").fillna("").astype(str).to_numpy()
-        return np.where(np.isin(given, ["de", "en"]), given, det)
+        todo = np.flatnonzero(~np.isin(given, ["de", "en"]))
+        out = given.astype(object)
+        if len(todo):
+            out[todo] = np.asarray(detect_language([texts[i] for i in todo]), dtype=object)
+        return out
 
     def _cluster(
         self, texts: list[str], rng: np.random.RandomState
@@ -294,7 +309,9 @@ class ThemeModel(ClusterMixin, BaseEstimator):
             pick = np.sort(rng.choice(len(distinct), self.sample_size, replace=False))
         else:
             pick = np.arange(len(distinct))
-        emb = _unit(_embed(list(distinct[pick])))
+        raw = _unit(_embed(list(distinct[pick])))
+        self.center_ = raw.mean(axis=0)
+        emb = _unit(raw - self.center_)
         w = weight[pick]
         n = int(w.sum())
         seed = int(rng.randint(2**31 - 1))
@@ -338,6 +355,12 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         self.embedded_ = int(len(pick))
         return lab[inverse], cent, sil
 
+    def _space(self, emb: np.ndarray) -> np.ndarray:
+        """Embeddings into the clustering space: unit length, centred, unit length again."""
+        center = getattr(self, "center_", None)
+        emb = _unit(emb)
+        return emb if center is None else _unit(emb - center)
+
     def _centroids(self, texts: list[str], labels: np.ndarray) -> np.ndarray:
         # centroids from at most sample_size texts (embedded once, cached by embed_texts)
         idx = np.arange(len(texts))
@@ -345,7 +368,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
             idx = np.sort(
                 check_random_state(self.random_state).choice(len(idx), self.sample_size, False)
             )
-        emb = _unit(_embed([texts[i] for i in idx]))
+        emb = self._space(_embed([texts[i] for i in idx]))
         out = np.full((self.n_themes_, emb.shape[1]), np.nan)
         for c in range(self.n_themes_):
             m = labels[idx] == c
@@ -358,8 +381,15 @@ class ThemeModel(ClusterMixin, BaseEstimator):
     ) -> tuple[list[str], list[str]]:
         k = self.n_themes_
         out = {}
+        if len(texts) > LABEL_SAMPLE:  # phrases from a seeded sample of a large touchpoint
+            keep = np.zeros(len(texts), dtype=bool)
+            keep[check_random_state(self.random_state).choice(len(texts), LABEL_SAMPLE, False)] = (
+                True
+            )
+        else:
+            keep = np.ones(len(texts), dtype=bool)
         for lang in ("de", "en"):
-            m = langs == lang
+            m = (langs == lang) & keep
             out[lang] = (
                 class_phrases([texts[i] for i in np.flatnonzero(m)], labels[m], k, self.n_phrases)
                 if m.any()
@@ -385,7 +415,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         todo = np.flatnonzero(out < 0)
         free = np.flatnonzero(~self.seeded_)
         if len(todo) and len(free):
-            emb = _unit(_embed([texts[i] for i in todo]))
+            emb = self._space(_embed([texts[i] for i in todo]))
             cent = np.nan_to_num(self.centroids_[free], nan=-2.0)
             out[todo] = free[np.argmax(emb @ cent.T, axis=1)]
         elif len(todo):
@@ -409,10 +439,20 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         return self.fit(X, **kwargs).labels_
 
 
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+|\bRT\b|<[A-Z_]+>|\[[A-Z_]+\]")
+
+
+def clean_for_embedding(text: str) -> str:
+    """A text without what says nothing about its topic: URLs, e-mail addresses, @mentions,
+    ``RT``, ``#`` of hashtags and PII placeholders (``<EMAIL>``, ``[PHONE]``)."""
+    t = _NOISE.sub(" ", str(text)).replace("#", "")
+    return re.sub(r"\s+", " ", t).strip() or str(text)
+
+
 def _embed(texts: list[str]) -> np.ndarray:
     from cjwork.text.embeddings import embed_texts
 
-    return embed_texts(texts).astype(np.float64)
+    return embed_texts([clean_for_embedding(t) for t in texts]).astype(np.float64)
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
