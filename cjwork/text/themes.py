@@ -199,7 +199,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         max_themes: int = 8,
         min_share: float = 0.05,
         min_size: int = 5,
-        sample_size: int = 2000,
+        sample_size: int = 1000,
         seeds: Sequence[Mapping[str, Any]] | None = None,
         n_phrases: int = 2,
         random_state: Any = 0,
@@ -321,7 +321,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
             best_k, best = 1, -np.inf
             fits = {}
             for k in range(2, k_max + 1):
-                km = KMeans(k, n_init=3, random_state=seed).fit(emb, sample_weight=w)
+                km = KMeans(k, n_init=2, random_state=seed).fit(emb, sample_weight=w)
                 sizes = np.bincount(km.labels_, weights=w, minlength=k)
                 if sizes.min() < self.min_share * n or len(np.unique(km.labels_)) < 2:
                     continue
@@ -337,7 +337,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
             km = fits.get(k)
         else:
             k = min(int(self.n_themes), len(pick))
-            km = KMeans(k, n_init=3, random_state=seed).fit(emb, sample_weight=w) if k > 1 else None
+            km = KMeans(k, n_init=2, random_state=seed).fit(emb, sample_weight=w) if k > 1 else None
         lab_pick = km.labels_ if km is not None else np.zeros(len(pick), dtype=int)
         cent = _unit(
             np.vstack([emb[lab_pick == c].mean(axis=0) for c in range(k)])
@@ -639,7 +639,7 @@ def feedback_themes(
     from cjwork.text.embeddings import embed_texts, embedding_cache
 
     groups = [(key, idx) for key, idx in groups if len(idx) >= min_feedback]
-    cap = int(model_params.get("sample_size", 2000))
+    cap = int(model_params.get("sample_size", 1000))
     with embedding_cache():
         # every text a small touchpoint clusters, encoded in one multi-threaded pass
         small = [
