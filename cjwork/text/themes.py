@@ -183,7 +183,7 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         Key phrases per theme.
     seeded_ : ndarray of bool
     centroids_ : ndarray
-        Unit-length centre of each theme in embedding space (NaN rows for empty themes).
+        Unit-length centre of each discovered theme in the (centred) clustering space; NaN rows for seeded themes.
     silhouette_ : dict
         k → silhouette, for the k tried by ``"auto"``.
     center_ : ndarray
@@ -277,7 +277,12 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         for pos, j in enumerate(used_seeds):
             de[pos], en[pos] = seeds[j]["label_de"], seeds[j]["label_en"]
         self.labels_de_, self.labels_en_ = de, en
-        self.centroids_ = self._centroids(texts, labels)
+        # centres of the discovered themes from the embeddings they were clustered on
+        # (seeded themes are found by their keywords and have none)
+        cent = np.full((self.n_themes_, centroids.shape[1] if n_disc else 1), np.nan)
+        for c in range(n_disc):
+            cent[len(used_seeds) + remap[c]] = centroids[c]
+        self.centroids_ = cent
         self.n_features_in_ = 1
         return self
 
@@ -360,21 +365,6 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         center = getattr(self, "center_", None)
         emb = _unit(emb)
         return emb if center is None else _unit(emb - center)
-
-    def _centroids(self, texts: list[str], labels: np.ndarray) -> np.ndarray:
-        # centroids from at most sample_size texts (embedded once, cached by embed_texts)
-        idx = np.arange(len(texts))
-        if len(idx) > self.sample_size:
-            idx = np.sort(
-                check_random_state(self.random_state).choice(len(idx), self.sample_size, False)
-            )
-        emb = self._space(_embed([texts[i] for i in idx]))
-        out = np.full((self.n_themes_, emb.shape[1]), np.nan)
-        for c in range(self.n_themes_):
-            m = labels[idx] == c
-            if m.any():
-                out[c] = _unit(emb[m].mean(axis=0, keepdims=True))[0]
-        return out
 
     def _labels(
         self, texts: list[str], langs: np.ndarray, labels: np.ndarray
