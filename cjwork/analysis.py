@@ -15,7 +15,9 @@ What needs what
   columns of touchpoints, sentiment and NPS in trends (prioritisation by
   :func:`cjwork.prioritize.prioritize_touchpoints`, trends by :func:`cjwork.trends.kpi_trends`,
   sentiment by :func:`cjwork.text.enrich_feedback`);
-* customers: the funnel by persona (:func:`cjwork.personas.assign_personas`).
+* customers: the funnel by persona (:func:`cjwork.personas.assign_personas`);
+* the why and the loop (:mod:`cjwork.loop.tables`): ``themes`` (feedback), ``changes``
+  (flagged trends), ``whatif`` (feedback and KPI targets), ``actions`` (an ``actions.yml``).
 
 What is missing is skipped, the feedback-dependent columns stay empty, and the result's
 ``skipped`` list says once, plainly, what was skipped and why.

@@ -195,7 +195,8 @@ def analyze(
     """Write the journey analytics of DATA_DIR as plain tables for BI tools and scripts.
 
     variants, transitions, funnel, touchpoints, kpis and trends (plus timing, loops,
-    funnel_groups, kpi_periods), each with a journey column. A workspace with only
+    funnel_groups, kpi_periods), each with a journey column; with feedback also themes,
+    changes and whatif, and actions when the workspace has an actions.yml. A workspace with only
     journeys.yml and events gets every analysis that needs only events.
     """
     import pandas as pd
