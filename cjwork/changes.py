@@ -184,7 +184,11 @@ def change_contributions(
     if not len(flagged):
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     group_of = _group_lookup(customers, personas)
-    fb = _prepare(feedback, period) if feedback is not None else None
+    fb = (
+        _prepare(feedback, period)
+        if feedback is not None and "timestamp" in feedback.columns
+        else None
+    )
     ev = _prepare(events, period) if events is not None else None
     case_starts = _case_starts(ev) if ev is not None else None
     rows = []

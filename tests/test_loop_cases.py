@@ -192,3 +192,35 @@ def test_sample_case_list_is_exactly_what_the_rules_select(sample):
     # the planted detractors (hotline, NPS 0-3, last 30 days) are all on the list
     planted = f[(f["touchpoint"] == "hotline") & (nps <= 3)]
     assert len(planted) >= 5 and set(planted["feedback_id"]) <= set(got["feedback_id"])
+
+
+def test_cases_command_writes_lists_and_reads_closure_back(tmp_path):
+    from cjwork.cli import main
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "journeys.yml").write_text(MAP, encoding="utf-8")
+    fb, ev = _data()
+    fb.assign(timestamp=fb["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(
+        ws / "feedback.csv", index=False
+    )
+    ev.assign(timestamp=ev["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(
+        ws / "events.csv", index=False
+    )
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as done:
+        main(["cases", str(ws), "-o", str(out), "--language", "de"])
+    assert done.value.code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["cases_billing.csv", "cases_call_centre.csv"]
+    billing = pd.read_csv(out / "cases_billing.csv", dtype=str, keep_default_na=False)
+    assert (
+        list(billing["customer_id"]) == ["C3"] and "Unzufriedenmacher" in billing.loc[0, "reason"]
+    )
+    billing.loc[0, ["status", "closed"]] = ["closed", "2026-11-02"]
+    billing.to_csv(out / "cases_billing.csv", index=False)
+    with pytest.raises(SystemExit) as done:
+        main(["cases", str(ws), "-o", str(tmp_path / "stats"), "--closure", str(out)])
+    assert done.value.code == 0
+    stats = pd.read_csv(tmp_path / "stats" / "closure.csv").set_index("owner")
+    assert stats.loc["billing", "closure_rate"] == 1.0
+    assert stats.loc["billing", "median_days_to_close"] == pytest.approx(4.0)  # 10-29 → 11-02

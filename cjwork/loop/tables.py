@@ -50,7 +50,12 @@ def loop_tables(
     )
     if len(out["changes"]) == 0:
         out["changes"] = pd.DataFrame(columns=CHANGE_COLUMNS)
-    if feedback is not None and len(feedback) and ws.events is not None:
+    if (
+        feedback is not None
+        and len(feedback)
+        and ws.events is not None
+        and {"customer_id", "timestamp"} <= set(feedback.columns)
+    ):
         from cjwork.loop.whatif import what_if
 
         out["whatif"] = what_if(feedback, ws.events, ws.journeys, journeys)
