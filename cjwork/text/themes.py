@@ -74,10 +74,12 @@ THEME_COLUMNS = [
 MIN_NPS = 5
 """NPS answers needed on both sides (theme, rest) for an importance."""
 
-LABEL_SAMPLE = 20_000
+LABEL_SAMPLE = 5_000
 """Texts per touchpoint the key phrases are counted over at most (a seeded sample)."""
 
 EXTEND_SHARE = 0.6
+EXTEND_CANDIDATES = 2_000
+"""N-grams (the most frequent of a theme) searched for a phrase's extension."""
 """A phrase is extended to a longer n-gram holding at least this share of its occurrences."""
 
 _WORD = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]+)*", re.UNICODE)
@@ -543,8 +545,11 @@ def _extend(vocab: np.ndarray, counts: np.ndarray, keep: np.ndarray, i: int) -> 
     base = vocab[i]
     best, best_n = base, 1
     pat = re.compile(r"(?:^| )" + re.escape(base) + r"(?: |$)")
-    need = EXTEND_SHARE * counts[i]
-    for j in np.flatnonzero(keep & (counts >= need)):
+    need = max(EXTEND_SHARE * counts[i], 1)
+    cand = np.flatnonzero(keep & (counts >= need) & (counts <= counts[i]))
+    if len(cand) > EXTEND_CANDIDATES:  # the most frequent n-grams are the only ones that qualify
+        cand = cand[np.argsort(-counts[cand], kind="stable")[:EXTEND_CANDIDATES]]
+    for j in cand:
         g = vocab[j]
         n = g.count(" ") + 1
         if n > best_n and pat.search(g):
