@@ -80,7 +80,8 @@ def read_actions(path: str | Path, journey_map: Any = None) -> pd.DataFrame:
     Raises
     ------
     DataError
-        ``FILE:ROW:COLUMN`` problems: not a list, unknown touchpoint, bad status or date.
+        ``FILE:ROW:COLUMN`` problems (ROW = the action's number in the list): not a list,
+        unknown touchpoint, bad status or date.
     """
     import yaml
 
