@@ -15,7 +15,9 @@ What needs what
   columns of touchpoints, sentiment and NPS in trends (prioritisation by
   :func:`cjwork.prioritize.prioritize_touchpoints`, trends by :func:`cjwork.trends.kpi_trends`,
   sentiment by :func:`cjwork.text.enrich_feedback`);
-* customers: the funnel by persona (:func:`cjwork.personas.assign_personas`).
+* customers: the funnel by persona (:func:`cjwork.personas.assign_personas`);
+* the why and the loop (:mod:`cjwork.loop.tables`): ``themes`` (feedback), ``changes``
+  (flagged trends), ``whatif`` (feedback and KPI targets), ``actions`` (an ``actions.yml``).
 
 What is missing is skipped, the feedback-dependent columns stay empty, and the result's
 ``skipped`` list says once, plainly, what was skipped and why.
@@ -207,7 +209,15 @@ def analyze(
     out["conformance"] = _conformance(ev, ws, fb, ok)
     for name, cols in CONTRACT.items():
         out[name] = contract_first(out[name], cols)
+    _loop_tables(ws, fb, pers, ok, period, random_state, out)
     return out
+
+
+def _loop_tables(ws, fb, personas, journeys, period, random_state, out: Analysis) -> None:
+    """themes.csv, changes.csv, whatif.csv and actions.csv (the why and the closed loop)."""
+    from cjwork.loop.tables import loop_tables
+
+    loop_tables(ws, fb, personas, journeys, period, random_state, out)
 
 
 def _conformance(ev: EventTables, ws, fb, journeys: list[str]) -> pd.DataFrame:

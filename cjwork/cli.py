@@ -259,7 +259,8 @@ def analyze(
     """Write the journey analytics of DATA_DIR as plain tables for BI tools and scripts.
 
     variants, transitions, funnel, touchpoints, kpis and trends (plus timing, loops,
-    funnel_groups, kpi_periods), each with a journey column. A workspace with only
+    funnel_groups, kpi_periods), each with a journey column; with feedback also themes,
+    changes and whatif, and actions when the workspace has an actions.yml. A workspace with only
     journeys.yml and events gets every analysis that needs only events.
     """
     import pandas as pd
@@ -1079,6 +1080,68 @@ def compare(
         f"({int((labels == 'b').sum()):,} cases); {len(table):,} differences, {n_sig} significant "
         f"after {correction}; wrote {', '.join(written)} to {out_dir}"
     )
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@cli.command()
+@click.argument("data_dir", type=EXISTING_DIR)
+@output_option("out_dir", "Directory for the lists.")
+@click.option(
+    "--journey", "journeys", multiple=True, metavar="ID", help="Only these journeys (repeatable)."
+)
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de"]),
+    default="en",
+    show_default=True,
+    help="Language of the reasons.",
+)
+@seed_option("Seed of the prioritisation bootstrap.")
+@click.option(
+    "--closure",
+    "closure_dir",
+    type=EXISTING_DIR,
+    default=None,
+    help="A directory of filled-in lists (status done/closed, closed date): write closure.csv per owner instead.",
+)
+def cases(
+    data_dir: Path,
+    out_dir: Path,
+    journeys: tuple[str, ...],
+    language: str,
+    seed: int,
+    closure_dir: Path | None,
+) -> None:
+    """Write one callback list per owner (cases_<owner>.csv) from the case rules in journeys.yml.
+
+    Defaults: NPS <= 6 at a moment of truth, negative feedback at a dissatisfier, a repeat
+    contact within 7 days; only the last 30 days; due after a 3-day SLA.
+    """
+    import cjwork
+    from cjwork.loop.cases import (
+        case_list_summary,
+        cases_for,
+        closure_stats,
+        read_case_lists,
+        write_case_lists,
+    )
+
+    if closure_dir is not None:
+        from cjwork.io.writing import write_csv_atomic
+
+        stats = closure_stats(read_case_lists(sorted(closure_dir.glob("cases_*.csv"))))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_csv_atomic(stats, out_dir / "closure.csv")
+        click.echo(
+            f"wrote closure of {int(stats['cases'].sum()) if len(stats) else 0} cases for {len(stats)} owner(s) to {out_dir / 'closure.csv'}"
+        )
+        return
+    ws = cjwork.load(data_dir)
+    result = cases_for(ws, journeys=list(journeys) or None, language=language, random_state=seed)
+    written = write_case_lists(result, out_dir, inputs=ws)
+    click.echo(case_list_summary(result, len(written), out_dir))
 
 
 def main(argv: list[str] | None = None) -> None:

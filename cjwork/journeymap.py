@@ -35,7 +35,7 @@ LANGUAGES = ("de", "en")
 KPI_DIRECTIONS = ("lower", "higher")
 
 _TOP_KEYS = {"company", "version", "timezone", "language", "description", "journeys"}
-_JOURNEY_KEYS = {"id", "name", "owner", "description", "stages", "rules"}
+_JOURNEY_KEYS = {"id", "name", "owner", "description", "stages", "rules", "themes", "cases"}
 _STAGE_KEYS = {"id", "name", "description", "touchpoints"}
 _TOUCHPOINT_KEYS = {"id", "name", "channel", "owner", "description", "keywords", "kpis"}
 _KPI_KEYS = {"target", "better", "unit", "name"}
@@ -161,6 +161,9 @@ class Journey:
     def label(self, language: str | None = None) -> str:
         """The name in ``language`` when the map gives ``{de: …, en: …}``, else :attr:`name`."""
         return (self.names.get(language) if language else None) or self.name
+
+    themes: tuple = ()  # ``themes:`` as written (validated by cjwork.text.themes.parse_seeds)
+    cases: dict = field(default_factory=dict)  # ``cases:`` (validated by cjwork.loop.cases)
 
     @property
     def touchpoints(self) -> tuple[Touchpoint, ...]:
@@ -406,6 +409,15 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as plain dicts and lists (no line-tracking mappings)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def load_journey_map(path: str | Path) -> JourneyMap:
@@ -814,6 +826,8 @@ class _Builder:
             owner=self._text(raw, "owner"),
             description=self._text(raw, "description"),
             rules=self._rules(raw, jid, stages),
+            themes=tuple(_plain(raw.get("themes")) or ()),
+            cases=_plain(raw.get("cases")) or {},
         )
 
     def _rules(self, raw: _LineDict, jid: str, stages: list[Stage]) -> tuple[JourneyRule, ...]:

@@ -13,7 +13,15 @@ import pandas as pd
 
 from cjwork.prioritize import CONTRACT_COLUMNS as TOUCHPOINT_COLUMNS
 
-__all__ = ["CONTRACT", "EXTRA_TABLES", "TABLES", "EventTables", "contract_first", "keep_journeys"]
+__all__ = [
+    "CONTRACT",
+    "EXTRA_TABLES",
+    "LOOP_TABLES",
+    "TABLES",
+    "EventTables",
+    "contract_first",
+    "keep_journeys",
+]
 
 CONTRACT = {
     "variants": ["journey", "variant", "cases", "share", "completion_rate"],
@@ -34,6 +42,8 @@ CONTRACT = {
 }
 TABLES = tuple(CONTRACT)
 EXTRA_TABLES = ("timing", "loops", "funnel_groups", "kpi_periods", "conformance")
+#: Written when their inputs exist (see :mod:`cjwork.loop.tables`).
+LOOP_TABLES = ("themes", "changes", "whatif", "actions")
 
 
 def contract_first(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

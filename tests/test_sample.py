@@ -35,6 +35,8 @@ FILES = (
     "truth/feedback.csv",
     "truth/effects.json",
     "truth/README.md",
+    "actions.yml",
+    "truth/loop.json",
 )
 
 
@@ -158,6 +160,7 @@ def test_writes_into_an_empty_directory_without_leftovers(tmp_path: Path) -> Non
         "customers.csv",
         "events.csv",
         "feedback.csv",
+        "actions.yml",
         "truth",
     }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]

@@ -447,6 +447,8 @@ OWNER_HEADINGS = {
     "quick_wins": {"en": "Your quick wins", "de": "Ihre Quick Wins"},
     "kpis": {"en": "KPI targets", "de": "KPI-Ziele"},
     "changes": {"en": "Changes over time", "de": "Veränderungen"},
+    "themes": {"en": "What your customers talk about", "de": "Worüber Ihre Kunden sprechen"},
+    "actions": {"en": "Your actions and their effect", "de": "Ihre Maßnahmen und ihre Wirkung"},
 }
 OWNER_EMPTY = {
     "quick_wins": {
@@ -460,6 +462,14 @@ OWNER_EMPTY = {
     "changes": {
         "en": "No statistically meaningful change at your touchpoints.",
         "de": "Keine statistisch belastbare Veränderung an Ihren Touchpoints.",
+    },
+    "themes": {
+        "en": "Too few comments at your touchpoints for themes.",
+        "de": "Zu wenige Kommentare an Ihren Touchpoints für Themen.",
+    },
+    "actions": {
+        "en": "No live action of yours in actions.yml.",
+        "de": "Keine laufende Maßnahme von Ihnen in actions.yml.",
     },
 }
 
@@ -497,8 +507,8 @@ def show_owner_report(ws: Workspace, params: Any) -> HTML:
             d.table_html(
                 frame,
                 language=lang,
-                floats=["performance", "importance", "target", "median"],
-                percent=["share_negative", "share_within_target"],
+                floats=["performance", "importance", "target", "median", "sentiment"],
+                percent=["share_negative", "share_within_target", "share"],
             )
         )
     return out

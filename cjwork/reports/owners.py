@@ -136,7 +136,9 @@ def owner_tables(
     dict
         ``touchpoints`` (map order, with events, feedback, performance, importance, category,
         moment_of_truth, quick_win), ``quick_wins`` (with the action), ``kpis`` and
-        ``changes`` (significant changes, latest period first).
+        ``changes`` (significant changes, latest period first), ``themes`` (the three largest
+        themes per touchpoint, labelled in ``language``) and ``actions`` (measured live
+        actions of the owner, :func:`cjwork.loop.actions.action_summary`).
     """
     check_owner(journey_map, owner)
     mine = owner_touchpoints(journey_map, owner)
@@ -204,4 +206,28 @@ def owner_tables(
         ].reset_index(drop=True)
     else:
         out["changes"] = pd.DataFrame(columns=change_cols)
+    out.update(_loop_tables(analysis, keys, mine, owner, language))
     return out
+
+
+def _loop_tables(analysis: Any, keys: set, mine: pd.DataFrame, owner: str, language: str) -> dict:
+    """The owner's top themes per touchpoint and measured actions (the why and the loop)."""
+    from cjwork.loop.actions import action_summary
+
+    names = dict(zip(mine["touchpoint"], mine["touchpoint_name"], strict=True))
+    theme_cols = ["touchpoint_name", "theme", "feedback", "share", "sentiment", "importance"]
+    th = analysis.get("themes")
+    if th is not None and len(th):
+        t = _rows_of(th, keys).sort_values("feedback", ascending=False, kind="stable")
+        t = t.groupby("touchpoint", sort=False).head(3)
+        label = "label_de" if language == "de" else "label_en"
+        themes = t.assign(touchpoint_name=t["touchpoint"].map(names), theme=t[label])[theme_cols]
+    else:
+        themes = pd.DataFrame(columns=theme_cols)
+    acts = analysis.get("actions")
+    actions = action_summary(
+        acts if acts is not None and len(acts) else pd.DataFrame(columns=["owner"]),
+        owner=owner,
+        language=language,
+    )
+    return {"themes": themes.reset_index(drop=True), "actions": actions}

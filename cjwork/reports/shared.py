@@ -151,7 +151,7 @@ def prepare_shared(
         timing["seconds"] = round(time.perf_counter() - t0, 3)
 
 
-ANALYSIS_TABLES = ("touchpoints", "kpis", "trends")
+ANALYSIS_TABLES = ("touchpoints", "kpis", "trends", "themes", "actions")
 
 
 def enriched_feedback(ws: Workspace, seed: int = 0) -> pd.DataFrame | None:
@@ -257,6 +257,10 @@ def all_journeys_analysis(
     result = analyze(
         ws, journeys=None, period=period, feedback=feedback, personas=no_personas, random_state=seed
     )
+    if "actions" not in result:  # no actions.yml in the workspace
+        from cjwork.loop.actions import ACTION_COLUMNS
+
+        result["actions"] = pd.DataFrame({c: pd.Series(dtype="string") for c in ACTION_COLUMNS})
     return {name: result[name] for name in ANALYSIS_TABLES}
 
 

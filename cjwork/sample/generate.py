@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cjwork.sample import company as co
+from cjwork.sample import loop_plants as lp
 from cjwork.sample import text as tx
 
 _MAP = co.journey_map()
@@ -721,13 +722,29 @@ def generate_chunk(seed: int, chunk_index: int, n: int, case_base: dict[str, int
     order = np.lexsort((e["seq"], e["case"], e["journey"], e["t"], e["cust"]))
     e = {k: v[order] for k, v in e.items()}
     pe = persona[e["cust"]]
+    lp.plant_action(e, TPI[lp.ACTION_TOUCHPOINT])  # waits before the experience they cause
     e["sentiment"] = experience(rng, e, pe)
 
     fb = feedback(rng, persona, e)
+    _plant_loop(seed, chunk_index, n, e, fb, case_base, n_cases)
+    e = fb.pop("_events")
     chunk = Chunk(customers=cust_attr, persona=persona, events=e, feedback=fb, n_cases=n_cases)
     for j in n_cases:
         case_base[j] += n_cases[j]
     return chunk
+
+
+def _plant_loop(seed, chunk_index, n, e, fb, case_base, n_cases) -> None:
+    """The plants of :mod:`cjwork.sample.loop_plants` (own random streams); new events in fb."""
+    lp.plant_feedback(seed, chunk_index, fb, TPI["first_bill"], TPI["hotline"], WINDOW_END_S)
+    fb["linkable"] = tx.linkable(fb["text"], fb["tp"], TP_IDS, _MAP)
+    j = JOURNEY_IDS.index(lp.CAMPAIGN_JOURNEY)
+    e2, extra = lp.plant_campaign(
+        seed, chunk_index, n, e, TPI[lp.CAMPAIGN_TOUCHPOINT], j,
+        case_base[lp.CAMPAIGN_JOURNEY] + n_cases[lp.CAMPAIGN_JOURNEY], WINDOW_END_S,
+    )  # fmt: skip
+    n_cases[lp.CAMPAIGN_JOURNEY] += extra
+    fb["_events"] = e2
 
 
 def feedback(

@@ -296,7 +296,18 @@ def _generate_into(
         json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (tmp / "truth" / "README.md").write_text(readme_text(doc), encoding="utf-8")
+    _write_loop_plants(tmp)
     return counts
+
+
+def _write_loop_plants(tmp: Path) -> None:
+    """actions.yml and truth/loop.json of :mod:`cjwork.sample.loop_plants`."""
+    from cjwork.sample import loop_plants
+
+    (tmp / "actions.yml").write_text(loop_plants.ACTIONS_YML, encoding="utf-8")
+    (tmp / "truth" / "loop.json").write_text(
+        json.dumps(loop_plants.loop_truth(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def _case_ids(e: dict[str, np.ndarray]) -> pa.Array:
