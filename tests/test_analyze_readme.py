@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+from doc_text import DOCS, ROOT
 
 
 def example(name: str) -> str:
     match = re.search(
-        rf"<!-- example: {re.escape(name)} -->\n```python\n(.*?)```", README, flags=re.S
+        rf"<!-- example: {re.escape(name)} -->\n```python\n(.*?)```", DOCS, flags=re.S
     )
     assert match, f"README has no example '{name}'"
     return match.group(1)

@@ -6,18 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
+from doc_text import DOCS, README
 
 import cjwork
 from cjwork.cli import main
 from cjwork.io.schemas import contract_markdown
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 BLOCK = r"<!-- {kind}: {name} -->\n```[a-z]*\n(.*?)```"
 
 
 def block(kind: str, name: str) -> str:
-    match = re.search(BLOCK.format(kind=kind, name=re.escape(name)), README, flags=re.S)
-    assert match, f"README has no block '<!-- {kind}: {name} -->'"
+    match = re.search(BLOCK.format(kind=kind, name=re.escape(name)), DOCS, flags=re.S)
+    assert match, f"README/docs have no block '<!-- {kind}: {name} -->'"
     return match.group(1)
 
 

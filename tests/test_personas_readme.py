@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from doc_text import DOCS, ROOT
 
 
 def test_personas_readme_example_runs(monkeypatch, capsys):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- example: personas-api -->\n```python\n(.*?)```", readme, flags=re.S)
-    assert match, "README has no personas-api example"
+    match = re.search(r"<!-- example: personas-api -->\n```python\n(.*?)```", DOCS, flags=re.S)
+    assert match, "README/docs have no personas-api example"
     monkeypatch.chdir(ROOT)
     scope: dict = {}
     exec(compile(match.group(1), "README.md", "exec"), scope)
