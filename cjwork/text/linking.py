@@ -437,6 +437,7 @@ def _model_links(
                 }
             )
         info["model_threshold"] = round(float(linker.threshold_), 4)
+        info["model_auto_threshold"] = round(float(linker.auto_threshold_), 4)
         target = np.sort(np.r_[free, text_rows]) if override else free
         if not len(target):
             return info

@@ -258,6 +258,9 @@ class TouchpointLinker(BaseEstimator):
         Touchpoint ids (columns of :meth:`predict_proba`).
     threshold_ : float
         The abstention threshold in use.
+    auto_threshold_ : float
+        The threshold chosen out of fold (or :data:`ZERO_SHOT_THRESHOLD`), also when a fixed
+        ``threshold`` is in use.
     C_, weight_, temperature_ : float or None
         Chosen in cross-validation (None zero-shot; temperature 1).
     oof_proba_ : numpy.ndarray or None
@@ -414,7 +417,7 @@ class TouchpointLinker(BaseEstimator):
         self.model_ = self.tfidf_ = None
         self.C_ = self.weight_ = self.oof_proba_ = self.cv_accuracy_ = None
         self.temperature_ = 1.0
-        self.threshold_ = ZERO_SHOT_THRESHOLD
+        self.threshold_ = self.auto_threshold_ = ZERO_SHOT_THRESHOLD
         texts = list(X)
         labels = (
             None if y is None else np.asarray(pd.Series(y, dtype=object).fillna(""), dtype=object)
@@ -479,12 +482,12 @@ class TouchpointLinker(BaseEstimator):
         self.oof_proba_ = (
             self.weight_ * _softmax(finite / self.temperature_) + (1 - self.weight_) * p_zero
         )
-        if self.threshold == "auto":
-            conf = self.oof_proba_.max(axis=1)
-            correct = self.oof_proba_.argmax(axis=1) == truth
-            self.threshold_ = choose_threshold(correct, conf, self.wrong_link_cost)
-        else:
-            self.threshold_ = float(self.threshold)
+        conf = self.oof_proba_.max(axis=1)
+        correct = self.oof_proba_.argmax(axis=1) == truth
+        self.auto_threshold_ = choose_threshold(correct, conf, self.wrong_link_cost)
+        self.threshold_ = (
+            self.auto_threshold_ if self.threshold == "auto" else float(self.threshold)
+        )
         if self.weight_ > 0:
             with threadpool_limits(1, user_api="blas"):
                 Xall, self.tfidf_ = self._design(f, fit=True)
