@@ -57,7 +57,7 @@ __all__ = [
 
 METHODS = ("explicit", "event", "text", "model")
 #: at most this many explicit links train the link model (a seeded sample beyond that)
-MAX_MODEL_ROWS = 2000
+MAX_MODEL_ROWS = 1000
 #: the link model re-decides keyword (text) links only when, on the explicit links, it is
 #: right this much more often than "text link where there is one, else the model"
 OVERRIDE_MARGIN = 0.02
@@ -415,7 +415,7 @@ def _model_links(
             linker = _FITTED[key]
             _FITTED.move_to_end(key)
         else:
-            linker.fit(train_texts, y if learned else None, keyword_scores=tl.scores[train])
+            linker.fit(train_texts, y if learned else None)
             _FITTED[key] = linker
             while len(_FITTED) > 4:
                 _FITTED.popitem(last=False)
@@ -441,7 +441,7 @@ def _model_links(
         target = np.sort(np.r_[free, text_rows]) if override else free
         if not len(target):
             return info
-        proba = linker.predict_proba([clean[i] for i in target], keyword_scores=tl.scores[target])
+        proba = linker.predict_proba([clean[i] for i in target])
     # a row that names its journey only gets that journey's touchpoints
     gj = given_journey[target]
     tp_j = np.asarray([_journey_of(journey_map, t) for t in linker.classes_], dtype=object)

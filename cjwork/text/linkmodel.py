@@ -291,24 +291,22 @@ class TouchpointLinker(BaseEstimator):
         self.random_state = random_state
 
     # ---- features -------------------------------------------------------------------
-    def _prepare(self, texts: Any, keyword_scores: sp.spmatrix | None) -> dict:
+    def _prepare(self, texts: Any) -> tuple[dict, np.ndarray]:
+        """Features of the distinct texts (digits masked) and each text's row among them."""
         clean, _ = clean_texts(texts)
-        keys = dedupe_key(clean)
-        uniq, inv = np.unique(np.asarray(keys, dtype=object), return_inverse=True)
-        uniq = uniq.tolist()
-        if keyword_scores is None:
-            keyword_scores = link_text(clean, self.journey_map).scores
-        K = np.minimum(np.asarray(sp.csr_matrix(keyword_scores).todense(), dtype=float), 2.0)
-        out: dict = {"keys": np.asarray(keys, dtype=object), "K": K}
+        codes, uniq = pd.factorize(pd.Series(dedupe_key(clean), dtype=object), sort=False)
+        uniq = [str(u) for u in uniq]
+        scores = link_text(uniq, self.journey_map).scores
+        K = np.minimum(np.asarray(sp.csr_matrix(scores).todense(), dtype=float), 2.0)
+        out: dict = {"keys": np.asarray(uniq, dtype=object), "K": K}
         if self.embeddings:
-            E_u = _embed(uniq)
-            E = E_u[inv.ravel()]
+            E = _embed(uniq)
             out["E"] = E
             out["S"] = self._similarity(E)
         else:
             out["E"] = None
             out["S"] = np.zeros_like(K)
-        return out
+        return out, np.asarray(codes, dtype=np.int64)
 
     def _similarity(self, E: np.ndarray) -> np.ndarray:
         from cjwork.text.embeddings import DIM
@@ -377,8 +375,6 @@ class TouchpointLinker(BaseEstimator):
         self,
         X: Any,
         y: Sequence[str] | np.ndarray | None = None,
-        *,
-        keyword_scores: sp.spmatrix | None = None,
     ) -> TouchpointLinker:
         """Describe the touchpoints; with labels ``y``, learn from them.
 
@@ -388,8 +384,6 @@ class TouchpointLinker(BaseEstimator):
             Texts.
         y : sequence of str, optional
             Their touchpoint ids (explicit links); None or all empty → zero-shot.
-        keyword_scores : sparse matrix, optional
-            :func:`~cjwork.text.linking.link_text` scores of ``X`` (computed when absent).
 
         Returns
         -------
@@ -439,9 +433,8 @@ class TouchpointLinker(BaseEstimator):
             return self
         texts = [texts[i] for i in keep]
         yk = labels[keep]
-        if keyword_scores is not None:
-            keyword_scores = sp.csr_matrix(keyword_scores)[keep]
-        f = self._prepare(texts, keyword_scores)
+        f_u, rows = self._prepare(texts)
+        f = _rows(f_u, rows)
         p_zero = self._zero_shot(f)
         counts = pd.Series(yk).value_counts()
         n_splits = max(2, min(self.cv, len(yk) // 5))
@@ -496,7 +489,7 @@ class TouchpointLinker(BaseEstimator):
                 ).fit(Xall, yk)
         return self
 
-    def predict_proba(self, X: Any, *, keyword_scores: sp.spmatrix | None = None) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Probabilities over :attr:`classes_`, one row per text."""
         from threadpoolctl import threadpool_limits
 
@@ -504,23 +497,23 @@ class TouchpointLinker(BaseEstimator):
         texts = list(X)
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        f = self._prepare(texts, keyword_scores)
+        f, rows = self._prepare(texts)  # each distinct text once
         p_zero = self._zero_shot(f)
         if self.model_ is None:
             if not self.embeddings:
                 # keyword scores alone: no text without a keyword gets a confident link
                 has = f["K"].sum(axis=1) > 0
                 p_zero[~has] = 1.0 / len(self.classes_)
-            return p_zero
+            return p_zero[rows]
         with threadpool_limits(1, user_api="blas"):
             Xd, _ = self._design(f, False, self.tfidf_)
             d = self._decision(self.model_, Xd)
         p_model = _softmax(np.where(np.isfinite(d), d, -1e3) / self.temperature_)
-        return self.weight_ * p_model + (1 - self.weight_) * p_zero
+        return (self.weight_ * p_model + (1 - self.weight_) * p_zero)[rows]
 
-    def predict(self, X: Any, *, keyword_scores: sp.spmatrix | None = None) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Touchpoint ids, ``""`` where the best probability is below ``threshold_``."""
-        p = self.predict_proba(X, keyword_scores=keyword_scores)
+        p = self.predict_proba(X)
         best = p.argmax(axis=1) if len(p) else np.zeros(0, dtype=int)
         out = self.classes_[best].astype(object)
         out[p.max(axis=1) < self.threshold_] = ""
