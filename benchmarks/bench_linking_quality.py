@@ -73,6 +73,93 @@ def load_documents(path: Path) -> tuple[list[str], np.ndarray, list[str]]:
     return texts, np.asarray(labels, dtype=object), general
 
 
+# English feedback for the sample company's map (data/sample/journeys.yml), written by hand
+# before the first run; some name a keyword, most paraphrase the touchpoint.
+ENGLISH = [
+    ("Your ads keep following me around on Instagram.", "online_ad"),
+    (
+        "I found you through one of those sites that compare electricity prices.",
+        "comparison_portal",
+    ),
+    ("The tariffs on your web pages were hard to understand.", "website_tariffs"),
+    ("I typed in my postcode and yearly usage and the estimate was way off.", "tariff_calculator"),
+    ("The lady in your branch in town explained everything patiently.", "shop_consultation"),
+    ("The salesman on the phone pushed me into a contract I didn't want.", "sales_hotline"),
+    ("Chatting with your sales team before signing up was quick.", "sales_chat"),
+    ("Signing up online only took five minutes.", "online_order"),
+    ("I ordered by phone and they got my address wrong.", "phone_order"),
+    ("I got no confirmation of my order for two weeks.", "order_confirmation"),
+    ("The welcome email had a broken link.", "welcome_email"),
+    ("Creating my login for the customer portal failed three times.", "portal_registration"),
+    ("Activating the app with the code from the letter didn't work.", "app_activation"),
+    ("Switching from my old provider went smoothly, you handled everything.", "supplier_switch"),
+    ("Nobody turned up for the appointment to install the smart meter.", "smart_meter_appointment"),
+    ("The direct debit was set up with the wrong bank account.", "payment_setup"),
+    ("My very first invoice was much higher than promised.", "first_bill"),
+    ("The annual statement came late and I have to pay a large top-up.", "annual_bill"),
+    ("The letter announcing the price increase was confusing.", "price_change_letter"),
+    ("Submitting my meter reading in the app was easy.", "app_meter_reading"),
+    ("The chatbot didn't understand a single question.", "chatbot"),
+    ("I waited 40 minutes on the phone before someone picked up.", "hotline"),
+    ("I emailed support twice and never got an answer.", "email_support"),
+    ("The technician who came to fix the meter was very competent.", "technician_visit"),
+    ("They corrected my wrong bill within a day.", "billing_correction"),
+    ("Cancelling my contract online was hidden in a maze of pages.", "cancellation_page"),
+    ("When I wanted to leave they offered me a discount to stay.", "retention_offer"),
+    ("My closing statement after moving out still hasn't arrived.", "final_bill"),
+]
+
+
+def english_check() -> None:
+    """Hand-written English feedback, sample map, no links: keywords only vs the link model."""
+    from cjwork.journeymap import load_journey_map
+    from cjwork.text.keywords import link_text
+    from cjwork.text.linking import link_feedback
+
+    jm = load_journey_map(ROOT / "data" / "sample" / "journeys.yml")
+    texts = [t for t, _ in ENGLISH]
+    y = np.array([tp for _, tp in ENGLISH], dtype=object)
+    kw = link_text(texts, jm).touchpoint
+    named = kw != ""
+    links, _, _ = link_feedback(frame(texts, [None] * len(texts)), jm)
+    full, _, _ = link_feedback(frame(texts, [None] * len(texts)), jm, min_model_confidence=0.0)
+    tp, tf = links["touchpoint"].to_numpy(dtype=object), full["touchpoint"].to_numpy(dtype=object)
+    linked = tp != ""
+    print(f"\nENGLISH hand-written ({len(texts)} texts, sample map, no links):")
+    print(
+        f"  keywords only: coverage {named.mean():.3f}, accuracy where linked "
+        f"{np.mean(kw[named] == y[named]):.3f}, all rows {np.mean(kw == y):.3f}"
+    )
+    print(
+        f"  default linking: coverage {linked.mean():.3f}, accuracy where linked "
+        f"{np.mean(tp[linked] == y[linked]):.3f}, all rows {np.mean(tp == y):.3f}; "
+        f"never abstaining: {np.mean(tf == y):.3f}"
+    )
+
+
+def sample_check() -> None:
+    """The bundled sample: link accuracy against the planted truth, rules only vs default."""
+    import cjwork
+    from cjwork.text.linking import link_feedback
+
+    ws = cjwork.load(ROOT / "data" / "sample")
+    truth = pd.read_csv(ROOT / "data" / "sample" / "truth" / "feedback.csv", dtype=str)
+    tt = truth["touchpoint"].fillna("").to_numpy(dtype=object)
+    linkable = truth["linkable"].str.lower().eq("true").to_numpy()
+    print("\nSAMPLE (data/sample, planted truth):")
+    for use_model in ("never", "auto"):
+        links, _, summary = link_feedback(
+            ws.feedback, ws.journeys, events=ws.events, use_model=use_model
+        )
+        tp = links["touchpoint"].to_numpy(dtype=object)
+        m = links["link_method"].to_numpy(dtype=object)
+        print(
+            f"  use_model={use_model}: accuracy on linkable rows {np.mean(tp[linkable] == tt[linkable]):.4f}; "
+            f"unlinkable rows linked by text/model {np.mean(np.isin(m[~linkable], ['text', 'model'])):.3f}; "
+            f"coverage {summary['coverage']}, unlinked {summary['unlinked']}"
+        )
+
+
 def baseline_predict(train_x, train_y, test_x, seed: int) -> np.ndarray:
     """TF-IDF + logistic regression, C chosen on inner folds of the training fold."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -112,7 +199,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--general", type=int, default=300, help="Allgemein documents checked")
+    parser.add_argument(
+        "--only-checks", action="store_true", help="only the sample and English checks"
+    )
     args = parser.parse_args()
+    if args.only_checks:
+        sample_check()
+        english_check()
+        return
 
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
@@ -235,6 +329,8 @@ def main() -> None:
                 f"left unlinked {np.mean(out['touchpoint'] == ''):.3f}; "
                 f"methods {out['link_method'].value_counts().to_dict()}"
             )
+    sample_check()
+    english_check()
     print(f"\ntotal {time.perf_counter() - t0:.0f} s (loaded machine)")
 
 
