@@ -33,7 +33,6 @@ Texts are deduplicated before they are embedded (digits masked: ``Kd-Nr 4711`` a
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -104,27 +103,17 @@ def touchpoint_phrases(journey_map: JourneyMap) -> dict[str, list[str]]:
     return out
 
 
-#: embeddings kept across calls in this process (a report batch links the same texts again)
-_MEMO: OrderedDict[str, np.ndarray] = OrderedDict()
-#: at most this many texts are kept (each 4 KB)
-MEMO_SIZE = 10_000
-
-
 def _embed(texts: Sequence[str]) -> np.ndarray:
-    """Embeddings of texts; texts seen recently in this process are not encoded again."""
-    from cjwork.text.embeddings import DIM, embed_texts
+    """Embeddings of texts, encoded together in this one call.
 
-    todo = [t for t in dict.fromkeys(texts) if t not in _MEMO]
-    fresh = dict(zip(todo, embed_texts(todo), strict=True)) if todo else {}
-    rows = [fresh[t] if t in fresh else _MEMO[t] for t in texts]
-    for t in texts:
-        if t in _MEMO:
-            _MEMO.move_to_end(t)
-    if len(fresh) <= MEMO_SIZE:
-        _MEMO.update(fresh)
-        while len(_MEMO) > MEMO_SIZE:
-            _MEMO.popitem(last=False)
-    return np.stack(rows) if rows else np.empty((0, 2 * DIM), dtype=np.float32)
+    No memory across calls: the encoder's float sums follow the batch a text is encoded
+    in, so a text embedded next to other texts elsewhere could differ in the last bits and
+    flip a link that sits on the threshold. The same call gives the same links in every
+    process.
+    """
+    from cjwork.text.embeddings import embed_texts
+
+    return embed_texts(texts)
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
