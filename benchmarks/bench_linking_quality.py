@@ -11,8 +11,8 @@ Protocol
 * Outer loop: 5 stratified folds (seed 0). The explicit links (``touchpoint``) of the outer
   training fold are given to :func:`cjwork.text.linking.link_feedback` together with the
   outer test fold's texts (touchpoint hidden); its links of the test rows are scored.
-  Every choice — C, the blend weight of learned model and zero-shot similarity, the softmax
-  temperature, the abstention threshold, whether the model re-decides keyword links — is
+  Every choice — C, embeddings on/off, the blend weight of learned model and zero-shot
+  similarity, the softmax temperature, the abstention threshold, whether the model re-decides keyword links — is
   made inside ``link_feedback`` by cross-validation on the training fold's links only.
 * Baseline: TF-IDF (word 1–2-grams) + logistic regression trained on the same training
   folds, C chosen by an inner 3-fold grid search on the training fold.
@@ -267,6 +267,7 @@ def main() -> None:
             print(
                 f"fold {k}: linking {acc:.3f}  baseline {bacc:.3f}  threshold {thr:.3f}  "
                 f"model re-decides text links: {summary.get('model_overrides_text')}  "
+                f"features: {summary.get('model_features')}  "
                 f"({time.perf_counter() - t0:.0f} s, loaded machine)"
             )
         folds = pd.DataFrame(rows)

@@ -434,6 +434,7 @@ def _model_links(
                     "text_accuracy_on_explicit": round(text_acc, 4),
                     "model_used": True,
                     "model_overrides_text": override,
+                    "model_features": linker.features_,
                 }
             )
         info["model_threshold"] = round(float(linker.threshold_), 4)

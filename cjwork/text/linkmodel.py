@@ -252,6 +252,9 @@ class TouchpointLinker(BaseEstimator):
         ``threshold`` is in use.
     C_, weight_, temperature_ : float or None
         Chosen in cross-validation (None zero-shot; temperature 1).
+    features_ : {"embeddings", "tfidf"}
+        Chosen in cross-validation: the learned model with the embeddings (blended with the
+        zero-shot similarities) or without any (TF-IDF and keyword scores, no blend).
     oof_proba_ : numpy.ndarray or None
         Out-of-fold probabilities of the training texts with the chosen ``C_``/``weight_``.
     cv_accuracy_ : float or None
@@ -280,7 +283,7 @@ class TouchpointLinker(BaseEstimator):
         self.random_state = random_state
 
     # ---- features -------------------------------------------------------------------
-    def _prepare(self, texts: Any) -> tuple[dict, np.ndarray]:
+    def _prepare(self, texts: Any, embed: bool = True) -> tuple[dict, np.ndarray]:
         """Features of the distinct texts (digits masked) and each text's row among them."""
         clean, _ = clean_texts(texts)
         codes, uniq = pd.factorize(pd.Series(dedupe_key(clean), dtype=object), sort=False)
@@ -288,7 +291,7 @@ class TouchpointLinker(BaseEstimator):
         scores = link_text(uniq, self.journey_map).scores
         K = np.minimum(np.asarray(sp.csr_matrix(scores).todense(), dtype=float), 2.0)
         out: dict = {"keys": np.asarray(uniq, dtype=object), "K": K}
-        if self.embeddings:
+        if self.embeddings and embed:
             E = _embed(uniq)
             out["E"] = E
             out["S"] = self._similarity(E)
@@ -315,7 +318,9 @@ class TouchpointLinker(BaseEstimator):
         score = f["S"] + KEYWORD_BONUS * f["K"]
         return _softmax(score / TEMPERATURE)
 
-    def _design(self, f: dict, fit: bool, tfidf: Any = None) -> tuple[sp.csr_matrix, Any]:
+    def _design(
+        self, f: dict, fit: bool, tfidf: Any = None, emb: bool = True
+    ) -> tuple[sp.csr_matrix, Any]:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import make_union
 
@@ -337,7 +342,7 @@ class TouchpointLinker(BaseEstimator):
         else:
             T = tfidf.transform(docs)
         blocks = [T * (1 / np.sqrt(2)), sp.csr_matrix(f["K"] * 0.5)]
-        if f["E"] is not None:
+        if emb and f["E"] is not None:
             # one 512-d block: the mean of the whole-text and sentence-mean embeddings
             from cjwork.text.embeddings import DIM
 
@@ -400,6 +405,7 @@ class TouchpointLinker(BaseEstimator):
         self.model_ = self.tfidf_ = None
         self.C_ = self.weight_ = self.oof_proba_ = self.cv_accuracy_ = None
         self.temperature_ = 1.0
+        self.features_ = "embeddings" if self.embeddings else "tfidf"
         self.threshold_ = self.auto_threshold_ = ZERO_SHOT_THRESHOLD
         texts = list(X)
         labels = (
@@ -432,35 +438,47 @@ class TouchpointLinker(BaseEstimator):
         else:
             folds = KFold(n_splits, shuffle=True, random_state=self.random_state)
         splits = list(folds.split(np.zeros(len(yk)), yk))
-        weights = list(self.weights) if self.embeddings else [1.0]
+        # embeddings on (blended with the zero-shot scores) or off (TF-IDF and keyword
+        # scores alone, no blend): chosen with C and w on the same folds
+        variants = {"embeddings": list(self.weights)} if self.embeddings else {}
+        variants["tfidf"] = [1.0]
         truth = self._cols(yk)
-        oof = {C: np.full((len(yk), len(self.classes_)), -np.inf) for C in self.Cs}
+        oof = {
+            (v, C): np.full((len(yk), len(self.classes_)), -np.inf)
+            for v in variants
+            for C in self.Cs
+        }
         with threadpool_limits(1, user_api="blas"):
             for train, test in splits:
                 if len(set(yk[train])) < 2:
                     continue
-                Xtr, tf = self._design(_rows(f, train), fit=True)
-                Xte, _ = self._design(_rows(f, test), False, tf)
-                for C in self.Cs:
-                    m = LinearSVC(C=C, tol=1e-3, max_iter=300, random_state=self.random_state).fit(
-                        Xtr, yk[train]
-                    )
-                    oof[C][test] = self._decision(m, Xte)
-        best = (-1.0, -np.inf, self.Cs[0], 1.0, 1.0)
-        for C in self.Cs:
-            finite = np.where(np.isfinite(oof[C]), oof[C], -1e3)
-            temp = _fit_temperature(finite, truth)
-            p_model = _softmax(finite / temp)
-            for w in weights:
-                p = w * p_model + (1 - w) * p_zero
-                acc = float(np.mean(p.argmax(axis=1) == truth))
-                loss = -float(np.mean(np.log(np.maximum(p[np.arange(len(truth)), truth], 1e-12))))
-                # the best accuracy; among equals, the least log loss
-                if (acc, -loss) > best[:2]:
-                    best = (acc, -loss, C, w, temp)
-        acc, _, self.C_, self.weight_, self.temperature_ = best
+                for v in variants:
+                    emb = v == "embeddings"
+                    Xtr, tf = self._design(_rows(f, train), fit=True, emb=emb)
+                    Xte, _ = self._design(_rows(f, test), False, tf, emb=emb)
+                    for C in self.Cs:
+                        m = LinearSVC(
+                            C=C, tol=1e-3, max_iter=300, random_state=self.random_state
+                        ).fit(Xtr, yk[train])
+                        oof[v, C][test] = self._decision(m, Xte)
+        best: tuple = (-1.0, -np.inf, "tfidf", self.Cs[0], 1.0, 1.0)
+        rows_ = np.arange(len(truth))
+        for v, weights in variants.items():
+            for C in self.Cs:
+                finite = np.where(np.isfinite(oof[v, C]), oof[v, C], -1e3)
+                temp = _fit_temperature(finite, truth)
+                p_model = _softmax(finite / temp)
+                for w in weights:
+                    p = w * p_model + (1 - w) * p_zero
+                    acc = float(np.mean(p.argmax(axis=1) == truth))
+                    loss = -float(np.mean(np.log(np.maximum(p[rows_, truth], 1e-12))))
+                    # the best accuracy; among equals, the least log loss
+                    if (acc, -loss) > best[:2]:
+                        best = (acc, -loss, v, C, w, temp)
+        acc, _, self.features_, self.C_, self.weight_, self.temperature_ = best
         self.cv_accuracy_ = acc
-        finite = np.where(np.isfinite(oof[self.C_]), oof[self.C_], -1e3)
+        key = (self.features_, self.C_)
+        finite = np.where(np.isfinite(oof[key]), oof[key], -1e3)
         self.oof_proba_ = (
             self.weight_ * _softmax(finite / self.temperature_) + (1 - self.weight_) * p_zero
         )
@@ -472,7 +490,7 @@ class TouchpointLinker(BaseEstimator):
         )
         if self.weight_ > 0:
             with threadpool_limits(1, user_api="blas"):
-                Xall, self.tfidf_ = self._design(f, fit=True)
+                Xall, self.tfidf_ = self._design(f, fit=True, emb=self.features_ == "embeddings")
                 self.model_ = LinearSVC(
                     C=self.C_, tol=1e-3, max_iter=300, random_state=self.random_state
                 ).fit(Xall, yk)
@@ -486,7 +504,8 @@ class TouchpointLinker(BaseEstimator):
         texts = list(X)
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        f, rows = self._prepare(texts)  # each distinct text once
+        # each distinct text once; no embeddings when the chosen model does not read them
+        f, rows = self._prepare(texts, embed=self.model_ is None or self.features_ == "embeddings")
         p_zero = self._zero_shot(f)
         if self.model_ is None:
             if not self.embeddings:
@@ -495,7 +514,7 @@ class TouchpointLinker(BaseEstimator):
                 p_zero[~has] = 1.0 / len(self.classes_)
             return p_zero[rows]
         with threadpool_limits(1, user_api="blas"):
-            Xd, _ = self._design(f, False, self.tfidf_)
+            Xd, _ = self._design(f, False, self.tfidf_, emb=self.features_ == "embeddings")
             d = self._decision(self.model_, Xd)
         p_model = _softmax(np.where(np.isfinite(d), d, -1e3) / self.temperature_)
         return (self.weight_ * p_model + (1 - self.weight_) * p_zero)[rows]
