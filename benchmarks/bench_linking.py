@@ -4,8 +4,11 @@ Generates feedback for the sample company's journey map (``data/sample/journeys.
 texts built from the touchpoints' keywords plus varied filler words, customer numbers and
 typos (so the vocabulary grows as in real data), 30 % with an explicit touchpoint, customer
 ids and timestamps, and an event log of 3 events per feedback. Then times
-:func:`cjwork.text.linking.link_feedback` (explicit, as-of event merge, text, model) and
-prints coverage per method and the text method's accuracy against the generated truth.
+:func:`cjwork.text.linking.link_feedback` with its defaults (explicit, as-of event merge,
+keyword text, and the link model — sentence embeddings for the rows the rules leave
+unlinked, each distinct text once, within ``MAX_EMBEDDED``) and prints coverage per method
+and the text method's accuracy against the generated truth. Timings depend on the load of
+the machine: say so when quoting them.
 
     .venv/bin/python benchmarks/bench_linking.py [--n 1000000] [--seed 0]
 """
@@ -145,6 +148,12 @@ def main() -> None:
     if "model_cv_accuracy" in summary:
         print(
             f"model CV accuracy {summary['model_cv_accuracy']:.3f} vs text {summary['text_accuracy_on_explicit']:.3f}: model used {summary['model_used']}"
+        )
+    if "model_mode" in summary:
+        print(
+            f"link model: {summary['model_mode']}, embeddings {summary['model_embeddings']}, "
+            f"threshold {summary['model_threshold']}, re-decides text links "
+            f"{summary.get('model_overrides_text', False)}"
         )
     print(f"candidates table: {len(candidates):,} rows")
     sub = slice(0, min(200_000, len(fb)))

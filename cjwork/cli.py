@@ -721,7 +721,7 @@ def sentiment(
 @click.option(
     "--model/--no-model",
     default=True,
-    help="Train a classifier on explicit links (used only where it beats text linking in CV).",
+    help="Link what the rules leave unlinked with the link model: sentence-embedding similarity to the touchpoints (no links needed), learned from explicit links when there are 30+; it abstains when unsure.",
 )
 @seed_option("Seed of the model's cross-validation.")
 @engine_option(
@@ -748,8 +748,9 @@ def link(
     One row per feedback: feedback_id, journey, touchpoint (empty when unknown),
     link_method (explicit | event | text | model), link_confidence (0 ... 1), stage.
     Precedence: explicit > event (the customer's last event within --window) > text
-    (journeys.yml keywords) > model; a text that clearly names another touchpoint beats the
-    event. Coverage per method and the share left unlinked are printed.
+    (journeys.yml keywords) > model (sentence embeddings, learned from explicit links; see
+    docs/linking.md); a text that clearly names another touchpoint beats the event.
+    Coverage per method and the share left unlinked are printed.
     """
     import cjwork
     from cjwork.io.outputs import OutputGuard
@@ -815,7 +816,7 @@ def link(
     if "model_cv_accuracy" in summary:
         used = "used" if summary.get("model_used") else "not used"
         echo_err(
-            f"note: link model CV accuracy {summary['model_cv_accuracy']:.3f} vs text {summary['text_accuracy_on_explicit']:.3f} on explicit links: model {used}"
+            f"note: link model CV accuracy {summary['model_cv_accuracy']:.3f} vs text {summary['text_accuracy_on_explicit']:.3f} on explicit links: model {used}, abstains below {summary.get('model_threshold', 0):.2f}"
         )
     click.echo(f"wrote {out_file}")
 

@@ -124,7 +124,9 @@ def enrich_feedback(
     text_overrides_event : float
         Text-link confidence at which a text naming another touchpoint beats the event.
     use_model : {"auto", "never"}
-        Train a link classifier on explicit links (used only when it beats ``text`` in CV).
+        ``auto``: the link model links what the rules leave unlinked (sentence-embedding
+        similarity, learned from explicit links when there are at least 30; it abstains
+        when unsure); ``never``: rules only. See :func:`cjwork.text.linking.link_feedback`.
     random_state : int
         Seed for every random step (CV splits, solvers).
 
