@@ -399,3 +399,21 @@ def test_expected_gaps_are_information_and_real_gaps_warnings() -> None:
     ws.events.loc[hotline, "wait_s"] = float("nan")
     dq = overview.data_quality(ws, "service").set_index(["check", "table"])
     assert dq.loc[("missing values", "events"), "status"] == "warning"
+
+
+def test_summary_names_the_theme_behind_the_first_bill_and_the_cause_of_the_app_change(
+    sample_summaries: dict,
+) -> None:
+    """Issue 22 in the summary: the dissatisfier's top theme (planted: the back-payment theme
+    at the first bill) and the group behind a flagged change (planted: the app channel)."""
+    f = sample_summaries["onboarding", "en"]["findings"]
+    first = f[(f["kind"] == "dissatisfier") & (f["touchpoint"] == "first_bill")]
+    assert len(first)
+    assert re.search(r"top theme: “[^”]*back payment[^”]*”", first.iloc[0]["sentence"])
+    f_de = sample_summaries["onboarding", "de"]["findings"]
+    first_de = f_de[(f_de["kind"] == "dissatisfier") & (f_de["touchpoint"] == "first_bill")]
+    assert "Nachzahlung" in first_de.iloc[0]["sentence"].title()
+    service = sample_summaries["service", "en"]["findings"]
+    volume = service[(service["kind"] == "change") & (service["touchpoint"] == "")]
+    assert len(volume)
+    assert "Mostly channel app:" in volume.iloc[0]["sentence"]

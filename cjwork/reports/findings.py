@@ -111,6 +111,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "de": "Kund:innen der Persona {persona}, die bei {stage} abgebrochen haben, zurückrufen, "
         "die Gründe erfragen und ihnen einen begleiteten Weg durch diese Phase anbieten.",
     },
+    "top_theme": {
+        "en": " Its top theme: “{label}”, {share:.0%} of its comments, sentiment {sent:+.2f}.",
+        "de": " Häufigstes Thema: „{label}“, {share:.0%} der Kommentare, Stimmung {sent:+.2f}.",
+    },
+    "root_cause": {
+        "en": " Mostly {dimension} {group}: {share:.0%} of the change ({n:,} {noun} after).",
+        "de": " Vor allem {dimension} {group}: {share:.0%} der Veränderung ({n:,} {noun} danach).",
+    },
     "dissatisfier": {
         "en": "{tp} is a dissatisfier: a bad experience lowers the 0–10 recommendation answer by "
         "{penalty:.1f} points, {good}; {neg:.0%} of {n:,} comments are negative.",
@@ -483,11 +491,89 @@ def _change_findings(
                     "effect": effect,
                     "p": p,
                     "period": r["period"],
+                    "metric": metric,
+                    "noun": values["noun"],
                     "sentence": sentence,
                     "action": action,
                 }
             )
     return rows
+
+
+#: Dimensions of ``changes.csv`` in the words of a sentence.
+_DIMENSIONS = {
+    "en": {"channel": "channel", "persona": "persona", "segment": "segment", "touchpoint": "at"},
+    "de": {"channel": "Kanal", "persona": "Persona", "segment": "Segment", "touchpoint": "bei"},
+}
+
+
+def root_cause(
+    changes: pd.DataFrame | None,
+    row: dict,
+    language: str = "en",
+    names: dict[str, str] | None = None,
+) -> str:
+    """The clause naming the group that explains most of a flagged change (``changes.csv``).
+
+    Only dimensions with at least two groups in that change count (a touchpoint reached by
+    one channel says nothing); the group with the largest share of the change is named.
+    Empty when the change has no breakdown.
+    """
+    if changes is None or changes.empty or "share_of_change" not in changes:
+        return ""
+    period = pd.Timestamp(row.get("period"))
+    c = changes[
+        (pd.to_datetime(changes["period"]) == period)
+        & (changes["touchpoint"].fillna("").astype(str) == str(row.get("touchpoint") or ""))
+        & (changes["metric"] == row.get("metric"))
+    ]
+    if c.empty:
+        return ""
+    groups = c.groupby("dimension")["group"].transform("nunique")
+    c = c[(groups >= 2) & c["share_of_change"].notna()]
+    if c.empty:
+        return ""
+    # the largest share; near-ties (within 5 points) go to the broader grouping
+    order = {"channel": 0, "segment": 1, "persona": 2, "touchpoint": 3}
+    best_share = float(c["share_of_change"].max())
+    near = c[c["share_of_change"] >= best_share - 0.05]
+    near = near.assign(_o=near["dimension"].map(order).fillna(9))
+    best = near.sort_values(["_o", "share_of_change", "group"], ascending=[True, False, True]).iloc[
+        0
+    ]
+    if not best["share_of_change"] > 0.5:  # no single group explains most of it
+        return ""
+    dims = _DIMENSIONS.get(language, _DIMENSIONS["en"])
+    return _phrase(
+        "root_cause",
+        language,
+        dimension=dims.get(str(best["dimension"]), str(best["dimension"])),
+        group=str((names or {}).get(best["group"], best["group"]))
+        if best["dimension"] == "touchpoint"
+        else str(best["group"]),
+        share=float(best["share_of_change"]),
+        n=int(best["n_after"]),
+        noun=row.get("noun", ""),
+    )
+
+
+def top_theme(themes: pd.DataFrame | None, touchpoint: str, language: str = "en") -> str:
+    """The clause naming the theme behind a touchpoint's negative comments (``themes.csv``):
+    the largest theme with negative mean sentiment (else none). Empty without themes."""
+    if themes is None or themes.empty or "touchpoint" not in themes:
+        return ""
+    t = themes[(themes["touchpoint"] == touchpoint) & (themes["sentiment"] < 0)]
+    if t.empty:
+        return ""
+    best = t.sort_values(["feedback", "theme"], ascending=[False, True]).iloc[0]
+    label = best.get(f"label_{language}") or best.get("label_en") or best.get("label_de")
+    return _phrase(
+        "top_theme",
+        language,
+        label=str(label),
+        share=float(best["share"]),
+        sent=float(best["sentiment"]),
+    )
 
 
 def _in_period(when: str, period: str, language: str) -> str:
@@ -610,6 +696,8 @@ def journey_findings(
     bands: pd.DataFrame | None = None,
     trends: pd.DataFrame | None = None,
     persona_stages: pd.DataFrame | None = None,
+    themes: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
     journey_owner: str | None = None,
     period: str = "month",
     language: str = "en",
@@ -632,6 +720,11 @@ def journey_findings(
         The journey's rows of the ``trends`` table (with ``change_detail``).
     persona_stages : DataFrame, optional
         ``stages`` of :func:`cjwork.personas.journey.persona_journey_experience`.
+    themes : DataFrame, optional
+        The journey's rows of ``themes.csv``: a dissatisfier's sentence names its top theme.
+    changes : DataFrame, optional
+        The journey's rows of ``changes.csv``: a change's sentence names the group that
+        explains most of it.
     journey_owner : str, optional
         Owner of changes to the whole journey and of persona drop-off.
     period : {"month", "week", "quarter"}
@@ -694,6 +787,11 @@ def journey_findings(
         + _persona_findings(persona_stages, owner, language, min_n)
         + _dissatisfier_findings(tp, language, min_n)
     )
+    for r in rows:
+        if r["kind"] == "change":
+            r["sentence"] += root_cause(changes, r, language, names)
+        elif r["kind"] == "dissatisfier":
+            r["sentence"] += top_theme(themes, r["touchpoint"], language)
     if not rows:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     df = pd.DataFrame(rows)

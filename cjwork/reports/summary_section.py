@@ -215,12 +215,22 @@ def summary_inputs(ws: Workspace, params: ReportParams, analysis: Any) -> dict[s
         bands=tables.bands,
         trends=tables.trends,
         persona_stages=stages,
+        themes=_journey_rows(analysis, "themes", params.journey),
+        changes=_journey_rows(analysis, "changes", params.journey),
         journey_owner=journey.owner,
         period=params.period,
         language=params.language,
         top=max(3, min(5, int(params.top_n) + 2)),
     )
     return {"tables": tables, "health": health, "findings": findings}
+
+
+def _journey_rows(analysis: Any, name: str, journey: str) -> pd.DataFrame | None:
+    """The rows of ``journey`` in the analysis table ``name`` (``None`` when absent)."""
+    df = analysis.get(name) if hasattr(analysis, "get") else None
+    if df is None or len(df) == 0 or "journey" not in df:
+        return df
+    return df[df["journey"] == journey]
 
 
 def show_summary(ws: Workspace, params: ReportParams, analysis: Any) -> Any:
