@@ -35,13 +35,15 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from cjwork._version import __version__
 from cjwork.errors import ModelError, UsageError
+from cjwork.personas.features import feature_family
+from cjwork.personas.selection import choose_k, k_evidence
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -144,15 +146,16 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self,
         n_personas="auto",
         method="kmeans",
-        k_range=(2, 8),
-        selection="silhouette",
+        k_range=(2, 10),
+        selection="auto",
         n_stability_runs=5,
         max_fit_rows=100_000,
-        k_selection_rows=20_000,
+        k_selection_rows=5_000,
         silhouette_rows=5_000,
         n_init=10,
         reduce="auto",
         covariance_type="tied",
+        weighting="auto",
         random_state=None,
     ):
         self.n_personas = n_personas
@@ -166,6 +169,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_init = n_init
         self.reduce = reduce
         self.covariance_type = covariance_type
+        self.weighting = weighting
         self.random_state = random_state
 
     # ------------------------------------------------------------------ validation
@@ -182,10 +186,12 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             raise PersonaParameterError(
                 f"covariance_type must be 'tied', 'full', 'diag' or 'spherical', got {self.covariance_type!r}"
             )
-        if self.selection not in ("silhouette", "bic"):
+        if self.selection not in ("auto", "silhouette", "bic"):
             raise PersonaParameterError(
-                f"selection must be 'silhouette' or 'bic', got {self.selection!r}"
+                f"selection must be 'auto', 'silhouette' or 'bic', got {self.selection!r}"
             )
+        if self.weighting not in ("auto", None):
+            raise PersonaParameterError(f"weighting must be 'auto' or None, got {self.weighting!r}")
         kr = self.k_range
         if (
             not isinstance(kr, tuple | list)
@@ -311,17 +317,40 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             self.preprocessor_.get_feature_names_out(), dtype=object
         )
         self.n_fit_rows_ = len(fit_idx)
+        groups = [feature_family(c) for c in self._column_groups()]
+        # a family of numeric columns counts as one feature: its variances add up to 1
+        # (one-hot levels of a categorical are balanced the same way by CategoryOneHot)
+        fam = pd.Series(groups)
+        size = fam.map(fam.value_counts()).to_numpy(dtype=np.float64)
+        is_cat = np.isin(np.asarray(self._column_groups(), dtype=object), categorical)
+        self.family_scale_ = np.where(is_cat, 1.0, 1.0 / np.sqrt(size))
+        self.feature_weights_ = np.ones(Z.shape[1])
+        self.feature_relevance_ = pd.Series(1.0, index=pd.Index(sorted(set(groups)), dtype=object))
+        if self.weighting == "auto" and Z.shape[1] > 1 and len(Z) >= 20:
+            # relevance on the standardised columns (before the family balance)
+            rel = feature_relevance(
+                Z[self._sample(len(Z), self.k_selection_rows, rng)],
+                groups,
+                n_clusters=int(self.k_range[1]),
+                random_state=rng,
+            )
+            self.feature_relevance_ = rel
+            self.feature_weights_ = relevance_weights(rel).reindex(groups).to_numpy(np.float64)
+        Z = Z * self.family_scale_ * self.feature_weights_
 
         n_distinct = _n_distinct_rows(Z)
         self.reducer_ = None
         if self.reduce is not None and Z.shape[1] > 2 and n_distinct > 2:
-            n_comp = (
-                parallel_analysis(
+            if self.reduce != "auto":
+                n_comp = int(self.reduce)
+            elif self.weighting == "auto":
+                # noise is already weighted down: keep 95 % of the variance
+                ev = np.linalg.svd(Z - Z.mean(axis=0), compute_uv=False) ** 2
+                n_comp = int(np.searchsorted(np.cumsum(ev) / ev.sum(), 0.95) + 1)
+            else:
+                n_comp = parallel_analysis(
                     Z[self._sample(len(Z), self.k_selection_rows, rng)], random_state=rng
                 )
-                if self.reduce == "auto"
-                else int(self.reduce)
-            )
             n_comp = max(2, min(n_comp, Z.shape[1], len(Z) - 1))
             if n_comp < Z.shape[1]:
                 self.reducer_ = PCA(
@@ -344,11 +373,25 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             if n_distinct == 2:
                 low = high = 2
             low = min(low, high)
-            self.k_scores_ = self._score_k(Z, range(low, high + 1), rng)
-            best = self._best_k(self.k_scores_)
+            if self.selection == "auto":
+                Zs = Z[self._sample(len(Z), self.k_selection_rows, rng)]
+                evidence = k_evidence(
+                    Zs,
+                    range(low, high + 1),
+                    n_bootstrap=5,
+                    silhouette_rows=self.silhouette_rows,
+                    random_state=rng,
+                )
+                best, self.structure_ = choose_k(evidence)
+                self.k_scores_ = evidence
+            else:
+                self.k_scores_ = self._score_k(Z, range(low, high + 1), rng)
+                best = self._best_k(self.k_scores_)
+                self.structure_ = "chosen by " + self.selection
             self.k_scores_["chosen"] = self.k_scores_["k"] == best
         else:
             best = int(self.n_personas)
+            self.structure_ = "as asked"
             if best > n_distinct:
                 what = (
                     f"{n:,} customers"
@@ -386,6 +429,19 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             return np.arange(n)
         return np.sort(rng.choice(n, size=cap, replace=False))
 
+    def _column_groups(self) -> list[str]:
+        """The input column behind each preprocessed column (one-hot levels share theirs)."""
+        groups: list[str] = []
+        for name, trans, cols in self.preprocessor_.transformers_:
+            if name == "remainder" or trans == "drop":
+                continue
+            if name == "cat":
+                for col, levels in zip(cols, trans.categories_, strict=True):
+                    groups += [str(col)] * len(levels)
+            else:
+                groups += [str(c) for c in cols]
+        return groups
+
     @staticmethod
     def _make_preprocessor(numeric, categorical, log_cols) -> ColumnTransformer:
         plain = [c for c in numeric if c not in log_cols]
@@ -398,11 +454,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             transformers.append(
                 (
                     "log",
-                    make_pipeline(
-                        SimpleImputer(strategy="median"),
-                        FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
-                        StandardScaler(),
-                    ),
+                    make_pipeline(SimpleImputer(strategy="median"), SkewLog(), StandardScaler()),
                     log_cols,
                 )
             )
@@ -410,7 +462,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             transformers.append(
                 (
                     "cat",
-                    CategoryOneHot(),
+                    CategoryOneHot(balance=True),
                     categorical,
                 )
             )
@@ -531,6 +583,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _to_space(self, X: pd.DataFrame) -> np.ndarray:
         Z = np.asarray(self.preprocessor_.transform(X), dtype=np.float64)
+        Z = Z * getattr(self, "family_scale_", 1.0) * getattr(self, "feature_weights_", 1.0)
         return Z if self.reducer_ is None else self.reducer_.transform(Z)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -665,7 +718,17 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
     Missing values are their own level (``"(missing)"``); a level not seen in ``fit``
     encodes as all zeros (like ``OneHotEncoder(handle_unknown="ignore")``), but a million
     rows take a fraction of a second instead of string comparisons per value.
+
+    Parameters
+    ----------
+    balance : bool, default=False
+        Scale the levels of each column so that their variances add up to 1: a categorical
+        column then counts as much as one standardised number, whatever its number of
+        levels (``scales_`` holds the factor per column).
     """
+
+    def __init__(self, balance: bool = False):
+        self.balance = balance
 
     def fit(self, X: pd.DataFrame | ArrayLike, y: object = None) -> CategoryOneHot:
         """Learn the levels of each column (sorted; ``"(missing)"`` last when present).
@@ -689,6 +752,13 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
             if text.isna().any():
                 levels.append(MISSING_CATEGORY)
             self.categories_.append(levels)
+        self.scales_ = np.ones(len(self.categories_))
+        if self.balance and len(frame):
+            for i, (col, levels) in enumerate(zip(frame.columns, self.categories_, strict=True)):
+                codes = _level_codes(frame[col], levels)
+                p = np.bincount(codes[codes >= 0], minlength=len(levels)) / len(frame)
+                total = float((p * (1 - p)).sum())
+                self.scales_[i] = 1.0 / np.sqrt(total) if total > 0 else 1.0
         return self
 
     def transform(self, X: pd.DataFrame | ArrayLike) -> np.ndarray:
@@ -705,10 +775,11 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
         # one output array filled in place (no per-column blocks to stack)
         out = np.zeros((len(frame), sum(len(lv) for lv in self.categories_)), dtype=np.float64)
         offset = 0
-        for col, levels in zip(frame.columns, self.categories_, strict=True):
+        scales = getattr(self, "scales_", np.ones(len(self.categories_)))
+        for col, levels, scale in zip(frame.columns, self.categories_, scales, strict=True):
             codes = _level_codes(frame[col], levels)
             known = codes >= 0
-            out[np.flatnonzero(known), offset + codes[known]] = 1.0
+            out[np.flatnonzero(known), offset + codes[known]] = scale
             offset += len(levels)
         return out
 
@@ -733,6 +804,87 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
             ],
             dtype=object,
         )
+
+
+class SkewLog(TransformerMixin, BaseEstimator):
+    """``log1p(x / m)`` with ``m`` the median of the positive values of each column.
+
+    Dividing by the typical value makes the transform independent of the unit (cents or
+    euros, kWh or MWh): a log-normal column becomes close to normal either way.
+    """
+
+    def fit(self, X: ArrayLike, y: object = None) -> SkewLog:
+        """Learn the median of the positive values per column."""
+        A = np.asarray(X, dtype=np.float64)
+        med = []
+        for j in range(A.shape[1]):
+            pos = A[:, j][A[:, j] > 0]
+            med.append(float(np.median(pos)) if len(pos) else 1.0)
+        self.scale_ = np.asarray(med)
+        self.n_features_in_ = A.shape[1]
+        return self
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """``log1p(max(x, 0) / scale_)``."""
+        check_is_fitted(self, "scale_")
+        A = np.asarray(X, dtype=np.float64)
+        return np.log1p(np.clip(A, 0, None) / self.scale_)
+
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
+        """The input names, unchanged."""
+        return np.asarray(input_features, dtype=object)
+
+
+def feature_relevance(
+    Z: np.ndarray,
+    groups: list[str],
+    *,
+    n_clusters: int = 8,
+    random_state: int | np.random.RandomState | None = None,
+) -> pd.Series:
+    """How much of each feature is persona structure: its share of variance between
+    fine clusters of the shared structure.
+
+    The customers (rows of ``Z``, preprocessed) are projected on the principal components
+    that parallel analysis keeps (structure shared by several features) and cut into
+    ``n_clusters`` k-means clusters. A feature's relevance is the share of its variance that
+    lies between those clusters (η², summed over the one-hot levels of a categorical). A
+    pure-noise column is unrelated to the shared structure: η² near 0.
+
+    Returns
+    -------
+    Series
+        Relevance (0 … 1) per group (input column), sorted by group name.
+    """
+    rng = check_random_state(random_state)
+    Z = np.asarray(Z, dtype=np.float64)
+    Zc = Z - Z.mean(axis=0)
+    n_comp = max(1, min(parallel_analysis(Zc, random_state=rng), Z.shape[1]))
+    _, _, vt = np.linalg.svd(Zc, full_matrices=False)
+    Y = Zc @ vt[:n_comp].T
+    k = max(2, min(n_clusters, len(np.unique(np.round(Y, 9), axis=0)) - 1, len(Z) - 1))
+    labels = KMeans(n_clusters=k, n_init=3, random_state=rng.randint(2**31 - 1)).fit_predict(Y)
+    counts = np.bincount(labels, minlength=k).astype(float)
+    sums = np.zeros((k, Z.shape[1]))
+    np.add.at(sums, labels, Zc)
+    between = (sums**2 / np.maximum(counts, 1)[:, None]).sum(axis=0)
+    total = (Zc**2).sum(axis=0)
+    g = pd.DataFrame({"group": groups, "between": between, "total": total})
+    agg = g.groupby("group", sort=True)[["between", "total"]].sum()
+    return (agg["between"] / agg["total"].where(agg["total"] > 0)).fillna(0.0).clip(0.0, 1.0)
+
+
+def relevance_weights(relevance: pd.Series) -> pd.Series:
+    """Column weights from :func:`feature_relevance`: ``relevance / max(relevance)``.
+
+    A column's values are multiplied by its weight, so its share of the distances between
+    customers falls with the square of it: a column with a tenth of the best relevance
+    counts a hundredth. Weights are never tuned per data set.
+    """
+    top = float(relevance.max()) if len(relevance) else 0.0
+    if top <= 0:
+        return pd.Series(1.0, index=relevance.index)
+    return (relevance / top).clip(lower=0.0)
 
 
 def _is_skewed_count(s: pd.Series) -> bool:
