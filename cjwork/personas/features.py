@@ -54,9 +54,6 @@ MAX_CATEGORIES = 50
 #: file order); a wider table gets a warning that names how many were left out.
 MAX_ATTRIBUTE_COLUMNS = 200
 
-#: Feedback joins the default blocks when at least this share of customers gave some.
-MIN_FEEDBACK_SHARE = 0.5
-
 #: Sentiment below this (−1 … 1 scale) counts as a complaint.
 COMPLAINT_THRESHOLD = -0.25
 
@@ -369,8 +366,10 @@ def default_blocks(ws: Workspace) -> list[str]:
 
     Who the customers are and how they behave: the customer attributes (when customers.csv
     has any usable column) and the behaviour from the events. The voice of the customer
-    (feedback) joins when at least :data:`MIN_FEEDBACK_SHARE` of the customers gave
-    feedback; otherwise its means would be mostly imputed. The personas model then weighs
+    (feedback) goes into the profiles but not, by default, into the segmentation: most
+    customers give little or no feedback, so its per-customer means are mostly imputed or
+    rest on one comment (ask for it with ``blocks="all"``). Without customers and events,
+    every block present is used. The personas model then weighs
     every feature by how much persona structure it carries (see
     :func:`cjwork.personas.model.feature_relevance`), so a block that does not separate
     customers counts little.
@@ -386,12 +385,6 @@ def default_blocks(ws: Workspace) -> list[str]:
                 chosen.append("customers")
     if ws.events is not None and len(ws.events):
         chosen.append("events")
-    fb = ws.feedback
-    if fb is not None and len(fb) and "customer_id" in fb.columns:
-        n_customers = len(ws.customers) if ws.customers is not None else None
-        givers = fb["customer_id"].dropna().nunique()
-        if n_customers is None or givers >= MIN_FEEDBACK_SHARE * max(n_customers, 1):
-            chosen.append("feedback")
     if not chosen:
         present = [b for b in BLOCKS if getattr(ws, b) is not None]
         return present or ["customers"]
