@@ -64,11 +64,6 @@ def test_auto_k_finds_the_planted_personas(sample, runs):
     assert r.model.structure_ == "personas"
 
 
-@pytest.mark.xfail(
-    reason="issue 18 shortfall: with the combined k rule seed 3 of 5 chooses k=4 on the "
-    "sample (mean pairwise ARI 0.87 < 0.90); see docs/personas.md",
-    strict=False,
-)
 def test_refits_with_five_seeds_agree(sample, runs):
     _, truth, _ = sample
     labels = [runs[s].assignments["persona_id"].to_numpy() for s in SEEDS]

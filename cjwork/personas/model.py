@@ -835,42 +835,93 @@ class SkewLog(TransformerMixin, BaseEstimator):
         return np.asarray(input_features, dtype=object)
 
 
+#: How :func:`feature_relevance` measures structure: ``"others"`` (each family against the
+#: other families; used up to :data:`MAX_LOFO_FAMILIES` families) or ``"shared"`` (every
+#: feature against one clustering of the shared structure).
+RELEVANCE_METHOD = "others"
+#: weight = (relevance / best relevance) ** WEIGHT_POWER
+WEIGHT_POWER = 1.0
+MAX_LOFO_FAMILIES = 40
+#: rows of the relevance step (a fixed-size seeded sample)
+RELEVANCE_ROWS = 2000
+
+
+def _between_share(Zc: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.bincount(labels, minlength=k).astype(float)
+    sums = np.zeros((k, Zc.shape[1]))
+    np.add.at(sums, labels, Zc)
+    between = (sums**2 / np.maximum(counts, 1)[:, None]).sum(axis=0)
+    return between, (Zc**2).sum(axis=0)
+
+
 def feature_relevance(
     Z: np.ndarray,
     groups: list[str],
     *,
     n_clusters: int = 8,
+    method: str | None = None,
     random_state: int | np.random.RandomState | None = None,
 ) -> pd.Series:
-    """How much of each feature is persona structure: its share of variance between
-    fine clusters of the shared structure.
+    """How much of each feature (family) is persona structure.
 
-    The customers (rows of ``Z``, preprocessed) are projected on the principal components
-    that parallel analysis keeps (structure shared by several features) and cut into
-    ``n_clusters`` k-means clusters. A feature's relevance is the share of its variance that
-    lies between those clusters (η², summed over the one-hot levels of a categorical). A
-    pure-noise column is unrelated to the shared structure: η² near 0.
+    ``method="others"`` (default up to :data:`MAX_LOFO_FAMILIES` families): for each
+    family, the customers are cut into ``n_clusters`` k-means clusters over all *other*
+    families (each family scaled to total variance 1), and the family's relevance is the
+    share of its variance between those clusters (η²). Personas tie features together, so
+    a feature that carries them is predictable from the rest; a pure-noise column, or a
+    family whose columns only agree with each other (three counts of the same activity),
+    is not.
+
+    ``method="shared"`` (wider tables): one clustering on the principal components that
+    parallel analysis keeps, and η² of every feature against it.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, d)
+        Standardised features (a fixed-size sample).
+    groups : list of str
+        The family of each column (one-hot levels share their column's).
+    n_clusters : int
+    method : {"others", "shared"}, optional
+    random_state : int, RandomState or None
 
     Returns
     -------
     Series
-        Relevance (0 … 1) per group (input column), sorted by group name.
+        Relevance (0 … 1) per family, sorted by name.
     """
     rng = check_random_state(random_state)
     Z = np.asarray(Z, dtype=np.float64)
+    if len(Z) > RELEVANCE_ROWS:
+        Z = Z[np.sort(rng.choice(len(Z), RELEVANCE_ROWS, replace=False))]
     Zc = Z - Z.mean(axis=0)
+    g = np.asarray(groups, dtype=object)
+    families = sorted(set(groups))
+    method = method or RELEVANCE_METHOD
+    if method == "others" and 2 <= len(families) <= MAX_LOFO_FAMILIES:
+        var = Zc.var(axis=0)
+        fam_total = pd.Series(var).groupby(g).transform("sum").to_numpy()
+        B = Zc / np.sqrt(np.where(fam_total > 0, fam_total, 1.0))
+        out = {}
+        for fam in families:
+            own = g == fam
+            others = B[:, ~own]
+            k = max(2, min(n_clusters, len(Z) - 1))
+            labels = KMeans(
+                n_clusters=k, n_init=2, random_state=rng.randint(2**31 - 1)
+            ).fit_predict(others)
+            between, total = _between_share(Zc[:, own], labels, k)
+            t = float(total.sum())
+            out[fam] = float(between.sum()) / t if t > 0 else 0.0
+        return pd.Series(out).sort_index().clip(0.0, 1.0)
     n_comp = max(1, min(parallel_analysis(Zc, random_state=rng), Z.shape[1]))
     _, _, vt = np.linalg.svd(Zc, full_matrices=False)
     Y = Zc @ vt[:n_comp].T
     k = max(2, min(n_clusters, len(np.unique(np.round(Y, 9), axis=0)) - 1, len(Z) - 1))
     labels = KMeans(n_clusters=k, n_init=3, random_state=rng.randint(2**31 - 1)).fit_predict(Y)
-    counts = np.bincount(labels, minlength=k).astype(float)
-    sums = np.zeros((k, Z.shape[1]))
-    np.add.at(sums, labels, Zc)
-    between = (sums**2 / np.maximum(counts, 1)[:, None]).sum(axis=0)
-    total = (Zc**2).sum(axis=0)
-    g = pd.DataFrame({"group": groups, "between": between, "total": total})
-    agg = g.groupby("group", sort=True)[["between", "total"]].sum()
+    between, total = _between_share(Zc, labels, k)
+    frame = pd.DataFrame({"group": groups, "between": between, "total": total})
+    agg = frame.groupby("group", sort=True)[["between", "total"]].sum()
     return (agg["between"] / agg["total"].where(agg["total"] > 0)).fillna(0.0).clip(0.0, 1.0)
 
 
@@ -884,7 +935,7 @@ def relevance_weights(relevance: pd.Series) -> pd.Series:
     top = float(relevance.max()) if len(relevance) else 0.0
     if top <= 0:
         return pd.Series(1.0, index=relevance.index)
-    return (relevance / top).clip(lower=0.0)
+    return (relevance / top).clip(lower=0.0) ** WEIGHT_POWER
 
 
 def _is_skewed_count(s: pd.Series) -> bool:
