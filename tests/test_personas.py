@@ -205,8 +205,9 @@ def test_parameter_errors_name_the_argument(params, message):
 
 
 @pytest.mark.xfail(
-    reason="issue 18 shortfall: the combined k rule (silhouette, Calinski-Harabasz, gap) "
-    "picks 3 instead of 4 on this 600-customer company; see docs/personas.md",
+    reason="issue 18 shortfall: on this 600-customer attribute-only company the combined k "
+    "rule (clear silhouette, else gap candidates; mean rank of silhouette, Calinski-Harabasz "
+    "and gap) picks 3 instead of 4; see docs/personas.md",
     strict=False,
 )
 def test_finds_planted_personas_with_auto_k(attrs):

@@ -320,10 +320,10 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         groups = [feature_family(c) for c in self._column_groups()]
         # a family of numeric columns counts as one feature: its variances add up to 1
         # (one-hot levels of a categorical are balanced the same way by CategoryOneHot)
-        fam = pd.Series(groups)
-        size = fam.map(fam.value_counts()).to_numpy(dtype=np.float64)
         is_cat = np.isin(np.asarray(self._column_groups(), dtype=object), categorical)
-        self.family_scale_ = np.where(is_cat, 1.0, 1.0 / np.sqrt(size))
+        self.family_scale_ = family_scales(
+            Z[self._sample(len(Z), self.k_selection_rows, rng)], groups, is_cat
+        )
         self.feature_weights_ = np.ones(Z.shape[1])
         self.feature_relevance_ = pd.Series(1.0, index=pd.Index(sorted(set(groups)), dtype=object))
         if self.weighting == "auto" and Z.shape[1] > 1 and len(Z) >= 20:
@@ -332,6 +332,8 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
                 Z[self._sample(len(Z), self.k_selection_rows, rng)],
                 groups,
                 n_clusters=int(self.k_range[1]),
+                scales=self.family_scale_,
+                categorical_groups=categorical,
                 random_state=rng,
             )
             self.feature_relevance_ = rel
@@ -846,6 +848,45 @@ MAX_LOFO_FAMILIES = 40
 RELEVANCE_ROWS = 2000
 
 
+#: How a family of numeric columns is balanced: ``"effective"`` (its variances add up to
+#: its effective number of dimensions), ``"one"`` (add up to 1) or ``"none"``.
+FAMILY_BALANCE = "effective"
+
+
+def family_scales(Z: np.ndarray, groups: list[str], is_categorical: np.ndarray) -> np.ndarray:
+    """Column factors so that a family of numeric columns counts by what it measures.
+
+    A family's standardised columns are scaled so that their variances add up to the
+    family's effective number of dimensions, the participation ratio
+    ``(sum of eigenvalues)² / sum of squared eigenvalues`` of its correlation matrix: three
+    counts of one activity (correlated) count about once, six channel shares (each a
+    different channel) count about five times. One-hot levels are left as
+    :class:`CategoryOneHot` balanced them (a categorical counts once). Single columns: 1.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    g = np.asarray(groups, dtype=object)
+    cat = np.asarray(is_categorical, dtype=bool)
+    out = np.ones(Z.shape[1])
+    if FAMILY_BALANCE == "none":
+        return out
+    for fam in pd.unique(g):
+        cols = np.flatnonzero((g == fam) & ~cat)
+        if len(cols) < 2:
+            continue
+        block = Z[:, cols]
+        var = block.var(axis=0)
+        total = float(var.sum())
+        if total <= 0:
+            continue
+        if FAMILY_BALANCE == "one":
+            target = 1.0
+        else:
+            lam = np.clip(np.linalg.eigvalsh(np.cov(block, rowvar=False)), 0, None)
+            target = float(lam.sum() ** 2 / max((lam**2).sum(), 1e-12))
+        out[cols] = np.sqrt(target / total)
+    return out
+
+
 def _between_share(Zc: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     counts = np.bincount(labels, minlength=k).astype(float)
     sums = np.zeros((k, Zc.shape[1]))
@@ -860,20 +901,24 @@ def feature_relevance(
     *,
     n_clusters: int = 8,
     method: str | None = None,
+    scales: np.ndarray | None = None,
+    categorical_groups: list[str] | None = None,
     random_state: int | np.random.RandomState | None = None,
 ) -> pd.Series:
     """How much of each feature (family) is persona structure.
 
-    ``method="others"`` (default up to :data:`MAX_LOFO_FAMILIES` families): for each
-    family, the customers are cut into ``n_clusters`` k-means clusters over all *other*
-    families (each family scaled to total variance 1), and the family's relevance is the
-    share of its variance between those clusters (η²). Personas tie features together, so
+    First pass (``method="shared"``, and for wider tables): one k-means clustering
+    (``n_clusters``) on the principal components that parallel analysis keeps, and η² (the
+    share of a feature's variance between the clusters) of every feature against it.
+
+    ``method="others"`` (default, up to :data:`MAX_LOFO_FAMILIES` families) adds a second
+    pass: for each family, the customers are clustered over all *other* families (balanced
+    by ``scales`` and weighted by the first pass), and the family's relevance is its η²
+    against those clusters. Personas tie features together, so
     a feature that carries them is predictable from the rest; a pure-noise column, or a
     family whose columns only agree with each other (three counts of the same activity),
-    is not.
-
-    ``method="shared"`` (wider tables): one clustering on the principal components that
-    parallel analysis keeps, and η² of every feature against it.
+    is not. A single column (a number, or one categorical's levels) keeps the higher of
+    its two scores, so a persona that stands out on one feature alone is not lost.
 
     Parameters
     ----------
@@ -883,6 +928,11 @@ def feature_relevance(
         The family of each column (one-hot levels share their column's).
     n_clusters : int
     method : {"others", "shared"}, optional
+    scales : ndarray, optional
+        Column factors of the family balance (:func:`family_scales`) used for the "other
+        families"; default: each family scaled to total variance 1.
+    categorical_groups : list of str, optional
+        Families that are one categorical column (their one-hot levels).
     random_state : int, RandomState or None
 
     Returns
@@ -898,26 +948,46 @@ def feature_relevance(
     g = np.asarray(groups, dtype=object)
     families = sorted(set(groups))
     method = method or RELEVANCE_METHOD
-    if method == "others" and 2 <= len(families) <= MAX_LOFO_FAMILIES:
+    shared = _shared_relevance(Zc, groups, n_clusters, rng)
+    if method != "others" or not 2 <= len(families) <= MAX_LOFO_FAMILIES:
+        return shared
+    if scales is None:
         var = Zc.var(axis=0)
         fam_total = pd.Series(var).groupby(g).transform("sum").to_numpy()
         B = Zc / np.sqrt(np.where(fam_total > 0, fam_total, 1.0))
-        out = {}
-        for fam in families:
-            own = g == fam
-            others = B[:, ~own]
-            k = max(2, min(n_clusters, len(Z) - 1))
-            labels = KMeans(
-                n_clusters=k, n_init=2, random_state=rng.randint(2**31 - 1)
-            ).fit_predict(others)
-            between, total = _between_share(Zc[:, own], labels, k)
-            t = float(total.sum())
-            out[fam] = float(between.sum()) / t if t > 0 else 0.0
-        return pd.Series(out).sort_index().clip(0.0, 1.0)
-    n_comp = max(1, min(parallel_analysis(Zc, random_state=rng), Z.shape[1]))
+    else:
+        B = Zc * np.asarray(scales, dtype=np.float64)
+    # the other families count by their shared-structure relevance (first pass), so that
+    # many noise columns cannot drown the few that carry the personas
+    B = B * relevance_weights(shared).reindex(groups).to_numpy(np.float64)
+    out = {}
+    k = max(2, min(n_clusters, len(Z) - 1))
+    single = set(categorical_groups or ())
+    for fam in families:
+        own = g == fam
+        others = B[:, ~own]
+        if not np.any(others):
+            out[fam] = 0.0
+            continue
+        labels = KMeans(n_clusters=k, n_init=2, random_state=rng.randint(2**31 - 1)).fit_predict(
+            others
+        )
+        between, total = _between_share(Zc[:, own], labels, k)
+        t = float(total.sum())
+        out[fam] = float(between.sum()) / t if t > 0 else 0.0
+        if own.sum() == 1 or fam in single:
+            # a single column cannot vouch for itself through siblings: a persona that
+            # stands out on this one feature (a bimodal column) keeps its first-pass score
+            out[fam] = max(out[fam], float(shared[fam]))
+    return pd.Series(out).sort_index().clip(0.0, 1.0)
+
+
+def _shared_relevance(Zc: np.ndarray, groups, n_clusters: int, rng) -> pd.Series:
+    """η² of every feature against one clustering of the parallel-analysis components."""
+    n_comp = max(1, min(parallel_analysis(Zc, random_state=rng), Zc.shape[1]))
     _, _, vt = np.linalg.svd(Zc, full_matrices=False)
     Y = Zc @ vt[:n_comp].T
-    k = max(2, min(n_clusters, len(np.unique(np.round(Y, 9), axis=0)) - 1, len(Z) - 1))
+    k = max(2, min(n_clusters, len(np.unique(np.round(Y, 9), axis=0)) - 1, len(Zc) - 1))
     labels = KMeans(n_clusters=k, n_init=3, random_state=rng.randint(2**31 - 1)).fit_predict(Y)
     between, total = _between_share(Zc, labels, k)
     frame = pd.DataFrame({"group": groups, "between": between, "total": total})

@@ -142,6 +142,9 @@ NO_STRUCTURE = "no clear persona structure"
 MIN_GAP = 0.1
 #: ... unless the silhouette is at least this (a small, clearly separated persona)
 CLEAR_SILHOUETTE = 0.5
+#: a k is a candidate when its gap is at least this (and above two standard errors) or its
+#: silhouette reaches CLEAR_SILHOUETTE
+CANDIDATE_GAP = 0.05
 
 
 def choose_k(evidence: pd.DataFrame) -> tuple[int, str]:
@@ -149,15 +152,20 @@ def choose_k(evidence: pd.DataFrame) -> tuple[int, str]:
 
     Rule
     ----
-    1. Each k >= 2 is ranked by three criteria that look at the partition from different
+    0. Candidates: the k whose personas are clearly separated (silhouette at least
+       :data:`CLEAR_SILHOUETTE`) when there are any; otherwise the k whose partition beats
+       the shuffled features (gap at least :data:`CANDIDATE_GAP` and above two standard
+       errors); all k when none does. (A persona that stands out on one feature alone
+       survives shuffling, so the gap cannot see it; the silhouette can.)
+    1. Each candidate k is ranked by three criteria that look at the partition from different
        sides: silhouette (separation of neighbouring groups; favours few groups),
        Calinski–Harabasz (between- over within-dispersion) and the gap against the
        features shuffled independently (how much better than "no personas"; favours more
        groups). The chosen k has the best mean rank (ties: the smaller k).
     2. The verdict is ``"personas"`` unless the evidence is weak, then
-       :data:`NO_STRUCTURE`: the gap at the chosen k is below :data:`MIN_GAP` or within
-       two standard errors of 0 (hardly better clustered than the same features shuffled
-       independently), and the silhouette is below :data:`CLEAR_SILHOUETTE` (no small but
+       :data:`NO_STRUCTURE`: at no k is the gap at least :data:`MIN_GAP` and more than two
+       standard errors (no k is clearly better clustered than the same features shuffled
+       independently), and no silhouette reaches :data:`CLEAR_SILHOUETTE` (no small but
        clearly separate group either). Stability is shown but does not decide: with a
        persona of 5 % of the customers, bootstrap refits of a correct k can disagree.
 
@@ -171,6 +179,13 @@ def choose_k(evidence: pd.DataFrame) -> tuple[int, str]:
         The chosen k and the verdict.
     """
     ev = evidence[evidence["k"] >= 2].reset_index(drop=True)
+    gap_ok = (ev["gap"] >= MIN_GAP) & (ev["gap"] > 2 * ev["gap_se"])
+    weak = not gap_ok.any() and not (ev["silhouette"].max() >= CLEAR_SILHOUETTE)
+    clear = ev["silhouette"] >= CLEAR_SILHOUETTE
+    beats_shuffled = (ev["gap"] >= CANDIDATE_GAP) & (ev["gap"] > 2 * ev["gap_se"])
+    candidate = clear if clear.any() else beats_shuffled
+    if candidate.any():
+        ev = ev[candidate].reset_index(drop=True)
     ranks = pd.DataFrame(
         {
             "silhouette": ev["silhouette"].rank(ascending=False),
@@ -181,7 +196,4 @@ def choose_k(evidence: pd.DataFrame) -> tuple[int, str]:
     score = ranks.mean(axis=1).fillna(np.inf).to_numpy()
     pos = int(np.argmin(score))
     best = int(ev["k"].iloc[pos])
-    row = ev.iloc[pos]
-    small_gap = not (row["gap"] >= MIN_GAP and row["gap"] > 2 * row["gap_se"])
-    weak = small_gap and not (row["silhouette"] >= CLEAR_SILHOUETTE)
     return best, NO_STRUCTURE if weak else "personas"
