@@ -131,3 +131,25 @@ def test_wide_customers_table_is_capped_quickly_without_performance_warnings():
     assert r.features.shape[1] == MAX_ATTRIBUTE_COLUMNS
     assert r.features.attrs["dropped"]["a9999"].startswith("beyond the first")
     assert secs < 30, secs
+
+
+def test_evidence_in_cards_and_plot():
+    import matplotlib.pyplot as plt
+
+    from cjwork.plots.persona_cards import k_evidence_data, k_evidence_plot
+
+    ws, _ = make_company(replace(COMPANIES[0], n_customers=600), seed=5)
+    r = find_personas(ws, random_state=0, **FAST)
+    md = r.profiles.to_markdown()
+    assert "## How many personas" in md and " ✓ |" in md
+    assert md.count("\n| ") == 1 + len(r.model.k_scores_[r.model.k_scores_["k"] >= 2])
+    assert "No clear persona structure" not in md
+    r.profiles.verdict = NO_STRUCTURE
+    assert "**No clear persona structure" in r.profiles.to_markdown()
+    data = k_evidence_data(r.model.k_scores_)
+    assert list(data["k"]) == list(range(2, 8))
+    assert data[["silhouette", "calinski_harabasz", "gap"]].max().eq(1.0).all()
+    _, ax = plt.subplots()
+    assert k_evidence_plot(r.model.k_scores_, ax=ax) is ax
+    assert len(ax.lines) == 5  # four criteria and the chosen k
+    assert ax.get_xlabel() == "number of personas k"

@@ -308,7 +308,6 @@ class PersonaProfiles:
 
     def evidence_markdown(self) -> list[str]:
         """Lines of the "how many personas" section: the verdict and the evidence per k."""
-        from cjwork.markup import escape_markdown
         from cjwork.personas.selection import NO_STRUCTURE
 
         ev = self.evidence
@@ -340,16 +339,19 @@ class PersonaProfiles:
                 cells.append(
                     "–" if not np.isfinite(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
                 )
-            lines.append("| " + " | ".join(escape_markdown(c) for c in cells) + " |")
+            # computed numbers only (no data values), so nothing to escape
+            lines.append("| " + " | ".join(cells) + " |")
         lines += [
             "",
             "*"
             + (
-                "✓ = chosen: best mean rank of silhouette, Calinski–Harabasz and gap "
-                "(see docs/personas.md)."
+                "✓ = chosen: among the k with a clear silhouette (else those that beat the "
+                "features shuffled independently), the best mean rank of silhouette, "
+                "Calinski–Harabasz and gap (see docs/personas.md)."
                 if en
-                else "✓ = gewählt: bester mittlerer Rang aus Silhouette, Calinski–Harabasz "
-                "und Gap (siehe docs/personas.md)."
+                else "✓ = gewählt: unter den k mit klarer Silhouette (sonst denen, die die "
+                "unabhängig gemischten Merkmale schlagen) der beste mittlere Rang aus "
+                "Silhouette, Calinski–Harabasz und Gap (siehe docs/personas.md)."
             )
             + "*",
             "",
