@@ -6,8 +6,8 @@ the steps of :func:`cjwork.personas.find_personas` one by one:
 
 * ``load``      cjwork.load (not part of the budget; reported for context)
 * ``features``  build_features on the default block (customer attributes)
-* ``fit``       PersonaModel(n_personas="auto"): k 2..8 by silhouette on a 20,000-row
-                sample, final k-means fitted on a 100,000-row sample (sampled fitting,
+* ``fit``       PersonaModel(n_personas="auto"): relevance weights and k 2..10 (silhouette,
+                Calinski-Harabasz, gap; docs/personas.md) on fixed-size samples, final k-means fitted on a 100,000-row sample (sampled fitting,
                 ``max_fit_rows``), every customer assigned with predict, 5 stability refits
 * ``profiles``  the sentiment of every comment (cjwork.text.score_texts, each distinct text
                 once; ``--sentiment rating`` to skip text scoring), then the journey engine
@@ -152,7 +152,8 @@ def main() -> None:
     print(f"customers {len(features):,}; events {len(ws.events):,}; feedback {len(ws.feedback):,}")
     print(
         f"blocks {blocks}; {features.shape[1]} features; k = {model.n_personas_} "
-        f"(silhouette {model.k_scores_.set_index('k')['silhouette'].round(3).to_dict()})"
+        f"({model.structure_}; silhouette "
+        f"{model.k_scores_.set_index('k')['silhouette'].dropna().round(3).to_dict()})"
     )
     print(
         f"fitted on {model.n_fit_rows_:,} sampled rows (max_fit_rows={model.max_fit_rows:,}), "
