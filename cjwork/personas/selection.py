@@ -161,7 +161,8 @@ def choose_k(evidence: pd.DataFrame) -> tuple[int, str]:
        sides: silhouette (separation of neighbouring groups; favours few groups),
        Calinski–Harabasz (between- over within-dispersion) and the gap against the
        features shuffled independently (how much better than "no personas"; favours more
-       groups). The chosen k has the best mean rank (ties: the smaller k).
+       groups). Gaps within one standard error of the best gap share the top rank. The
+       chosen k has the best mean rank (ties: the smaller k).
     2. The verdict is ``"personas"`` unless the evidence is weak, then
        :data:`NO_STRUCTURE`: at no k is the gap at least :data:`MIN_GAP` and more than two
        standard errors (no k is clearly better clustered than the same features shuffled
@@ -186,11 +187,15 @@ def choose_k(evidence: pd.DataFrame) -> tuple[int, str]:
     candidate = clear if clear.any() else beats_shuffled
     if candidate.any():
         ev = ev[candidate].reset_index(drop=True)
+    # gaps within one standard error of the best are no evidence either way: they share
+    # the top rank (Tibshirani's one-standard-error idea)
+    top = int(ev["gap"].to_numpy().argmax())
+    gap = np.minimum(ev["gap"], ev["gap"].iloc[top] - ev["gap_se"].iloc[top])
     ranks = pd.DataFrame(
         {
             "silhouette": ev["silhouette"].rank(ascending=False),
             "calinski_harabasz": ev["calinski_harabasz"].rank(ascending=False),
-            "gap": ev["gap"].rank(ascending=False),
+            "gap": gap.rank(ascending=False, method="min"),
         }
     )
     score = ranks.mean(axis=1).fillna(np.inf).to_numpy()
