@@ -339,7 +339,7 @@ def _k_option(value: str) -> str | int:
     default="auto",
     show_default=True,
     metavar="auto|N",
-    help="Number of personas, or 'auto' to choose it by the silhouette over 2..8.",
+    help="Number of personas, or 'auto' to choose it over 2..10 (silhouette, Calinski-Harabasz and gap; see docs/personas.md).",
 )
 @seed_option("Random seed; the same data and seed give the same personas.")
 @click.option(
@@ -437,9 +437,13 @@ def personas(
         guard.write_with(save_model, result.model.save)
     m = result.model
     how = (
-        "chosen by silhouette"
-        if n_personas == "auto" and m.selection == "silhouette"
-        else ("chosen by BIC" if n_personas == "auto" else "as asked")
+        f"chosen by {m.selection}"
+        if n_personas == "auto" and m.selection != "auto"
+        else (
+            "chosen by silhouette, Calinski-Harabasz and gap"
+            if n_personas == "auto"
+            else "as asked"
+        )
     )
     stab = (
         f"; stability (mean pairwise ARI of {m.n_stability_runs} refits) {m.stability_ari_:.2f}"
@@ -449,6 +453,11 @@ def personas(
     click.echo(
         f"{m.n_personas_} personas ({how}) for {len(result.assignments):,} customers{stab}; wrote personas.csv, persona_profiles.csv, persona_profiles.md to {out_dir}"
     )
+    if getattr(m, "structure_", "") == "no clear persona structure":
+        echo_err(
+            "note: no clear persona structure: the customers do not fall into distinct groups; "
+            "the groups written are slices of one population, not personas (see persona_profiles.md)"
+        )
     for note in result.profiles.notes:
         echo_err(f"note: {note}")
 

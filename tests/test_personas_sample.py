@@ -58,9 +58,10 @@ def test_auto_k_finds_the_planted_personas(sample, runs):
     assert r.model.n_personas_ == planted, r.model.k_scores_
     ari = adjusted_rand_score(_truth_for(truth, r.assignments), r.assignments["persona_id"])
     assert ari >= 0.90, ari
-    # the selection curve is reported and its best value is the chosen k
+    # the evidence per k is reported and marks the chosen k
     k = r.model.k_scores_
-    assert int(k.loc[k["silhouette"].idxmax(), "k"]) == planted
+    assert int(k.loc[k["chosen"], "k"].iloc[0]) == planted
+    assert r.model.structure_ == "personas"
 
 
 def test_refits_with_five_seeds_agree(sample, runs):

@@ -161,6 +161,9 @@ def find_personas(
                 ws, assignments, features, language=language, prep=prep, enriched_feedback=enriched
             )
             names = profiles.names
+            if n_personas == "auto":
+                profiles.evidence = model.k_scores_
+                profiles.verdict = getattr(model, "structure_", "")
         else:
             profiles = None
             names = {int(p): f"Persona {p}" for p in np.unique(labels)}

@@ -25,6 +25,7 @@ Every feature, its block, kind and how missing values are handled is listed in
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,10 @@ ID_COLUMNS = ("customer_id",)
 MAX_CATEGORY_SHARE = 0.5
 #: ... and in absolute terms at most this many categories are one-hot encoded.
 MAX_CATEGORIES = 50
+
+#: At most this many attribute columns of the customers table are used (the first ones in
+#: file order); a wider table gets a warning that names how many were left out.
+MAX_ATTRIBUTE_COLUMNS = 200
 
 #: Sentiment below this (−1 … 1 scale) counts as a complaint.
 COMPLAINT_THRESHOLD = -0.25
@@ -176,6 +181,33 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "NaN without feedback; the model imputes the median.",
     ),
 )
+
+
+#: Behaviour features that measure one thing together (a family); a family counts as one
+#: feature in the personas model (its columns' variances add up to 1), so three counts of
+#: activity or six channel shares do not outweigh age.
+FEATURE_FAMILIES = {
+    "events": "activity",
+    "journeys_started": "activity",
+    "journeys_completed": "activity",
+    "completion_rate": "progress",
+    "stage_depth": "progress",
+    "feedback_count": "feedback",
+    "sentiment_mean": "feedback tone",
+    "nps_mean": "feedback tone",
+    "complaint_share": "feedback tone",
+}
+
+
+def feature_family(name: str) -> str:
+    """The family of a feature column: ``channel mix``, ``journey mix``, ``activity``,
+    ``progress``, ``feedback tone`` ... or the column's own name."""
+    name = str(name)
+    if name.startswith("channel_share_"):
+        return "channel mix"
+    if name.startswith("journey_share_"):
+        return "journey mix"
+    return FEATURE_FAMILIES.get(name, name)
 
 
 def describe_features(features: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -311,11 +343,12 @@ def build_features(
         parts.append(part)
         block_of.update(dict.fromkeys(part.columns, "feedback"))
 
-    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
-    for part in parts:
-        part = part.reindex(out.index)
-        for col in part.columns:
-            out[col] = part[col]
+    index = pd.Index(ids, name="customer_id")
+    if parts:
+        out = pd.concat([part.reindex(index) for part in parts], axis=1)
+        out.index.name = "customer_id"
+    else:
+        out = pd.DataFrame(index=index)
     # counts are 0 (not missing) for customers without events/feedback
     for col in ("events", "journeys_started", "journeys_completed", "feedback_count"):
         if col in out:
@@ -331,18 +364,31 @@ def build_features(
 def default_blocks(ws: Workspace) -> list[str]:
     """The blocks personas are found in by default.
 
-    The customer attributes when ``customers`` has at least one usable attribute column
-    (who the customers are); otherwise every block present (behaviour and voice).
+    Who the customers are and how they behave: the customer attributes (when customers.csv
+    has any usable column) and the behaviour from the events. The voice of the customer
+    (feedback) goes into the profiles but not, by default, into the segmentation: most
+    customers give little or no feedback, so its per-customer means are mostly imputed or
+    rest on one comment (ask for it with ``blocks="all"``). Without customers and events,
+    every block present is used. The personas model then weighs
+    every feature by how much persona structure it carries (see
+    :func:`cjwork.personas.model.feature_relevance`), so a block that does not separate
+    customers counts little.
     """
+    chosen = []
     if ws.customers is not None:
         cols = [c for c in ws.customers.columns if c not in ID_COLUMNS]
         if cols:
-            sample = ws.customers.head(5000)
-            part, _ = customer_attribute_features(sample)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                part, _ = customer_attribute_features(ws.customers.head(2000))
             if part.shape[1]:
-                return ["customers"]
-    present = [b for b in BLOCKS if getattr(ws, b) is not None]
-    return present or ["customers"]
+                chosen.append("customers")
+    if ws.events is not None and len(ws.events):
+        chosen.append("events")
+    if not chosen:
+        present = [b for b in BLOCKS if getattr(ws, b) is not None]
+        return present or ["customers"]
+    return chosen
 
 
 def _resolve_blocks(ws, blocks) -> list[str]:
@@ -403,27 +449,38 @@ def customer_attribute_features(
         The features indexed by ``customer_id`` and the dropped columns with the reason.
     """
     ids = customers["customer_id"].astype("string").to_numpy(dtype=object)
-    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    cols: dict[str, object] = {}
     dropped: dict[str, str] = {}
     n = len(customers)
-    for col in customers.columns:
-        if col in ID_COLUMNS:
-            continue
+    attributes = [c for c in customers.columns if c not in ID_COLUMNS]
+    if len(attributes) > MAX_ATTRIBUTE_COLUMNS:
+        for col in attributes[MAX_ATTRIBUTE_COLUMNS:]:
+            dropped[col] = f"beyond the first {MAX_ATTRIBUTE_COLUMNS} attribute columns"
+        warnings.warn(
+            f"customers has {len(attributes):,} attribute columns; personas use the first "
+            f"{MAX_ATTRIBUTE_COLUMNS} (in file order) and ignore the other "
+            f"{len(attributes) - MAX_ATTRIBUTE_COLUMNS:,}. Keep the attributes that describe "
+            "customers in customers.csv and the rest elsewhere",
+            UserWarning,
+            stacklevel=2,
+        )
+        attributes = attributes[:MAX_ATTRIBUTE_COLUMNS]
+    for col in attributes:
         s = customers[col]
         if pd.api.types.is_bool_dtype(s):
-            out[col] = s.astype("float64").to_numpy()
+            cols[col] = s.astype("float64").to_numpy()
         elif pd.api.types.is_numeric_dtype(s):
             values = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
             if np.isnan(values).all():
                 dropped[col] = "no values"
                 continue
-            out[col] = values
+            cols[col] = values
         elif pd.api.types.is_datetime64_any_dtype(s):
             if as_of is None:
                 dropped[col] = "a date, but there is no reference time (no events and no as_of)"
                 continue
             ts = s if s.dt.tz is not None else s.dt.tz_localize("UTC")
-            out[f"{col}_days"] = ((as_of - ts).dt.total_seconds() / 86400.0).to_numpy()
+            cols[f"{col}_days"] = ((as_of - ts).dt.total_seconds() / 86400.0).to_numpy()
         else:
             text = s.astype("string")
             nunique = text.nunique(dropna=True)
@@ -438,7 +495,9 @@ def customer_attribute_features(
             ):
                 dropped[col] = f"identifier-like or free text ({nunique:,} distinct values)"
                 continue
-            out[col] = pd.Categorical(text.to_numpy(dtype=object, na_value=None))
+            cols[col] = pd.Categorical(text.to_numpy(dtype=object, na_value=None))
+    # one frame built in one step (column by column insertion fragments a wide frame)
+    out = pd.DataFrame(cols, index=pd.Index(ids, name="customer_id"))
     return out, dropped
 
 

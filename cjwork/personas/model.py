@@ -35,13 +35,15 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from cjwork._version import __version__
 from cjwork.errors import ModelError, UsageError
+from cjwork.personas.features import feature_family
+from cjwork.personas.selection import choose_k, k_evidence
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -144,15 +146,16 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self,
         n_personas="auto",
         method="kmeans",
-        k_range=(2, 8),
-        selection="silhouette",
+        k_range=(2, 10),
+        selection="auto",
         n_stability_runs=5,
         max_fit_rows=100_000,
-        k_selection_rows=20_000,
+        k_selection_rows=5_000,
         silhouette_rows=5_000,
         n_init=10,
         reduce="auto",
         covariance_type="tied",
+        weighting="auto",
         random_state=None,
     ):
         self.n_personas = n_personas
@@ -166,6 +169,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_init = n_init
         self.reduce = reduce
         self.covariance_type = covariance_type
+        self.weighting = weighting
         self.random_state = random_state
 
     # ------------------------------------------------------------------ validation
@@ -182,10 +186,12 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             raise PersonaParameterError(
                 f"covariance_type must be 'tied', 'full', 'diag' or 'spherical', got {self.covariance_type!r}"
             )
-        if self.selection not in ("silhouette", "bic"):
+        if self.selection not in ("auto", "silhouette", "bic"):
             raise PersonaParameterError(
-                f"selection must be 'silhouette' or 'bic', got {self.selection!r}"
+                f"selection must be 'auto', 'silhouette' or 'bic', got {self.selection!r}"
             )
+        if self.weighting not in ("auto", None):
+            raise PersonaParameterError(f"weighting must be 'auto' or None, got {self.weighting!r}")
         kr = self.k_range
         if (
             not isinstance(kr, tuple | list)
@@ -311,17 +317,42 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             self.preprocessor_.get_feature_names_out(), dtype=object
         )
         self.n_fit_rows_ = len(fit_idx)
+        groups = [feature_family(c) for c in self._column_groups()]
+        # a family of numeric columns counts as one feature: its variances add up to 1
+        # (one-hot levels of a categorical are balanced the same way by CategoryOneHot)
+        is_cat = np.isin(np.asarray(self._column_groups(), dtype=object), categorical)
+        self.family_scale_ = family_scales(
+            Z[self._sample(len(Z), self.k_selection_rows, rng)], groups, is_cat
+        )
+        self.feature_weights_ = np.ones(Z.shape[1])
+        self.feature_relevance_ = pd.Series(1.0, index=pd.Index(sorted(set(groups)), dtype=object))
+        if self.weighting == "auto" and Z.shape[1] > 1 and len(Z) >= 20:
+            # relevance on the standardised columns (before the family balance)
+            rel = feature_relevance(
+                Z[self._sample(len(Z), self.k_selection_rows, rng)],
+                groups,
+                n_clusters=int(self.k_range[1]),
+                scales=self.family_scale_,
+                categorical_groups=categorical,
+                random_state=rng,
+            )
+            self.feature_relevance_ = rel
+            self.feature_weights_ = relevance_weights(rel).reindex(groups).to_numpy(np.float64)
+        Z = Z * self.family_scale_ * self.feature_weights_
 
         n_distinct = _n_distinct_rows(Z)
         self.reducer_ = None
         if self.reduce is not None and Z.shape[1] > 2 and n_distinct > 2:
-            n_comp = (
-                parallel_analysis(
+            if self.reduce != "auto":
+                n_comp = int(self.reduce)
+            elif self.weighting == "auto":
+                # noise is already weighted down: keep 95 % of the variance
+                ev = np.linalg.svd(Z - Z.mean(axis=0), compute_uv=False) ** 2
+                n_comp = int(np.searchsorted(np.cumsum(ev) / ev.sum(), 0.95) + 1)
+            else:
+                n_comp = parallel_analysis(
                     Z[self._sample(len(Z), self.k_selection_rows, rng)], random_state=rng
                 )
-                if self.reduce == "auto"
-                else int(self.reduce)
-            )
             n_comp = max(2, min(n_comp, Z.shape[1], len(Z) - 1))
             if n_comp < Z.shape[1]:
                 self.reducer_ = PCA(
@@ -344,11 +375,25 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             if n_distinct == 2:
                 low = high = 2
             low = min(low, high)
-            self.k_scores_ = self._score_k(Z, range(low, high + 1), rng)
-            best = self._best_k(self.k_scores_)
+            if self.selection == "auto":
+                Zs = Z[self._sample(len(Z), self.k_selection_rows, rng)]
+                evidence = k_evidence(
+                    Zs,
+                    range(low, high + 1),
+                    n_bootstrap=5,
+                    silhouette_rows=self.silhouette_rows,
+                    random_state=rng,
+                )
+                best, self.structure_ = choose_k(evidence)
+                self.k_scores_ = evidence
+            else:
+                self.k_scores_ = self._score_k(Z, range(low, high + 1), rng)
+                best = self._best_k(self.k_scores_)
+                self.structure_ = "chosen by " + self.selection
             self.k_scores_["chosen"] = self.k_scores_["k"] == best
         else:
             best = int(self.n_personas)
+            self.structure_ = "as asked"
             if best > n_distinct:
                 what = (
                     f"{n:,} customers"
@@ -386,6 +431,19 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             return np.arange(n)
         return np.sort(rng.choice(n, size=cap, replace=False))
 
+    def _column_groups(self) -> list[str]:
+        """The input column behind each preprocessed column (one-hot levels share theirs)."""
+        groups: list[str] = []
+        for name, trans, cols in self.preprocessor_.transformers_:
+            if name == "remainder" or trans == "drop":
+                continue
+            if name == "cat":
+                for col, levels in zip(cols, trans.categories_, strict=True):
+                    groups += [str(col)] * len(levels)
+            else:
+                groups += [str(c) for c in cols]
+        return groups
+
     @staticmethod
     def _make_preprocessor(numeric, categorical, log_cols) -> ColumnTransformer:
         plain = [c for c in numeric if c not in log_cols]
@@ -398,11 +456,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             transformers.append(
                 (
                     "log",
-                    make_pipeline(
-                        SimpleImputer(strategy="median"),
-                        FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
-                        StandardScaler(),
-                    ),
+                    make_pipeline(SimpleImputer(strategy="median"), SkewLog(), StandardScaler()),
                     log_cols,
                 )
             )
@@ -410,7 +464,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
             transformers.append(
                 (
                     "cat",
-                    CategoryOneHot(),
+                    CategoryOneHot(balance=True),
                     categorical,
                 )
             )
@@ -531,6 +585,7 @@ class PersonaModel(ClusterMixin, TransformerMixin, BaseEstimator):
 
     def _to_space(self, X: pd.DataFrame) -> np.ndarray:
         Z = np.asarray(self.preprocessor_.transform(X), dtype=np.float64)
+        Z = Z * getattr(self, "family_scale_", 1.0) * getattr(self, "feature_weights_", 1.0)
         return Z if self.reducer_ is None else self.reducer_.transform(Z)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -665,7 +720,17 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
     Missing values are their own level (``"(missing)"``); a level not seen in ``fit``
     encodes as all zeros (like ``OneHotEncoder(handle_unknown="ignore")``), but a million
     rows take a fraction of a second instead of string comparisons per value.
+
+    Parameters
+    ----------
+    balance : bool, default=False
+        Scale the levels of each column so that their variances add up to 1: a categorical
+        column then counts as much as one standardised number, whatever its number of
+        levels (``scales_`` holds the factor per column).
     """
+
+    def __init__(self, balance: bool = False):
+        self.balance = balance
 
     def fit(self, X: pd.DataFrame | ArrayLike, y: object = None) -> CategoryOneHot:
         """Learn the levels of each column (sorted; ``"(missing)"`` last when present).
@@ -689,6 +754,13 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
             if text.isna().any():
                 levels.append(MISSING_CATEGORY)
             self.categories_.append(levels)
+        self.scales_ = np.ones(len(self.categories_))
+        if self.balance and len(frame):
+            for i, (col, levels) in enumerate(zip(frame.columns, self.categories_, strict=True)):
+                codes = _level_codes(frame[col], levels)
+                p = np.bincount(codes[codes >= 0], minlength=len(levels)) / len(frame)
+                total = float((p * (1 - p)).sum())
+                self.scales_[i] = 1.0 / np.sqrt(total) if total > 0 else 1.0
         return self
 
     def transform(self, X: pd.DataFrame | ArrayLike) -> np.ndarray:
@@ -705,10 +777,11 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
         # one output array filled in place (no per-column blocks to stack)
         out = np.zeros((len(frame), sum(len(lv) for lv in self.categories_)), dtype=np.float64)
         offset = 0
-        for col, levels in zip(frame.columns, self.categories_, strict=True):
+        scales = getattr(self, "scales_", np.ones(len(self.categories_)))
+        for col, levels, scale in zip(frame.columns, self.categories_, scales, strict=True):
             codes = _level_codes(frame[col], levels)
             known = codes >= 0
-            out[np.flatnonzero(known), offset + codes[known]] = 1.0
+            out[np.flatnonzero(known), offset + codes[known]] = scale
             offset += len(levels)
         return out
 
@@ -733,6 +806,208 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
             ],
             dtype=object,
         )
+
+
+class SkewLog(TransformerMixin, BaseEstimator):
+    """``log1p(x / m)`` with ``m`` the median of the positive values of each column.
+
+    Dividing by the typical value makes the transform independent of the unit (cents or
+    euros, kWh or MWh): a log-normal column becomes close to normal either way.
+    """
+
+    def fit(self, X: ArrayLike, y: object = None) -> SkewLog:
+        """Learn the median of the positive values per column."""
+        A = np.asarray(X, dtype=np.float64)
+        med = []
+        for j in range(A.shape[1]):
+            pos = A[:, j][A[:, j] > 0]
+            med.append(float(np.median(pos)) if len(pos) else 1.0)
+        self.scale_ = np.asarray(med)
+        self.n_features_in_ = A.shape[1]
+        return self
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """``log1p(max(x, 0) / scale_)``."""
+        check_is_fitted(self, "scale_")
+        A = np.asarray(X, dtype=np.float64)
+        return np.log1p(np.clip(A, 0, None) / self.scale_)
+
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
+        """The input names, unchanged."""
+        return np.asarray(input_features, dtype=object)
+
+
+#: How :func:`feature_relevance` measures structure: ``"others"`` (each family against the
+#: other families; used up to :data:`MAX_LOFO_FAMILIES` families) or ``"shared"`` (every
+#: feature against one clustering of the shared structure).
+RELEVANCE_METHOD = "others"
+#: weight = (relevance / best relevance) ** WEIGHT_POWER: with 0.5 a feature's share of the
+#: squared distances is proportional to its relevance (as the weights of sparse k-means)
+WEIGHT_POWER = 0.5
+MAX_LOFO_FAMILIES = 40
+#: rows of the relevance step (a fixed-size seeded sample)
+RELEVANCE_ROWS = 2000
+
+
+#: How a family of numeric columns is balanced: ``"effective"`` (its variances add up to
+#: its effective number of dimensions), ``"one"`` (add up to 1) or ``"none"``.
+FAMILY_BALANCE = "effective"
+
+
+def family_scales(Z: np.ndarray, groups: list[str], is_categorical: np.ndarray) -> np.ndarray:
+    """Column factors so that a family of numeric columns counts by what it measures.
+
+    A family's standardised columns are scaled so that their variances add up to the
+    family's effective number of dimensions, the participation ratio
+    ``(sum of eigenvalues)² / sum of squared eigenvalues`` of its correlation matrix: three
+    counts of one activity (correlated) count about once, six channel shares (each a
+    different channel) count about five times. One-hot levels are left as
+    :class:`CategoryOneHot` balanced them (a categorical counts once). Single columns: 1.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    g = np.asarray(groups, dtype=object)
+    cat = np.asarray(is_categorical, dtype=bool)
+    out = np.ones(Z.shape[1])
+    if FAMILY_BALANCE == "none":
+        return out
+    for fam in pd.unique(g):
+        cols = np.flatnonzero((g == fam) & ~cat)
+        if len(cols) < 2:
+            continue
+        block = Z[:, cols]
+        var = block.var(axis=0)
+        total = float(var.sum())
+        if total <= 0:
+            continue
+        if FAMILY_BALANCE == "one":
+            target = 1.0
+        else:
+            lam = np.clip(np.linalg.eigvalsh(np.cov(block, rowvar=False)), 0, None)
+            target = float(lam.sum() ** 2 / max((lam**2).sum(), 1e-12))
+        out[cols] = np.sqrt(target / total)
+    return out
+
+
+def _between_share(Zc: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.bincount(labels, minlength=k).astype(float)
+    sums = np.zeros((k, Zc.shape[1]))
+    np.add.at(sums, labels, Zc)
+    between = (sums**2 / np.maximum(counts, 1)[:, None]).sum(axis=0)
+    return between, (Zc**2).sum(axis=0)
+
+
+def feature_relevance(
+    Z: np.ndarray,
+    groups: list[str],
+    *,
+    n_clusters: int = 8,
+    method: str | None = None,
+    scales: np.ndarray | None = None,
+    categorical_groups: list[str] | None = None,
+    random_state: int | np.random.RandomState | None = None,
+) -> pd.Series:
+    """How much of each feature (family) is persona structure.
+
+    First pass (``method="shared"``, and for wider tables): one k-means clustering
+    (``n_clusters``) on the principal components that parallel analysis keeps, and η² (the
+    share of a feature's variance between the clusters) of every feature against it.
+
+    ``method="others"`` (default, up to :data:`MAX_LOFO_FAMILIES` families) adds a second
+    pass: for each family, the customers are clustered over all *other* families (balanced
+    by ``scales`` and weighted by the first pass), and the family's relevance is its η²
+    against those clusters. Personas tie features together, so
+    a feature that carries them is predictable from the rest; a pure-noise column, or a
+    family whose columns only agree with each other (three counts of the same activity),
+    is not. A single column (a number, or one categorical's levels) keeps the higher of
+    its two scores, so a persona that stands out on one feature alone is not lost.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, d)
+        Standardised features (a fixed-size sample).
+    groups : list of str
+        The family of each column (one-hot levels share their column's).
+    n_clusters : int
+    method : {"others", "shared"}, optional
+    scales : ndarray, optional
+        Column factors of the family balance (:func:`family_scales`) used for the "other
+        families"; default: each family scaled to total variance 1.
+    categorical_groups : list of str, optional
+        Families that are one categorical column (their one-hot levels).
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    Series
+        Relevance (0 … 1) per family, sorted by name.
+    """
+    rng = check_random_state(random_state)
+    Z = np.asarray(Z, dtype=np.float64)
+    if len(Z) > RELEVANCE_ROWS:
+        Z = Z[np.sort(rng.choice(len(Z), RELEVANCE_ROWS, replace=False))]
+    Zc = Z - Z.mean(axis=0)
+    g = np.asarray(groups, dtype=object)
+    families = sorted(set(groups))
+    method = method or RELEVANCE_METHOD
+    shared = _shared_relevance(Zc, groups, n_clusters, rng)
+    if method != "others" or not 2 <= len(families) <= MAX_LOFO_FAMILIES:
+        return shared
+    if scales is None:
+        var = Zc.var(axis=0)
+        fam_total = pd.Series(var).groupby(g).transform("sum").to_numpy()
+        B = Zc / np.sqrt(np.where(fam_total > 0, fam_total, 1.0))
+    else:
+        B = Zc * np.asarray(scales, dtype=np.float64)
+    # the other families count by their shared-structure relevance (first pass), so that
+    # many noise columns cannot drown the few that carry the personas
+    B = B * relevance_weights(shared).reindex(groups).to_numpy(np.float64)
+    out = {}
+    k = max(2, min(n_clusters, len(Z) - 1))
+    single = set(categorical_groups or ())
+    for fam in families:
+        own = g == fam
+        others = B[:, ~own]
+        if not np.any(others):
+            out[fam] = 0.0
+            continue
+        labels = KMeans(n_clusters=k, n_init=2, random_state=rng.randint(2**31 - 1)).fit_predict(
+            others
+        )
+        between, total = _between_share(Zc[:, own], labels, k)
+        t = float(total.sum())
+        out[fam] = float(between.sum()) / t if t > 0 else 0.0
+        if own.sum() == 1 or fam in single:
+            # a single column cannot vouch for itself through siblings: a persona that
+            # stands out on this one feature (a bimodal column) keeps its first-pass score
+            out[fam] = max(out[fam], float(shared[fam]))
+    return pd.Series(out).sort_index().clip(0.0, 1.0)
+
+
+def _shared_relevance(Zc: np.ndarray, groups, n_clusters: int, rng) -> pd.Series:
+    """η² of every feature against one clustering of the parallel-analysis components."""
+    n_comp = max(1, min(parallel_analysis(Zc, random_state=rng), Zc.shape[1]))
+    _, _, vt = np.linalg.svd(Zc, full_matrices=False)
+    Y = Zc @ vt[:n_comp].T
+    k = max(2, min(n_clusters, len(np.unique(np.round(Y, 9), axis=0)) - 1, len(Zc) - 1))
+    labels = KMeans(n_clusters=k, n_init=3, random_state=rng.randint(2**31 - 1)).fit_predict(Y)
+    between, total = _between_share(Zc, labels, k)
+    frame = pd.DataFrame({"group": groups, "between": between, "total": total})
+    agg = frame.groupby("group", sort=True)[["between", "total"]].sum()
+    return (agg["between"] / agg["total"].where(agg["total"] > 0)).fillna(0.0).clip(0.0, 1.0)
+
+
+def relevance_weights(relevance: pd.Series) -> pd.Series:
+    """Column weights from :func:`feature_relevance`: ``sqrt(relevance / max(relevance))``.
+
+    A column's values are multiplied by its weight, so its share of the squared distances
+    between customers is proportional to its relevance (as the feature weights of sparse
+    k-means, Witten & Tibshirani 2010): a column with a tenth of the best relevance counts
+    a tenth, a noise column (relevance ≈ 0) nothing. Weights are never tuned per data set.
+    """
+    top = float(relevance.max()) if len(relevance) else 0.0
+    if top <= 0:
+        return pd.Series(1.0, index=relevance.index)
+    return (relevance / top).clip(lower=0.0) ** WEIGHT_POWER
 
 
 def _is_skewed_count(s: pd.Series) -> bool:

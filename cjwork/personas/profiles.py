@@ -295,6 +295,8 @@ class PersonaProfiles:
     names: dict[int, str]
     language: str = "en"
     notes: list[str] = field(default_factory=list)
+    evidence: pd.DataFrame | None = None
+    verdict: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """The per-persona summary table (``persona_profiles.csv``)."""
@@ -304,11 +306,64 @@ class PersonaProfiles:
         """All cards as one Markdown document (``persona_profiles.md``)."""
         head = title or ("Persona profiles" if self.language == "en" else "Persona-Steckbriefe")
         parts = [f"# {head}", ""]
+        parts += self.evidence_markdown()
         for card in self.cards:
             parts.append(card.to_markdown())
         if self.notes:
             parts += ["---", "", *[f"*{escape_markdown(n)}*" for n in self.notes], ""]
         return "\n".join(parts).rstrip() + "\n"
+
+    def evidence_markdown(self) -> list[str]:
+        """Lines of the "how many personas" section: the verdict and the evidence per k."""
+        from cjwork.personas.selection import NO_STRUCTURE
+
+        ev = self.evidence
+        if ev is None or "silhouette" not in ev.columns:
+            return []
+        en = self.language == "en"
+        lines = ["## " + ("How many personas" if en else "Wie viele Personas"), ""]
+        if self.verdict == NO_STRUCTURE:
+            lines += [
+                "**"
+                + (
+                    "No clear persona structure: the customers do not fall into distinct "
+                    "groups. The groups below are slices of one population, not personas."
+                    if en
+                    else "Keine klare Persona-Struktur: Die Kund:innen zerfallen nicht in "
+                    "deutlich getrennte Gruppen. Die Gruppen unten sind Ausschnitte einer "
+                    "Gesamtheit, keine Personas."
+                )
+                + "**",
+                "",
+            ]
+        cols = ["k", "silhouette", "calinski_harabasz", "gap", "stability"]
+        head = ["k", "silhouette", "Calinski–Harabasz", "gap", "stability" if en else "Stabilität"]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for _, row in ev[ev["k"] >= 2].iterrows():
+            cells = [str(int(row["k"])) + (" ✓" if bool(row.get("chosen", False)) else "")]
+            for c in cols[1:]:
+                v = row.get(c, np.nan)
+                cells.append(
+                    "–" if not np.isfinite(v) else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
+                )
+            # computed numbers only (no data values), so nothing to escape
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += [
+            "",
+            "*"
+            + (
+                "✓ = chosen: among the k with a clear silhouette (else those that beat the "
+                "features shuffled independently), the best mean rank of silhouette, "
+                "Calinski–Harabasz and gap (see docs/personas.md)."
+                if en
+                else "✓ = gewählt: unter den k mit klarer Silhouette (sonst denen, die die "
+                "unabhängig gemischten Merkmale schlagen) der beste mittlere Rang aus "
+                "Silhouette, Calinski–Harabasz und Gap (siehe docs/personas.md)."
+            )
+            + "*",
+            "",
+        ]
+        return lines
 
     def heatmap_data(self, top: int = 12) -> pd.DataFrame:
         """Persona × feature effect sizes for the ``top`` features that separate personas most.

@@ -9,6 +9,7 @@ workspace — it is never a feature.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -369,3 +370,239 @@ def _feedback(rng, ids, truth, personas, rate) -> pd.DataFrame:
             "nps": pd.array(nps, dtype="Float64"),
         }
     )
+
+
+# --------------------------------------------------------------------------- varied companies
+
+
+@dataclass(frozen=True)
+class CompanySpec:
+    """The shape of a generated company with planted personas (see :func:`make_company`).
+
+    Attributes
+    ----------
+    name : str
+        Label in the benchmark table.
+    n_customers : int
+    sizes : tuple of float
+        Persona shares (normalised); ``len(sizes)`` is the true number of personas.
+    kinds : tuple of str
+        Per persona: ``"both"`` (differs in attributes and behaviour), ``"attributes"``
+        (behaves like the base) or ``"behaviour"`` (has the base attributes).
+    numeric : tuple of str
+        Attribute columns that carry personas; a name ending in ``"*"`` is log-normal
+        (premiums, incomes, consumption), the others normal.
+    categorical : tuple of str
+        Categorical attribute columns that carry personas (4 to 6 levels each).
+    noise_numeric, noise_categorical : int
+        Pure-noise columns (normal, log-normal and uniform; 3 to 8 levels).
+    missing : float
+        Share of attribute values set missing (completely at random).
+    separation : float
+        Minimum distance between two personas' attribute means, in within-persona
+        standard deviations (over all numeric attributes).
+    """
+
+    name: str
+    n_customers: int
+    sizes: tuple[float, ...]
+    kinds: tuple[str, ...]
+    numeric: tuple[str, ...] = ("age", "tenure_months", "annual_premium*")
+    categorical: tuple[str, ...] = ("segment",)
+    noise_numeric: int = 0
+    noise_categorical: int = 0
+    missing: float = 0.0
+    separation: float = 3.0
+
+
+#: The companies of the persona quality benchmark (``benchmarks/bench_personas_quality.py``).
+#: Their seeds decide everything else (means, mixes, draws): development runs use other
+#: seeds than the reported ones.
+COMPANIES: tuple[CompanySpec, ...] = (
+    CompanySpec(
+        "insurer",
+        4000,
+        (0.30, 0.25, 0.2, 0.15, 0.10),
+        ("both",) * 5,
+        numeric=("age", "tenure_months", "annual_premium*", "household_size"),
+        categorical=("segment",),
+    ),
+    CompanySpec(
+        "small utility, noisy",
+        500,
+        (0.5, 0.3, 0.2),
+        ("both", "attributes", "attributes"),
+        numeric=("age", "annual_kwh*", "tenure_months"),
+        categorical=("tariff",),
+        noise_numeric=3,
+        noise_categorical=1,
+        missing=0.05,
+    ),
+    CompanySpec(
+        "telco, behaviour only",
+        8000,
+        (0.4, 0.3, 0.2, 0.1),
+        ("behaviour",) * 4,
+        numeric=("age", "monthly_bill*"),
+        categorical=("region",),
+    ),
+    CompanySpec(
+        "bank, mixed",
+        20000,
+        (0.35, 0.2, 0.15, 0.12, 0.1, 0.08),
+        ("attributes", "attributes", "attributes", "behaviour", "behaviour", "both"),
+        numeric=("age", "income*", "balance*", "tenure_months"),
+        categorical=("segment", "product"),
+        noise_numeric=2,
+        missing=0.02,
+    ),
+    CompanySpec(
+        "retailer, eight personas",
+        30000,
+        (0.2, 0.18, 0.15, 0.13, 0.11, 0.09, 0.08, 0.06),
+        ("both",) * 8,
+        numeric=("age", "basket_value*", "orders_per_year*", "tenure_months"),
+        categorical=("loyalty_tier", "region"),
+        noise_numeric=2,
+        noise_categorical=1,
+        missing=0.03,
+    ),
+    CompanySpec(
+        "b2b, two personas, many noise columns",
+        3000,
+        (0.95, 0.05),
+        ("both", "both"),
+        numeric=("employees*", "contract_value*", "tenure_months"),
+        categorical=("industry",),
+        noise_numeric=6,
+        noise_categorical=2,
+        missing=0.1,
+    ),
+)
+
+#: An optional big company (``--big``): 200,000 customers.
+BIG_COMPANY = CompanySpec(
+    "energy, big",
+    200_000,
+    (0.3, 0.25, 0.2, 0.15, 0.1),
+    ("both", "both", "attributes", "behaviour", "both"),
+    numeric=("age", "annual_kwh*", "tenure_months"),
+    categorical=("segment", "tariff"),
+    noise_numeric=2,
+    missing=0.02,
+)
+
+
+def _spread_means(rng, k: int, d: int, separation: float) -> np.ndarray:
+    """k mean vectors in d dimensions, pairwise at least ``separation`` apart (rejection)."""
+    scale = max(separation, 1.0) * 1.2
+    best, best_gap = None, -1.0
+    for _ in range(200):
+        m = rng.normal(0.0, scale, size=(k, d))
+        gap = min(
+            (np.linalg.norm(m[i] - m[j]) for i in range(k) for j in range(i + 1, k)),
+            default=np.inf,
+        )
+        if gap >= separation:
+            return m
+        if gap > best_gap:
+            best, best_gap = m, gap
+    return best * (separation / max(best_gap, 1e-9))
+
+
+def _behaviour(rng) -> dict:
+    return {
+        "channels": tuple(rng.dirichlet(np.full(len(CHANNELS), 0.4))),
+        "cases": float(rng.uniform(0.5, 5.0)),
+        "journeys": tuple(rng.dirichlet(np.full(3, 0.7))),
+        "cont": float(rng.uniform(0.6, 0.95)),
+        "rating": float(rng.uniform(2.0, 4.5)),
+        "gap_h": float(np.exp(rng.uniform(np.log(1.0), np.log(96.0)))),
+    }
+
+
+def make_company(spec: CompanySpec, seed: int = 0) -> tuple[Workspace, pd.DataFrame]:
+    """A company with planted personas of the given shape (customers, events, feedback).
+
+    Persona attribute means are spread at least ``spec.separation`` within-persona standard
+    deviations apart; log-normal columns are ``exp`` of such a normal (so skewed, positive);
+    each categorical has a dominant level per persona (probability 0.55 to 0.8). Behaviour
+    per persona: its own channel mix, journey mix, activity (journey runs), continuation
+    and time between touchpoints. Personas of kind ``"attributes"`` share one base
+    behaviour, personas of kind ``"behaviour"`` share the base attributes.
+
+    Returns
+    -------
+    (Workspace, DataFrame)
+        The workspace and the planted truth (``customer_id``, ``persona_id`` 1 … k).
+    """
+    rng = np.random.default_rng(seed)
+    k = len(spec.sizes)
+    if len(spec.kinds) != k:
+        raise ValueError("spec.kinds must give one kind per persona")
+    n = spec.n_customers
+    w = np.asarray(spec.sizes, dtype=float)
+    # exact sizes (shares of n), then shuffled
+    counts = np.floor(w / w.sum() * n).astype(int)
+    counts[0] += n - counts.sum()
+    truth = rng.permutation(np.repeat(np.arange(k), counts))
+    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
+
+    d = len(spec.numeric)
+    means = _spread_means(rng, k + 1, d, spec.separation)  # row k: the base
+    cat_levels = [int(rng.integers(4, 7)) for _ in spec.categorical]
+    cat_mode = rng.integers(0, 6, size=(k + 1, len(spec.categorical)))
+    cat_strength = rng.uniform(0.55, 0.8, size=(k + 1, len(spec.categorical)))
+    attr_row = np.array([i if spec.kinds[i] != "behaviour" else k for i in range(k)])
+    base_beh = _behaviour(rng)
+    behaviours = [base_beh if spec.kinds[i] == "attributes" else _behaviour(rng) for i in range(k)]
+
+    cols: dict[str, object] = {"customer_id": pd.array(ids, dtype="string")}
+    row = attr_row[truth]
+    for j, name in enumerate(spec.numeric):
+        z = means[row, j] + rng.normal(0.0, 1.0, n)
+        if name.endswith("*"):
+            cols[name[:-1]] = np.round(np.exp(5.0 + 0.45 * z), 2)
+        else:
+            cols[name] = np.round(40.0 + 8.0 * z, 1)
+    for j, name in enumerate(spec.categorical):
+        levels = cat_levels[j]
+        mode = cat_mode[row, j] % levels
+        strong = rng.random(n) < cat_strength[row, j]
+        value = np.where(strong, mode, rng.integers(0, levels, n))
+        cols[name] = np.array([f"{name}_{chr(97 + v)}" for v in range(levels)], dtype=object)[value]
+    for j in range(spec.noise_numeric):
+        kind = j % 3
+        cols[f"noise_{j + 1}"] = (
+            rng.normal(50.0, 10.0, n)
+            if kind == 0
+            else np.round(np.exp(rng.normal(3.0, 0.8, n)), 2)
+            if kind == 1
+            else rng.uniform(0.0, 100.0, n)
+        )
+    for j in range(spec.noise_categorical):
+        levels = 3 + (j * 2) % 6
+        cols[f"noise_cat_{j + 1}"] = np.array([f"v{v}" for v in range(levels)], dtype=object)[
+            rng.integers(0, levels, n)
+        ]
+    customers = pd.DataFrame(cols)
+    if spec.missing > 0:
+        for col in customers.columns[1:]:
+            miss = rng.random(n) < spec.missing
+            customers[col] = customers[col].where(~miss)
+    for col in customers.columns[1:]:
+        if customers[col].dtype == object:
+            customers[col] = customers[col].astype("string")
+
+    legacy_rng = np.random.default_rng(rng.integers(2**31))
+    events = _events(legacy_rng, ids, truth, behaviours)
+    feedback = _feedback(legacy_rng, ids, truth, behaviours, 0.3)
+    ws = Workspace(
+        path=Path("<synthetic>"),
+        journeys=journey_map(),
+        customers=customers,
+        events=events,
+        feedback=feedback,
+    )
+    truth_df = pd.DataFrame({"customer_id": pd.array(ids, dtype="string"), "persona_id": truth + 1})
+    return ws, truth_df

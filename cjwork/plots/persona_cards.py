@@ -51,6 +51,7 @@ TEXTS = {
     "en": {
         "effect": "effect size vs. other customers",
         "chosen": "chosen k = {k}",
+        "evidence": "evidence (1 = best)",
         "k": "number of personas k",
         "higher": " (higher is better)",
         "lower": " (lower is better)",
@@ -62,6 +63,7 @@ TEXTS = {
     "de": {
         "effect": "Effektstärke ggü. den übrigen Kund:innen",
         "chosen": "gewähltes k = {k}",
+        "evidence": "Evidenz (1 = am besten)",
         "k": "Anzahl der Personas k",
         "higher": " (höher ist besser)",
         "lower": " (niedriger ist besser)",
@@ -266,6 +268,68 @@ def k_selection_curve(
     ax.set_xticks(list(k_scores["k"]))
     decimal_comma(ax, language)
     return ax
+
+
+def k_evidence_plot(
+    k_scores: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    language: str = "en",
+) -> Axes:
+    """The evidence for each number of personas (``PersonaModel.k_scores_``): silhouette,
+    Calinski–Harabasz, gap and stability, each scaled to 0 … 1 over the k tried (1 = the
+    best k by that criterion), with the chosen k marked.
+
+    Parameters
+    ----------
+    k_scores : DataFrame
+        ``PersonaModel.k_scores_`` of a fit with ``n_personas="auto"``.
+    ax : Axes, optional
+    language : {"en", "de"}
+
+    Returns
+    -------
+    Axes
+    """
+    tx = texts(TEXTS, language)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.2))
+    data = k_evidence_data(k_scores)
+    styles = {"silhouette": "o-", "calinski_harabasz": "s-", "gap": "^-", "stability": "d--"}
+    for crit, style in styles.items():
+        if crit in data.columns:
+            ax.plot(data["k"], data[crit], style, label=crit.replace("_", "–").title(), lw=1.5)
+    chosen = k_scores[(k_scores["k"] >= 2) & (k_scores.get("chosen", False) == True)]  # noqa: E712
+    if not chosen.empty:
+        ax.axvline(
+            int(chosen["k"].iloc[0]),
+            color="#c0392b",
+            lw=2,
+            alpha=0.6,
+            label=tx["chosen"].format(k=int(chosen["k"].iloc[0])),
+        )
+    ax.set_xlabel(tx["k"])
+    ax.set_ylabel(tx["evidence"])
+    ax.set_xticks(list(data["k"]))
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(frameon=False, fontsize=7, loc="best")
+    decimal_comma(ax, language)
+    return ax
+
+
+def k_evidence_data(k_scores: pd.DataFrame) -> pd.DataFrame:
+    """The numbers of :func:`k_evidence_plot`: each criterion scaled to 0 … 1 over k >= 2
+    (1 = best; stability as it is, already 0 … 1)."""
+    ev = k_scores[k_scores["k"] >= 2].reset_index(drop=True)
+    out = pd.DataFrame({"k": ev["k"].astype(int)})
+    for crit in ("silhouette", "calinski_harabasz", "gap"):
+        if crit in ev.columns:
+            v = ev[crit].astype(float)
+            span = v.max() - v.min()
+            out[crit] = (v - v.min()) / span if span > 0 else 1.0
+    if "stability" in ev.columns:
+        out["stability"] = ev["stability"].astype(float).clip(0, 1)
+    return out
 
 
 def projection_data(
