@@ -113,14 +113,14 @@ def find_personas(
     """
     from cjwork.personas.features import (
         BLOCKS,
-        _resolve_blocks,
+        resolve_blocks,
         default_blocks,
         engine_events,
         feedback_sentiment,
         release_memory,
     )
 
-    chosen = default_blocks(ws) if blocks in (None, "auto") else _resolve_blocks(ws, blocks)
+    chosen = default_blocks(ws) if blocks in (None, "auto") else resolve_blocks(ws, blocks)
     prep = None
     enriched = None
     try:

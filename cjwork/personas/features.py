@@ -316,16 +316,16 @@ def build_features(
     ModelError
         When there are no customers at all.
     """
-    chosen = _resolve_blocks(ws, blocks)
+    chosen = resolve_blocks(ws, blocks)
     if sentiment not in ("auto", "text", "rating"):
         raise UsageError(f"sentiment must be 'auto', 'text' or 'rating', got {sentiment!r}")
 
-    ids = _customer_ids(ws)
+    ids = workspace_customer_ids(ws)
     if len(ids) == 0:
         raise ModelError(
             "there are no customers: customers.csv, events.csv and feedback.csv hold no customer_id"
         )
-    ref = _reference_time(ws, as_of)
+    ref = reference_time(ws, as_of)
 
     parts: list[pd.DataFrame] = []
     block_of: dict[str, str] = {}
@@ -391,7 +391,10 @@ def default_blocks(ws: Workspace) -> list[str]:
     return chosen
 
 
-def _resolve_blocks(ws, blocks) -> list[str]:
+def resolve_blocks(ws, blocks) -> list[str]:
+    """The feature blocks to use, in :data:`BLOCKS` order: ``"all"``/``None`` → every block
+    the workspace has; names (a list or ``"a,b"``) → checked against :data:`BLOCKS` and the
+    workspace's tables (a :class:`UsageError` says what is wrong)."""
     if blocks is None or blocks == "all":
         return [b for b in BLOCKS if getattr(ws, b) is not None]
     if isinstance(blocks, str):
@@ -412,7 +415,9 @@ def _resolve_blocks(ws, blocks) -> list[str]:
     return [b for b in BLOCKS if b in blocks]
 
 
-def _customer_ids(ws) -> pd.Index:
+def workspace_customer_ids(ws) -> pd.Index:
+    """The customer ids of the workspace (its customers table, else every id seen in the
+    events and feedback, sorted)."""
     if ws.customers is not None:
         return pd.Index(ws.customers["customer_id"].astype("string").to_numpy(dtype=object))
     seen: list[np.ndarray] = []
@@ -426,7 +431,8 @@ def _customer_ids(ws) -> pd.Index:
     return pd.Index(np.unique(np.concatenate(seen)))
 
 
-def _reference_time(ws, as_of) -> pd.Timestamp | None:
+def reference_time(ws, as_of) -> pd.Timestamp | None:
+    """The "now" that recency features count from: ``as_of`` in UTC, else the last event."""
     if as_of is not None:
         ts = pd.Timestamp(as_of)
         return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")

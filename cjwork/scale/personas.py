@@ -75,10 +75,10 @@ def persona_features(
     DataFrame
         The same frame as ``build_features(ws, blocks=..., as_of=..., sentiment=...)``.
     """
-    from cjwork.personas.features import _reference_time, _resolve_blocks, build_features
+    from cjwork.personas.features import reference_time, resolve_blocks, build_features
 
-    chosen = _resolve_blocks(ws, blocks)
-    ref = _reference_time(ws, as_of)
+    chosen = resolve_blocks(ws, blocks)
+    ref = reference_time(ws, as_of)
     rest = [b for b in chosen if b != "events"]
     if "events" not in chosen:
         return build_features(
@@ -114,9 +114,9 @@ def persona_features(
         block_of = dict(base.attrs.get("blocks", {}))
         dropped = base.attrs.get("dropped", {})
     else:
-        from cjwork.personas.features import _customer_ids
+        from cjwork.personas.features import workspace_customer_ids
 
-        ids = pd.Index(_customer_ids(ws), name="customer_id")
+        ids = pd.Index(workspace_customer_ids(ws), name="customer_id")
         block_of, dropped = {}, {}
     out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
     order = ("customers", "events", "feedback")
@@ -252,12 +252,12 @@ def find_personas_dask(
     from cjwork.personas import PersonaModel, PersonaResult, profile_personas
     from cjwork.personas.features import (
         BLOCKS,
-        _resolve_blocks,
+        resolve_blocks,
         default_blocks,
         feedback_sentiment,
     )
 
-    chosen = default_blocks(ws) if blocks in (None, "auto") else _resolve_blocks(ws, blocks)
+    chosen = default_blocks(ws) if blocks in (None, "auto") else resolve_blocks(ws, blocks)
     enriched = None
     if ws.feedback is not None and len(ws.feedback):
         # score once on the client, share between the features and the profiles
