@@ -113,11 +113,11 @@ def find_personas(
     """
     from cjwork.personas.features import (
         BLOCKS,
-        resolve_blocks,
         default_blocks,
         engine_events,
         feedback_sentiment,
         release_memory,
+        resolve_blocks,
     )
 
     chosen = default_blocks(ws) if blocks in (None, "auto") else resolve_blocks(ws, blocks)

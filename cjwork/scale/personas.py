@@ -75,7 +75,7 @@ def persona_features(
     DataFrame
         The same frame as ``build_features(ws, blocks=..., as_of=..., sentiment=...)``.
     """
-    from cjwork.personas.features import reference_time, resolve_blocks, build_features
+    from cjwork.personas.features import build_features, reference_time, resolve_blocks
 
     chosen = resolve_blocks(ws, blocks)
     ref = reference_time(ws, as_of)
@@ -252,9 +252,9 @@ def find_personas_dask(
     from cjwork.personas import PersonaModel, PersonaResult, profile_personas
     from cjwork.personas.features import (
         BLOCKS,
-        resolve_blocks,
         default_blocks,
         feedback_sentiment,
+        resolve_blocks,
     )
 
     chosen = default_blocks(ws) if blocks in (None, "auto") else resolve_blocks(ws, blocks)
