@@ -376,7 +376,7 @@ def test_explorer_shows_a_busy_state_while_it_recomputes(tiny_dir: Path) -> None
 
 
 def test_change_details_name_process_metrics() -> None:
-    from cjwork.reports.journey_sections import change_detail_text
+    from cjwork.reports.display import change_detail_text
 
     names = {"kpi_wait_s": "Waiting time"}
     assert change_detail_text("kpi_wait_s +135 (p=0.0027)", "en", names) == (

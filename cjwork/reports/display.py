@@ -386,3 +386,38 @@ def read_records(nb: Any) -> dict[str, Any]:
                     payload = json.loads(payload)
                 found[payload["name"]] = payload["value"]
     return found
+
+
+def change_detail_text(
+    detail: str, language: str = "en", metric_names: dict[str, str] | None = None
+) -> str:
+    """A trend flag's ``change_detail`` (``"sentiment -0.42 (p=0.0003); volume ×1.50 (p=0.01)"``)
+    as shown: in English unchanged but for ``metric_names`` (``{"kpi_wait_s": "Waiting
+    time"}``, the map's names for process metrics); in German also the metric named as in
+    the trend figure, a decimal comma and the German p-value (``mittlere Stimmung -0,42
+    (p < 0,001)``)."""
+    import re
+
+    from cjwork.journeys.process_feedback import decimal_comma
+    from cjwork.plots.trends import TEXTS as TREND_TEXTS
+
+    if not isinstance(detail, str):
+        return detail
+    if language != "de":
+        for metric, name in (metric_names or {}).items():
+            detail = re.sub(rf"(?<![\w]){re.escape(metric)}(?![\w])", name, detail)
+        return detail
+    names = {**TREND_TEXTS["de"], **(metric_names or {})}
+    parts = []
+    for part in detail.split("; "):
+        m = re.fullmatch(r"(\S+) (\S+) \(p=([^)]+)\)", part)
+        if m is None:
+            parts.append(decimal_comma(part))
+            continue
+        metric, change, p = m.groups()
+        try:
+            p_text = format_p(float(p), "de")
+        except ValueError:
+            p_text = f"p = {decimal_comma(p)}"
+        parts.append(f"{names.get(metric, metric)} {decimal_comma(change)} ({p_text})")
+    return "; ".join(parts)

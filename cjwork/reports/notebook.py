@@ -490,7 +490,7 @@ def show_owner_report(ws: Workspace, params: Any) -> HTML:
             out = _display(Markdown(d.text(OWNER_EMPTY[key], lang)))
             continue
         if "change_detail" in frame.columns:
-            from cjwork.reports.journey_sections import change_detail_text
+            from cjwork.reports.display import change_detail_text
 
             metric_names = {  # process metrics by the map's names, in the report language
                 f"kpi_{m}": k.label(lang)
