@@ -283,7 +283,7 @@ def analyze(
         max_variants=max_variants,
         case_gap=pd.Timedelta(days=case_gap_days),
         random_state=seed,
-        engine="dask" if engine == "dask" else "duckdb",
+        engine=engine,
         scheduler=scheduler,
         npartitions=partitions,
     )
@@ -566,34 +566,30 @@ def report(
         if name in params and params[name] != value:
             raise UsageError(f"--{name} {value} and -p {name} {params[name]} disagree; give one")
         params[name] = value
-    if engine == "dask":
-        from cjwork.scale.reports import run_reports_dask
-
-        result = run_reports_dask(
-            data_dir,
-            None if all_journeys else list(journeys),
-            out_dir,
-            scheduler=scheduler,
-            params=params,
-            timeout=timeout,
-            progress=progress,
-            by_owner=by_owner,
-        )
-    else:
-        result = run_reports(
-            data_dir,
-            None if all_journeys else list(journeys),
-            out_dir,
-            jobs=jobs,
-            params=params,
-            timeout=timeout,
-            progress=progress,
-            by_owner=by_owner,
-        )
+    # where the journeys' notebooks run: worker processes here, or Dask workers
+    batch = {
+        "local": lambda: run_reports(
+            data_dir, selected, out_dir, jobs=jobs, params=params, timeout=timeout,
+            progress=progress, by_owner=by_owner,
+        ),
+        "dask": lambda: _run_reports_dask(
+            data_dir, selected, out_dir, scheduler=scheduler, params=params, timeout=timeout,
+            progress=progress, by_owner=by_owner,
+        ),
+    }  # fmt: skip
+    selected = None if all_journeys else list(journeys)
+    result = batch[engine]()
     click.echo(result.summary())
     _write_batch_index(result, data_dir)
     if result.exit_code:
         sys.exit(result.exit_code)
+
+
+def _run_reports_dask(*args, **kwargs):
+    """:func:`cjwork.scale.reports.run_reports_dask` (imported only when asked for)."""
+    from cjwork.scale.reports import run_reports_dask
+
+    return run_reports_dask(*args, **kwargs)
 
 
 def _write_batch_index(result, data_dir: Path) -> None:
@@ -762,8 +758,9 @@ def link(
     Coverage per method and the share left unlinked are printed.
     """
     import cjwork
+    from cjwork.engine import get_engine
+    from cjwork.errors import UsageError
     from cjwork.io.outputs import OutputGuard
-    from cjwork.text.linking import link_feedback
 
     guard = OutputGuard(data_dir)
     guard.claim(out_file, "-o")
@@ -772,42 +769,12 @@ def link(
     ws = cjwork.load(data_dir)
     guard.add_inputs(ws)
     ws.require("feedback")
-    if engine == "dask":
-        from cjwork.errors import UsageError
-        from cjwork.scale.text import link_touchpoints
-
-        if candidates_file is not None:
-            raise UsageError(
-                "--candidates is not available with --engine dask; leave it out or use --engine local"
-            )
-        links = link_touchpoints(
-            ws.feedback,
-            ws.journeys,
-            ws.events if events else None,
-            window=window,
-            text_overrides_event=text_overrides_event,
-            scheduler=scheduler,
+    eng = get_engine(engine, scheduler=scheduler)
+    if candidates_file is not None and not eng.link_candidates:
+        raise UsageError(
+            f"--candidates is not available with --engine {engine}; leave it out or use --engine local"
         )
-        guard.write_csv(
-            links[
-                ["feedback_id", "journey", "touchpoint", "link_method", "link_confidence", "stage"]
-            ],
-            out_file,
-            formula_guard=formula_guard,
-        )
-        linked = links["touchpoint"].fillna("").astype(str) != ""
-        cov = ", ".join(
-            f"{m} {share:.1%}"
-            for m, share in links.loc[linked, "link_method"]
-            .value_counts(normalize=False)
-            .div(len(links))
-            .items()
-        )
-        click.echo(
-            f"linked {len(links):,} feedback rows on the Dask workers: {cov}; unlinked {1 - linked.mean():.1%}"
-        )
-        return
-    links, candidates, summary = link_feedback(
+    links, candidates, summary = eng.link_feedback(
         ws.feedback,
         ws.journeys,
         events=ws.events if events else None,
@@ -821,7 +788,10 @@ def link(
     if candidates_file is not None:
         guard.write_csv(candidates, candidates_file, formula_guard=formula_guard)
     cov = ", ".join(f"{m} {share:.1%}" for m, share in summary["coverage"].items())
-    click.echo(f"linked {summary['n']:,} feedback rows: {cov}; unlinked {summary['unlinked']:.1%}")
+    click.echo(
+        f"linked {summary['n']:,} feedback rows{summary.get('where', '')}: {cov}; "
+        f"unlinked {summary['unlinked']:.1%}"
+    )
     if "model_cv_accuracy" in summary:
         used = "used" if summary.get("model_used") else "not used"
         echo_err(

@@ -170,6 +170,22 @@ class LocalEngine:
         finally:
             prep.close()
 
+    #: ``link_feedback`` also returns the candidate links (``--candidates``).
+    link_candidates: bool = True
+
+    def link_feedback(
+        self,
+        feedback: pd.DataFrame,
+        jmap: JourneyMap,
+        *,
+        events: pd.DataFrame | None = None,
+        **params: Any,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+        """:func:`cjwork.text.linking.link_feedback` here: links, candidates and a summary."""
+        from cjwork.text.linking import link_feedback
+
+        return link_feedback(feedback, jmap, events=events, **params)
+
     def find_personas(self, ws: Workspace, *, sample_size: int = 50_000, **params: Any) -> Any:
         """:func:`cjwork.personas.find_personas` here (``sample_size`` is for the Dask engine)."""
         from cjwork.personas import find_personas
@@ -183,12 +199,6 @@ class LocalEngine:
         from cjwork.text.cli_support import score_frame
 
         return score_frame(frame, text_column, **params)
-
-    def link_feedback(self, ws: Workspace, **params: Any) -> Any:
-        """:func:`cjwork.text.linking.link_feedback` here."""
-        from cjwork.text.linking import link_feedback
-
-        return link_feedback(ws, **params)
 
 
 @dataclass
@@ -293,6 +303,45 @@ class DaskEngine:
         from cjwork.scale.text import score_frame_dask
 
         return score_frame_dask(frame, text_column, scheduler=self.scheduler, **params)
+
+    #: the Dask side links by rules only and returns no candidate links
+    link_candidates: bool = False
+
+    def link_feedback(
+        self,
+        feedback: pd.DataFrame,
+        jmap: JourneyMap,
+        *,
+        events: pd.DataFrame | None = None,
+        window: str = "14D",
+        text_overrides_event: float = 0.6,
+        **params: Any,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+        """:func:`cjwork.scale.text.link_touchpoints` per customer partition (explicit, event
+        and text rules; no model): links, no candidates, and the same summary as locally."""
+        from cjwork.scale.text import link_touchpoints
+
+        links = link_touchpoints(
+            feedback,
+            jmap,
+            events,
+            window=window,
+            text_overrides_event=text_overrides_event,
+            scheduler=self.scheduler,
+            npartitions=self.npartitions,
+        )
+        linked = links["touchpoint"].fillna("").astype(str) != ""
+        n = len(links)
+        coverage = (
+            links.loc[linked, "link_method"].value_counts().div(max(n, 1)).to_dict() if n else {}
+        )
+        summary = {
+            "n": n,
+            "coverage": coverage,
+            "unlinked": float(1 - linked.mean()) if n else 0.0,
+            "where": " on the Dask workers",
+        }
+        return links, None, summary
 
 
 def get_engine(
