@@ -188,6 +188,14 @@ class _LiveParser(HTMLParser):
 
 
 def _live(document: str) -> list[str]:
+    """What would run or load, beside the report's own script when the page's CSP allows it
+    by its hash (then it is the one script that may run)."""
+    from cjwork.reports.html import report_script, script_hash
+
+    own = f"<script>{report_script()}</script>"
+    if own in document:
+        assert f"'{script_hash(report_script())}'" in document  # allowed by hash, not inline
+        document = document.replace(own, "", 1)
     parser = _LiveParser()
     parser.feed(document)
     return parser.found
@@ -306,7 +314,12 @@ def test_report_has_a_content_security_policy(hostile_report: dict) -> None:
     meta = re.search(r'<meta[^>]*http-equiv="Content-Security-Policy"[^>]*>', head)
     assert meta, "no CSP <meta> in <head>"
     policy = html.unescape(re.search(r'content="([^"]*)"', meta.group(0)).group(1))
-    assert "script-src 'none'" in policy and "default-src 'none'" in policy
+    from cjwork.reports.html import report_script, script_hash
+
+    # scripts: only the report's own, by its hash (never 'unsafe-inline')
+    assert f"script-src '{script_hash(report_script())}';" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert "default-src 'none'" in policy
     assert "object-src 'none'" in policy and "base-uri 'none'" in policy
 
 
@@ -457,7 +470,7 @@ def test_owners_with_the_same_slug_each_get_their_own_report(data: Path, tmp_pat
     assert f"{len(owners) + 1} of {len(owners) + 1} report(s) written" in result.summary()
 
 
-def test_report_into_an_existing_file_is_a_usage_error(
+def test_report_into_an_existing_file_is_a_clear_error(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "report.html"
@@ -466,8 +479,9 @@ def test_report_into_an_existing_file_is_a_usage_error(
         with pytest.raises(SystemExit) as exc:
             main(["report", str(data), "--all", "-o", str(out), "--no-progress"])
         err = capsys.readouterr().err
-        assert exc.value.code == 2, err
-        assert "Traceback" not in err and "is a file" in err or "inside the file" in err
+        # exit 1, like every other output path the guard refuses (an input, another output)
+        assert exc.value.code == 1, err
+        assert "Traceback" not in err and ("is a file" in err or "inside the file" in err)
         assert "-o" in err
     assert target.read_text(encoding="utf-8") == "keep me"
 

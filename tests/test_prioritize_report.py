@@ -7,6 +7,8 @@ numbers of ``analyze()`` (one computation, two outputs).
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from prio_synth import SAMPLE_DIR
@@ -63,7 +65,10 @@ def test_analyze_touchpoints_show_planted_effects_with_the_text_engine(sample):
     tr = an["trends"]
     change = next(e for e in effects.values() if e["type"] == "trend_change")
     flagged = tr[tr["significant_change"].astype(bool)]
-    assert set(flagged["period"].astype(str).str[:7]) == {change["change_from"]}
+    # the planted changes: the hotline wait (effects.json) and the app-driven volume (loop.json)
+    loop = json.loads((SAMPLE_DIR / "truth" / "loop.json").read_text(encoding="utf-8"))
+    planted = {change["change_from"], loop["change"]["period"][:7]}
+    assert set(flagged["period"].astype(str).str[:7]) == planted
 
 
 def test_report_sections_show_the_analyze_numbers(sample):

@@ -409,11 +409,13 @@ def test_summary_names_the_theme_behind_the_first_bill_and_the_cause_of_the_app_
     f = sample_summaries["onboarding", "en"]["findings"]
     first = f[(f["kind"] == "dissatisfier") & (f["touchpoint"] == "first_bill")]
     assert len(first)
-    assert re.search(r"top theme: “[^”]*back payment[^”]*”", first.iloc[0]["sentence"])
+    assert re.search(r"Top theme: “[^”]*back payment[^”]*”", first.iloc[0]["sentence"])
     f_de = sample_summaries["onboarding", "de"]["findings"]
     first_de = f_de[(f_de["kind"] == "dissatisfier") & (f_de["touchpoint"] == "first_bill")]
     assert "Nachzahlung" in first_de.iloc[0]["sentence"].title()
     service = sample_summaries["service", "en"]["findings"]
     volume = service[(service["kind"] == "change") & (service["touchpoint"] == "")]
     assert len(volume)
-    assert "Mostly channel app:" in volume.iloc[0]["sentence"]
+    assert "Mostly channel app (" in volume.iloc[0]["sentence"]
+    hotline = service[(service["kind"] == "change") & (service["touchpoint"] == "hotline")]
+    assert "Mostly" not in hotline.iloc[0]["sentence"]  # no group moved more than its size

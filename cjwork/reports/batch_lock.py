@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cjwork.errors import CjworkError, UsageError
+from cjwork.errors import CjworkError, OutputError
 
 STAGING_PREFIX = ".cjwork-staging-"
 MANIFEST = "manifest.json"
@@ -32,17 +32,18 @@ class OutputBusyError(CjworkError):
 
 
 def check_output_path(out_dir: Path) -> None:
-    """Refuse an output path that is an existing file, or lies below one (exit 2).
+    """Refuse an output path that is an existing file, or lies below one (exit 1, like
+    every output the guard refuses).
 
     Raises
     ------
-    UsageError
+    OutputError
         ``-o`` names a file, or a path inside a file.
     """
     for p in (out_dir, *out_dir.parents):
         if p.exists() and not p.is_dir():
             where = "is a file" if p == out_dir else f"lies inside the file {p}"
-            raise UsageError(
+            raise OutputError(
                 f"the output folder {out_dir} {where}; reports need a folder: "
                 "give a new or existing folder with -o"
             )

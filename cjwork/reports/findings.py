@@ -112,12 +112,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "die Gründe erfragen und ihnen einen begleiteten Weg durch diese Phase anbieten.",
     },
     "top_theme": {
-        "en": " Its top theme: “{label}”, {share:.0%} of its comments, sentiment {sent:+.2f}.",
-        "de": " Häufigstes Thema: „{label}“, {share:.0%} der Kommentare, Stimmung {sent:+.2f}.",
+        "en": " Top theme: “{label}” ({share:.0%} of its comments, sentiment {sent:+.2f}).",
+        "de": " Hauptthema: „{label}“ ({share:.0%} der Kommentare, Stimmung {sent:+.2f}).",
     },
     "root_cause": {
-        "en": " Mostly {dimension} {group}: {share:.0%} of the change ({n:,} {noun} after).",
-        "de": " Vor allem {dimension} {group}: {share:.0%} der Veränderung ({n:,} {noun} danach).",
+        "en": " Mostly {dimension} {group} ({share:.0%} of the change).",
+        "de": " Vor allem {dimension} {group} ({share:.0%} der Veränderung).",
     },
     "dissatisfier": {
         "en": "{tp} is a dissatisfier: a bad experience lowers the 0–10 recommendation answer by "
@@ -531,6 +531,13 @@ def root_cause(
         return ""
     groups = c.groupby("dimension")["group"].transform("nunique")
     c = c[(groups >= 2) & c["share_of_change"].notna()]
+    if c.empty:
+        return ""
+    # a cause moves more than its size: its share of the change must exceed its share of
+    # the volume afterwards by 20 points (a segment that is 80 % of the calls and 81 % of the
+    # change explains nothing)
+    size = c["n_after"] / c.groupby("dimension")["n_after"].transform("sum")
+    c = c[c["share_of_change"] - size >= 0.2]
     if c.empty:
         return ""
     # the largest share; near-ties (within 5 points) go to the broader grouping

@@ -26,11 +26,11 @@ REMOVE_CELL_TAGS = ("remove_cell", "parameters", "injected-parameters", "papermi
 TOC_MARKER = "<!-- cjwork:toc -->"
 
 #: The report's Content-Security-Policy (a ``<meta http-equiv>`` in the template). The report
-#: runs no script at all: inline styles, inline SVG and ``data:`` images are all it needs, so
-#: a ``<script>``, an ``onerror=``/``onload=`` handler or a ``javascript:`` link that ever got
-#: past the escaping still cannot run, and the page loads nothing from the network.
-#: A feature that needs a script (an interactive table) must add the script's
-#: ``'sha256-…'`` hash via :func:`content_security_policy`, never ``'unsafe-inline'``.
+#: runs exactly one script, its own (:func:`report_script`, allowed by its ``'sha256-…'``
+#: hash); inline styles, inline SVG and ``data:`` images are all it needs besides, so a
+#: ``<script>``, an ``onerror=``/``onload=`` handler or a ``javascript:`` link that ever got
+#: past the escaping still cannot run, and the page loads nothing from the network. Never
+#: ``'unsafe-inline'`` for scripts.
 CSP_DIRECTIVES: dict[str, str] = {
     "default-src": "'none'",
     "script-src": "'none'",
@@ -49,8 +49,8 @@ def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
     Parameters
     ----------
     script_hashes : tuple of str
-        ``sha256-<base64>`` hashes of inline scripts the report itself adds (none today);
-        only these may run.
+        ``sha256-<base64>`` hashes of inline scripts the report itself adds
+        (:func:`script_hash`); only these may run.
 
     Returns
     -------
@@ -61,6 +61,19 @@ def content_security_policy(script_hashes: tuple[str, ...] = ()) -> str:
     if script_hashes:
         directives["script-src"] = " ".join(f"'{h}'" for h in script_hashes)
     return "; ".join(f"{k} {v}" for k, v in directives.items())
+
+
+def report_script() -> str:
+    """The report's one inline script (``cjwork_tables.js``: sortable, filterable tables)."""
+    return (templates_dir() / TEMPLATE_NAME / "cjwork_tables.js").read_text(encoding="utf-8")
+
+
+def script_hash(script: str) -> str:
+    """``sha256-<base64>`` of an inline script, as a Content-Security-Policy names it."""
+    import base64
+    import hashlib
+
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
 
 
 def templates_dir() -> Path:
@@ -155,7 +168,8 @@ def export_html(
     footer: str = "",
     toc_title: str = "Contents",
 ) -> str:
-    """Render an executed notebook as a standalone HTML report (code hidden, no scripts).
+    """Render an executed notebook as a standalone HTML report (code hidden; the one script
+    that runs is the report's own, see :data:`CSP_DIRECTIVES`).
 
     Parameters
     ----------
@@ -200,8 +214,14 @@ def export_html(
         enabled=True,
     )
     exporter.register_preprocessor(remover, enabled=True)
+    script = report_script()
     resources: dict[str, Any] = {
-        "cjwork": {"kicker": kicker, "footer": footer, "csp": content_security_policy()}
+        "cjwork": {
+            "kicker": kicker,
+            "footer": footer,
+            "script": script,
+            "csp": content_security_policy(script_hashes=(script_hash(script),)),
+        }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = body.replace(TOC_MARKER, toc_html(headings(body), toc_title), 1)

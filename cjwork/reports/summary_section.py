@@ -220,7 +220,7 @@ def summary_inputs(ws: Workspace, params: ReportParams, analysis: Any) -> dict[s
         journey_owner=journey.owner,
         period=params.period,
         language=params.language,
-        top=max(3, min(5, int(params.top_n) + 2)),
+        top=max(3, min(4, int(params.top_n) + 1)),  # what fits one laptop screen
     )
     return {"tables": tables, "health": health, "findings": findings}
 
