@@ -105,26 +105,3 @@ def test_derived_cases_with_integer_customers(log):
     finally:
         p1.close()
         p2.close()
-
-
-def test_transitions_are_computed_once_and_handed_out_as_copies(log, monkeypatch):
-    prep = prepare(log, synth.journey_map())
-    try:
-        calls = {"n": 0}
-        real = prep.df
-
-        def counting_df(sql, params=None):
-            calls["n"] += 1
-            return real(sql, params)
-
-        monkeypatch.setattr(prep, "df", counting_df)
-        first = paths.transitions(prep)
-        n_first = calls["n"]
-        first.loc[:, "count"] = -1  # the caller's copy: the next call is unaffected
-        second = paths.transitions(prep)
-        assert calls["n"] == n_first  # no second query
-        assert (second["count"] > 0).all()
-        other = paths.transitions(prep, journey="help")
-        assert set(other["journey"]) == {"help"}
-    finally:
-        prep.close()

@@ -59,7 +59,7 @@ per-partition histograms ``(key, value) -> count`` (see :func:`cjwork.journeys.p
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -257,7 +257,6 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     _tpmap: pd.DataFrame | None = field(default=None, init=False, repr=False)
-    _memo: dict = field(default_factory=dict, init=False, repr=False)
 
     def df(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
         """Run ``sql`` and return a (small) pandas frame."""
@@ -281,17 +280,6 @@ class Prepared:
         if self._tpmap is None:
             self._tpmap = self.df("SELECT * FROM tpmap ORDER BY journey, tp_idx")
         return self._tpmap
-
-    def memo(self, key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """A copy of ``compute()``'s frame, computed once per ``key`` for this prepared log.
-
-        The ``steps`` and ``cases`` tables never change after :func:`prepare`, so a table
-        derived from them (e.g. the transitions, which the timing figures read again) is
-        kept and handed out as a fresh copy.
-        """
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key].copy()
 
     def order_journeys(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with ``_j``, the position of its ``journey`` among the selected journeys

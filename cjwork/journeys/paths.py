@@ -269,13 +269,8 @@ def transitions(prep: Prepared, journey: str | None = None) -> pd.DataFrame:
     -----
     For a partitioned engine the exact merge keeps the histogram
     ``(journey, source, target, dt_next_s) → n`` per partition; summing histograms and
-    reading quantiles from the cumulative counts gives exactly these figures. The table is
-    computed once per prepared log and journey (:meth:`Prepared.memo`).
+    reading quantiles from the cumulative counts gives exactly these figures.
     """
-    return prep.memo(("transitions", journey), lambda: _transitions(prep, journey))
-
-
-def _transitions(prep: Prepared, journey: str | None) -> pd.DataFrame:
     where, params = _journey_filter(prep, journey)
     cond = "next_tp_idx IS NOT NULL" + (f" AND j_idx = {J_IDX}" if journey else "")
     df = prep.df(
