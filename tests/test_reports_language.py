@@ -359,12 +359,12 @@ def test_persona_stage_heatmap_in_german_and_english():
 
 def test_trend_change_detail_in_german_and_english():
     detail = "sentiment -0.42 (p=0.0003); volume ×1.50 (p=0.012); kpi_wait_s +135 (p=0.0027)"
-    assert sections.change_detail_text(detail, "de") == (
+    assert d.change_detail_text(detail, "de") == (
         "mittlere Stimmung -0,42 (p < 0,001); Volumen ×1,50 (p = 0,012); "
         "kpi_wait_s +135 (p = 0,0027)"
     )
-    assert sections.change_detail_text(detail) == detail
-    assert sections.change_detail_text(detail, "en") == detail
+    assert d.change_detail_text(detail) == detail
+    assert d.change_detail_text(detail, "en") == detail
 
 
 def test_data_quality_details_in_german_and_english():
