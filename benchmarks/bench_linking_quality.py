@@ -36,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from germeval import GERMEVAL
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path("/work/shared/data/germeval2017/dev.tsv")
+DATA = GERMEVAL
 MAP = ROOT / "benchmarks" / "germeval2017_journeys.yml"
 
 

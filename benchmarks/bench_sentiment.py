@@ -23,29 +23,15 @@ Nothing here is shipped: the GermEval file is read from the shared folder, never
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from germeval import GERMEVAL, read_germeval
 
 ROOT = Path(__file__).resolve().parents[1]
-GERMEVAL = ROOT.parent / "shared" / "data" / "germeval2017" / "dev.tsv"
 ENGLISH = ROOT / "tests" / "data" / "english_feedback.tsv"
-
-
-def read_germeval(path: Path) -> pd.DataFrame:
-    """The GermEval 2017 TSV (no header, unquoted)."""
-    df = pd.read_csv(
-        path,
-        sep="\t",
-        header=None,
-        quoting=csv.QUOTE_NONE,
-        names=["url", "text", "relevance", "sentiment", "aspects"],
-        dtype=str,
-    )
-    return df[df["sentiment"].isin(["negative", "neutral", "positive"])].reset_index(drop=True)
 
 
 def speed_corpus(n: int, seed: int = 0) -> list[str]:

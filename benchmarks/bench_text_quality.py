@@ -1,6 +1,6 @@
 """An honest protocol for the sentiment quality figures (issue 19).
 
-On the GermEval 2017 dev split (``/work/shared/data/germeval2017/dev.tsv``, read in place,
+On the GermEval 2017 dev split (``../shared/data/germeval2017/dev.tsv``, read in place,
 never copied), with the same five outer folds (stratified, seed ``--seed``) for everything:
 
 1. **nested CV** of the learned model: on each outer training part,
@@ -26,12 +26,12 @@ Accuracy and macro-F1 are not affected by machine load; the times printed are.
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from germeval import GERMEVAL, read_germeval
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -48,23 +48,7 @@ from cjwork.text.sentiment import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-GERMEVAL = Path("/work/shared/data/germeval2017/dev.tsv")
 DATA = ROOT / "tests" / "data"
-
-
-def read_germeval(path: Path) -> pd.DataFrame:
-    """The GermEval 2017 TSV (no header, unquoted), rows with a sentiment label."""
-    df = pd.read_csv(
-        path,
-        sep="\t",
-        header=None,
-        quoting=csv.QUOTE_NONE,
-        names=["url", "text", "relevance", "sentiment", "aspects"],
-        dtype=str,
-    )
-    df = df[df["sentiment"].isin(LABELS)].reset_index(drop=True)
-    df["text"] = df["text"].fillna("")
-    return df
 
 
 def scores(y, pred) -> dict[str, float]:

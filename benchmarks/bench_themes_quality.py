@@ -1,6 +1,6 @@
 """Theme quality on GermEval 2017: do the themes recover the hidden aspect categories?
 
-Data: the dev split (``/work/shared/data/germeval2017/dev.tsv``, read in place), relevant
+Data: the dev split (``../shared/data/germeval2017/dev.tsv``, read in place), relevant
 documents whose aspects all belong to one category ("single-aspect" documents); the category
 (``Zugfahrt``, ``Service``, ``Allgemein``, …) is the hidden truth.
 
@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from germeval import GERMEVAL
 
-DEFAULT_TSV = Path("/work/shared/data/germeval2017/dev.tsv")
+DEFAULT_TSV = GERMEVAL
 
 
 def load_single_aspect(path: Path) -> tuple[list[str], list[str]]:
