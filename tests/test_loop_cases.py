@@ -12,8 +12,10 @@ from cjwork.errors import DataError, UsageError
 from cjwork.journeymap import parse_journey_map
 from cjwork.loop.cases import (
     CASE_COLUMNS,
+    CLOSURE_COLUMNS,
     case_list,
     case_rules,
+    closure_by_owner,
     closure_stats,
     owner_slug,
     read_case_lists,
@@ -142,6 +144,74 @@ def test_lists_per_owner_and_closure_round_trip(tmp_path):
     cc.to_csv(tmp_path / "cases_call_centre.csv", index=False)
     with pytest.raises(DataError, match="cases_call_centre.csv:4:closed"):
         read_case_lists([tmp_path / "cases_call_centre.csv"])
+
+
+def _filled(tmp_path):
+    """The lists of the small map, the call centre's filled in: 1 and 4 days, one open."""
+    jm = parse_journey_map(MAP)
+    fb, ev = _data()
+    write_case_lists(case_list(fb, ev, jm), tmp_path)
+    path = tmp_path / "cases_call_centre.csv"
+    cc = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for i, (status, days) in enumerate([("done", 1), ("Geschlossen", 4)]):
+        closed = pd.Timestamp(cc.loc[i, "created"]) + pd.Timedelta(days=days)
+        cc.loc[i, ["status", "closed"]] = [status, closed.strftime("%Y-%m-%d")]
+    cc.loc[2, "status"] = "in Bearbeitung"
+    cc.to_csv(path, index=False)
+    return jm, cc, path
+
+
+def test_closure_by_owner_names_owners_and_formats_both_languages(tmp_path):
+    jm, _, path = _filled(tmp_path)
+    out = closure_by_owner(tmp_path, jm)
+    assert list(out.columns) == CLOSURE_COLUMNS
+    assert list(out["owner"]) == ["Billing", "Call Centre"]  # names from journeys.yml
+    cc = out.set_index("owner").loc["Call Centre"]
+    assert (cc["cases"], cc["closed"], cc["open"]) == (3, 2, 1)
+    assert cc["closure_rate"] == pytest.approx(2 / 3)
+    assert cc["median_days_to_close"] == pytest.approx(2.5)
+    assert cc["closure"] == "2 of 3 closed (67%)"
+    assert cc["time_to_close"] == "median 2.5 days (mean 2.5)"
+    billing = out.set_index("owner").loc["Billing"]
+    assert billing["closure_rate"] == 0 and billing["time_to_close"] == "none closed yet"
+    de = closure_by_owner([path], jm, owner="Call Centre", language="de")
+    assert len(de) == 1 and de.loc[0, "closure"] == "2 von 3 erledigt (67 %)"
+    assert de.loc[0, "time_to_close"] == "Median 2,5 Tage (Mittel 2,5)"
+    # without the map the owner is the file's slug; an already read frame works too
+    assert list(closure_by_owner(read_case_lists([path]))["owner"]) == ["call_centre"]
+    with pytest.raises(UsageError, match="no cases_"):
+        closure_by_owner(_empty(tmp_path))
+
+
+def _empty(tmp_path):
+    d = tmp_path / "empty"
+    d.mkdir()
+    return d
+
+
+@pytest.mark.parametrize(
+    ("row", "values", "where", "message"),
+    [
+        (0, {"status": "vielleicht"}, ":2:status", "unknown status 'vielleicht'"),
+        (0, {"status": "done", "closed": ""}, ":2:closed", "no closed date"),
+        (2, {"closed": "2026-11-05"}, ":4:status", "status is open"),
+        (0, {"closed": "2020-01-01"}, ":2:closed", "before the case was created"),
+        (1, {"created": "soon"}, ":3:created", "not a date"),
+    ],
+)
+def test_closure_rejects_bad_status_and_dates(tmp_path, row, values, where, message):
+    _, cc, path = _filled(tmp_path)
+    for col, v in values.items():
+        cc.loc[row, col] = v
+    cc.to_csv(path, index=False)
+    with pytest.raises(DataError, match="cases_call_centre.csv" + where) as err:
+        closure_by_owner(tmp_path)
+    assert message in str(err.value)
+
+
+def test_closure_of_a_missing_file_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        closure_by_owner([tmp_path / "cases_nobody.csv"])
 
 
 def test_owner_slug():

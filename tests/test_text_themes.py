@@ -177,17 +177,34 @@ def test_nps_score():
 
 
 def test_sample_first_bill_top_theme_names_the_planted_back_payment():
+    import json
     from pathlib import Path
 
     import cjwork
     from cjwork.text import enrich_feedback
     from cjwork.text.themes import top_theme
 
-    ws = cjwork.load(Path(__file__).resolve().parents[1] / "data" / "sample")
+    root = Path(__file__).resolve().parents[1] / "data" / "sample"
+    ws = cjwork.load(root)
     fb = enrich_feedback(ws)
     fb = fb[fb["touchpoint"] == "first_bill"]
-    table, _ = feedback_themes(fb, ws.journeys)
+    table, assigned = feedback_themes(fb, ws.journeys)
     top = top_theme(table, "onboarding", "first_bill")
-    assert "nachzahlung" in top["label_de"]
-    assert "back payment" in top["label_en"]
-    assert top["sentiment"] < 0 and top["share"] > 0.3
+    behind = top_theme(table, "onboarding", "first_bill", negative=True)
+    # the planted theme is the largest theme there (a tie within 10 % counts) and the theme
+    # behind the dissatisfier, as the reports name it
+    assert behind["theme"] == top["theme"] or behind["feedback"] >= 0.9 * top["feedback"]
+    assert "nachzahlung" in behind["label_de"]
+    assert "back payment" in behind["label_en"]
+    assert behind["sentiment"] < -0.3
+    # it holds the planted comments and little else (the truth of the sample company)
+    truth = json.loads((root / "truth" / "loop.json").read_text(encoding="utf-8"))
+    assert truth["first_bill_theme"]["touchpoint"] == "first_bill"
+    planted = fb["text"].str.lower().str.contains(r"nachzahlung|back.payment", regex=True)
+    mine = assigned.loc[fb.index, "theme"].eq(behind["theme"])
+    assert (mine & planted).sum() / planted.sum() >= 0.9  # recall
+    assert (mine & planted).sum() / mine.sum() >= 0.8  # precision
+    labels = pd.read_csv(root / "truth" / "feedback.csv", dtype=str).set_index("feedback_id")
+    negative = fb["feedback_id"].map(labels["sentiment_label"]).eq("negative").to_numpy()
+    share_of_negative = (mine & negative).sum() / negative.sum()
+    assert abs(share_of_negative - truth["first_bill_theme"]["share_of_negative_comments"]) < 0.2

@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "repeat_channels": ["phone", "chat", "email", "shop"],
 }
 CLOSED_STATUSES = ("done", "closed", "erledigt", "geschlossen")
+"""Status values of a closed case (case-insensitive)."""
+OPEN_STATUSES = ("", "open", "offen", "in progress", "in bearbeitung", "pending", "todo",
+                 "to do", "new", "neu")  # fmt: skip
+"""Status values of an open case (case-insensitive; ``_``, ``-`` and blanks alike)."""
 
 REASONS = {
     "en": {
@@ -327,17 +331,32 @@ def write_case_lists(cases: pd.DataFrame, out_dir: str | Path, inputs: Any = Non
 def read_case_lists(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Read filled-in callback lists back (the owner comes from the file name).
 
+    Every problem of every file is collected and raised at once, each as
+    ``FILE:ROW:COLUMN: message`` with the fix.
+
     Raises
     ------
     DataError
-        A file without the columns ``status``, ``due`` or ``created``/``closed`` or with an
-        unreadable ``closed`` date (``FILE:ROW:COLUMN``).
+        A file that is missing or not a case list (no ``status`` or ``due`` column); a
+        ``status`` that is neither open (:data:`OPEN_STATUSES`, e.g. empty or ``open``) nor
+        closed (:data:`CLOSED_STATUSES`); an unreadable ``closed``, ``created`` or ``due``
+        date; a closed case without a ``closed`` date; a ``closed`` date on an open case; a
+        ``closed`` date before ``created``.
     """
     frames = []
     problems = []
     for p in paths:
         p = Path(p)
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        if not p.is_file():
+            problems.append(Problem(str(p), None, None, "no such file; give a cases_*.csv list"))
+            continue
+        try:
+            df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            problems.append(
+                Problem(p.name, None, None, f"not a readable CSV ({exc}); save it as UTF-8 CSV")
+            )
+            continue
         missing = [c for c in ("status", "due") if c not in df.columns]
         if missing:
             problems.append(
@@ -347,17 +366,7 @@ def read_case_lists(paths: Iterable[str | Path]) -> pd.DataFrame:
         for c in ("closed", "created"):
             if c not in df.columns:
                 df[c] = ""
-        closed = pd.to_datetime(df["closed"].replace("", None), errors="coerce", format="mixed")
-        bad = df["closed"].ne("") & closed.isna()
-        for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(
-                Problem(
-                    p.name,
-                    int(i) + 2,
-                    "closed",
-                    f"not a date: '{df['closed'].iat[i]}' (use YYYY-MM-DD)",
-                )
-            )
+        problems.extend(_check_case_rows(df, p.name))
         df["owner_file"] = p.stem.removeprefix("cases_")
         frames.append(df)
     if problems:
@@ -365,6 +374,80 @@ def read_case_lists(paths: Iterable[str | Path]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=[*CASE_COLUMNS, "closed", "created", "owner_file"])
     return pd.concat(frames, ignore_index=True)
+
+
+def _status_kind(status: pd.Series) -> pd.Series:
+    """``closed``, ``open`` or ``unknown`` per status value (case and blanks ignored)."""
+    s = status.astype(str).str.strip().str.lower().str.replace(r"[\s_-]+", " ", regex=True)
+    return pd.Series(
+        np.where(
+            s.isin(CLOSED_STATUSES), "closed", np.where(s.isin(OPEN_STATUSES), "open", "unknown")
+        ),
+        index=status.index,
+    )
+
+
+def _date(values: pd.Series) -> pd.Series:
+    v = values.astype(str).str.strip()
+    return pd.to_datetime(v.where(v.ne(""), None), errors="coerce", format="mixed")
+
+
+def _check_case_rows(df: pd.DataFrame, name: str) -> list[Problem]:
+    """Problems of the filled-in rows of one case list (row numbers as a person sees them)."""
+    out = []
+    kind = _status_kind(df["status"])
+    dates = {}
+    for c in ("closed", "created", "due"):
+        raw = df[c].astype(str).str.strip()
+        dates[c] = _date(df[c])
+        for i in np.flatnonzero((raw.ne("") & dates[c].isna()).to_numpy()):
+            out.append(Problem(name, int(i) + 2, c, f"not a date: '{raw.iat[i]}' (use YYYY-MM-DD)"))
+    has_closed = df["closed"].astype(str).str.strip().ne("")
+    allowed = ", ".join(CLOSED_STATUSES)
+    for i in range(len(df)):
+        row = int(i) + 2
+        if kind.iat[i] == "unknown":
+            out.append(
+                Problem(
+                    name,
+                    row,
+                    "status",
+                    f"unknown status '{df['status'].iat[i]}'; write one of {allowed} for a "
+                    "closed case, or leave it empty (or open/offen) while it is open",
+                )
+            )
+        elif kind.iat[i] == "closed" and not has_closed.iat[i]:
+            out.append(
+                Problem(
+                    name,
+                    row,
+                    "closed",
+                    f"status '{df['status'].iat[i]}' but no closed date; write the day the "
+                    "case was closed (YYYY-MM-DD)",
+                )
+            )
+        elif kind.iat[i] == "open" and has_closed.iat[i]:
+            out.append(
+                Problem(
+                    name,
+                    row,
+                    "status",
+                    f"a closed date ({df['closed'].iat[i]}) but the status is open; write "
+                    f"one of {allowed} into status, or clear the date",
+                )
+            )
+        closed, created = dates["closed"].iat[i], dates["created"].iat[i]
+        if pd.notna(closed) and pd.notna(created) and closed.normalize() < created.normalize():
+            out.append(
+                Problem(
+                    name,
+                    row,
+                    "closed",
+                    f"closed {closed:%Y-%m-%d} is before the case was created "
+                    f"({created:%Y-%m-%d}); correct the date",
+                )
+            )
+    return out
 
 
 def closure_stats(cases: pd.DataFrame, by: str = "owner_file") -> pd.DataFrame:
@@ -382,7 +465,7 @@ def closure_stats(cases: pd.DataFrame, by: str = "owner_file") -> pd.DataFrame:
     if not len(cases):
         return pd.DataFrame(columns=cols)
     d = cases.copy()
-    done = d["status"].astype(str).str.strip().str.lower().isin(CLOSED_STATUSES)
+    done = _status_kind(d["status"]).eq("closed")
     closed = pd.to_datetime(d["closed"].replace("", None), errors="coerce", format="mixed")
     created = pd.to_datetime(d["created"].replace("", None), errors="coerce", format="mixed")
     due = pd.to_datetime(d["due"].replace("", None), errors="coerce", format="mixed")
@@ -403,6 +486,125 @@ def closure_stats(cases: pd.DataFrame, by: str = "owner_file") -> pd.DataFrame:
     )
     out["closure_rate"] = out["closed"] / out["cases"]
     return out[cols]
+
+
+CLOSURE_COLUMNS = [
+    "owner",
+    "cases",
+    "closed",
+    "open",
+    "closure_rate",
+    "median_days_to_close",
+    "mean_days_to_close",
+    "overdue",
+    "closure",
+    "time_to_close",
+]
+"""Columns of :func:`closure_by_owner` (the last two are display strings in the language)."""
+
+CLOSURE_TEXT = {
+    "en": {
+        "closure": "{closed} of {cases} closed ({rate:.0%})",
+        "time": "median {median:.1f} days (mean {mean:.1f})",
+        "none": "none closed yet",
+    },
+    "de": {
+        "closure": "{closed} von {cases} erledigt ({rate:.0%})",
+        "time": "Median {median:.1f} Tage (Mittel {mean:.1f})",
+        "none": "noch keiner erledigt",
+    },
+}
+
+
+def closure_by_owner(
+    source: str | Path | Iterable[str | Path] | pd.DataFrame,
+    journey_map: Any = None,
+    *,
+    owner: str | None = None,
+    language: str = "en",
+) -> pd.DataFrame:
+    """Closure rate and time to close per owner, from the filled-in callback lists.
+
+    The function for the owner report: it reads the lists (a directory of
+    ``cases_<owner>.csv`` as ``cjwork cases`` writes them, the list files, or an already read
+    :func:`read_case_lists` frame), checks every status and date (:func:`read_case_lists`)
+    and measures them (:func:`closure_stats`).
+
+    Parameters
+    ----------
+    source : directory, file paths or DataFrame
+    journey_map : JourneyMap, optional
+        Turns the owner slug of a file name (``customer_service``) back into the owner's name
+        in ``journeys.yml`` (``Customer Service``); unknown slugs stay as they are.
+    owner : str, optional
+        Only this owner (name or slug); an empty frame when the owner has no list.
+    language : {"en", "de"}
+        Language of the display columns ``closure`` and ``time_to_close``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CLOSURE_COLUMNS`, one row per owner (sorted by name): ``cases``, ``closed``,
+        ``open``, ``closure_rate`` (closed / cases), ``median_days_to_close`` and
+        ``mean_days_to_close`` (days from ``created`` to ``closed``, NaN when none is closed),
+        ``overdue`` (see :func:`closure_stats`), ``closure`` ("2 of 3 closed (67%)") and
+        ``time_to_close`` ("median 2.5 days (mean 2.5)").
+
+    Raises
+    ------
+    DataError
+        A bad status or date in a list (``FILE:ROW:COLUMN`` and the fix), a missing file.
+    UsageError
+        ``source`` is a directory without ``cases_*.csv`` lists; an unknown language.
+    """
+    from cjwork.formatting import format_text
+
+    if language not in CLOSURE_TEXT:
+        raise UsageError(f"language must be one of {', '.join(CLOSURE_TEXT)}, got {language!r}")
+    if isinstance(source, pd.DataFrame):
+        cases = source
+        if "owner_file" not in cases.columns:
+            cases = cases.assign(
+                owner_file=cases["owner"].map(owner_slug) if "owner" in cases else "unassigned"
+            )
+    else:
+        if isinstance(source, (str, Path)) and Path(source).is_dir():
+            paths = sorted(Path(source).glob("cases_*.csv"))
+            if not paths:
+                raise UsageError(
+                    f"{source}: no cases_*.csv lists; give the directory `cjwork cases` wrote"
+                )
+        elif isinstance(source, (str, Path)):
+            paths = [Path(source)]
+        else:
+            paths = [Path(p) for p in source]
+        cases = read_case_lists(paths)
+    stats = closure_stats(cases)
+    names: dict[str, str] = {}
+    if journey_map is not None:
+        for j in journey_map:
+            for o in [j.owner, *(tp.owner for tp in j.touchpoints)]:
+                if o:
+                    names.setdefault(owner_slug(o), str(o))
+    stats["owner"] = stats["owner"].astype(str).map(lambda s: names.get(s, s))
+    if owner is not None:
+        stats = stats[
+            (stats["owner"] == owner) | (stats["owner"].map(owner_slug) == owner_slug(owner))
+        ]
+    stats = stats.sort_values("owner", kind="stable").reset_index(drop=True)
+    stats["open"] = stats["cases"] - stats["closed"]
+    text = CLOSURE_TEXT[language]
+    stats["closure"] = [
+        format_text(text["closure"], language, closed=int(c), cases=int(n), rate=float(r))
+        for c, n, r in zip(stats["closed"], stats["cases"], stats["closure_rate"], strict=True)
+    ]
+    stats["time_to_close"] = [
+        format_text(text["time"], language, median=float(md), mean=float(mn))
+        if pd.notna(md)
+        else text["none"]
+        for md, mn in zip(stats["median_days_to_close"], stats["mean_days_to_close"], strict=True)
+    ]
+    return stats[CLOSURE_COLUMNS]
 
 
 def touchpoint_flags(feedback: pd.DataFrame | None, events: pd.DataFrame | None, journey_map: Any,

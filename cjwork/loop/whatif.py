@@ -159,3 +159,195 @@ def nps_codes(nps: pd.Series) -> pd.Series:
     return pd.Series(np.where(v >= 9, 100.0, np.where(v <= 6, -100.0, 0.0)), index=v.index).where(
         v.notna()
     )
+
+
+QUICK_WIN_WHATIF_COLUMNS = [
+    "owner",
+    "journey",
+    "touchpoint",
+    "metric",
+    "kpi",
+    "target",
+    "better",
+    "share_outside_target",
+    "sentiment_change",
+    "sentiment_change_low",
+    "sentiment_change_high",
+    "nps_change",
+    "nps_change_low",
+    "nps_change_high",
+    "reason",
+    "whatif_sentiment",
+    "whatif_nps",
+    "whatif_note",
+]
+"""Columns of :func:`quick_win_whatif`: numbers, a reason code and three display strings."""
+
+WHATIF_TEXT = {
+    "en": {
+        "sentiment": "{d:+.2f} [{lo:+.2f}, {hi:+.2f}]",
+        "nps": "{d:+.0f} points [{lo:+.0f}, {hi:+.0f}]",
+        "note": "if {kpi} met its target {op} {target:,g}{unit} ({p:.0%} of events miss it now)",
+        "no_kpi_target": "no KPI with a target at this touchpoint",
+        "too_few_comments": "{kpi} has a target, but too few comments are matched to events "
+        "within and outside it",
+        "no_nps": "no NPS answers",
+        "other": "; {n} more KPI(s) in whatif.csv",
+    },
+    "de": {
+        "sentiment": "{d:+.2f} [{lo:+.2f}; {hi:+.2f}]",
+        "nps": "{d:+.0f} Punkte [{lo:+.0f}; {hi:+.0f}]",
+        "note": "wenn {kpi} das Ziel {op} {target:,g}{unit} erreichte (heute verfehlen es "
+        "{p:.0%} der Ereignisse)",
+        "no_kpi_target": "kein KPI mit Ziel an diesem Touchpoint",
+        "too_few_comments": "{kpi} hat ein Ziel, aber zu wenige Kommentare sind Ereignissen "
+        "innerhalb und außerhalb des Ziels zugeordnet",
+        "no_nps": "keine NPS-Antworten",
+        "other": "; {n} weitere(r) KPI in whatif.csv",
+    },
+}
+"""Display strings of :func:`quick_win_whatif` per language (German: decimal commas)."""
+
+
+def quick_win_whatif(
+    quick_wins: pd.DataFrame,
+    whatif: pd.DataFrame,
+    journey_map: Any = None,
+    *,
+    language: str = "en",
+) -> pd.DataFrame:
+    """The what-if beside each quick win: sentiment and NPS if its touchpoint's KPI met target.
+
+    Parameters
+    ----------
+    quick_wins : DataFrame
+        :func:`cjwork.prioritize.quick_wins_by_owner` (``owner``, ``journey``,
+        ``touchpoint``), or a :func:`cjwork.prioritize.prioritize_touchpoints` table (then
+        only the rows with ``quick_win`` true are used).
+    whatif : DataFrame
+        :func:`what_if` (``whatif.csv``).
+    journey_map : JourneyMap, optional
+        Tells a touchpoint without a KPI target (reason ``no_kpi_target``) from one whose
+        target has too few matched comments (``too_few_comments``), and gives the KPI's
+        display name and unit. Without it every quick win missing from ``whatif`` is
+        ``no_kpi_target``.
+    language : {"en", "de"}
+        Language of ``kpi``, ``whatif_sentiment``, ``whatif_nps`` and ``whatif_note``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`QUICK_WIN_WHATIF_COLUMNS`, one row per quick win in the order (and with the
+        index) of ``quick_wins``. Where the touchpoint has several KPIs with a what-if, the
+        one with the largest expected sentiment change is shown (``whatif_note`` says how
+        many more ``whatif.csv`` holds). Without a what-if the numbers are NaN, ``reason`` is
+        ``no_kpi_target`` or ``too_few_comments`` and ``whatif_note`` says it in words;
+        ``reason`` is empty when there is a what-if. ``whatif_nps`` says "no NPS answers"
+        when the comments have none.
+    """
+    from cjwork.errors import UsageError
+    from cjwork.formatting import format_text
+
+    if language not in WHATIF_TEXT:
+        raise UsageError(f"language must be one of {', '.join(WHATIF_TEXT)}, got {language!r}")
+    if quick_wins is None or not len(quick_wins):
+        return pd.DataFrame(columns=QUICK_WIN_WHATIF_COLUMNS)
+    missing = sorted({"journey", "touchpoint"} - set(quick_wins.columns))
+    if missing:
+        raise UsageError(
+            f"quick_win_whatif needs the quick-wins columns {', '.join(missing)} "
+            "(pass cjwork.prioritize.quick_wins_by_owner(...))"
+        )
+    qw = quick_wins
+    if "quick_win" in qw.columns:
+        qw = qw[qw["quick_win"].fillna(False).astype(bool)]
+    wi = whatif if whatif is not None else pd.DataFrame(columns=WHATIF_COLUMNS)
+    missing = sorted(set(WHATIF_COLUMNS) - set(wi.columns))
+    if missing:
+        raise UsageError(
+            f"quick_win_whatif needs the what-if columns {', '.join(missing)} "
+            "(pass cjwork.loop.whatif.what_if(...) or whatif.csv)"
+        )
+    text = WHATIF_TEXT[language]
+
+    def say(template: str, **values: Any) -> str:
+        return format_text(template, language, **values)
+
+    kpis: dict[tuple[str, str], dict[str, Any]] = {}
+    if journey_map is not None:
+        for j in journey_map:
+            for tp in j.touchpoints:
+                kpis[(j.id, tp.id)] = tp.kpis
+
+    def kpi_name(jid: str, tid: str, metric: str) -> tuple[str, str]:
+        k = kpis.get((jid, tid), {}).get(metric)
+        if k is None:
+            return metric, ""
+        unit = f" {k.unit}" if k.unit else ""
+        return k.label(language), unit
+
+    rows = []
+    for _, q in qw.iterrows():
+        jid, tid = str(q["journey"]), str(q["touchpoint"])
+        cand = wi[(wi["journey"].astype(str) == jid) & (wi["touchpoint"].astype(str) == tid)]
+        row: dict[str, Any] = {
+            "owner": q.get("owner", ""),
+            "journey": jid,
+            "touchpoint": tid,
+            **{c: np.nan for c in QUICK_WIN_WHATIF_COLUMNS[3:15]},
+            "metric": "",
+            "kpi": "",
+            "better": "",
+            "reason": "",
+            "whatif_sentiment": "",
+            "whatif_nps": "",
+            "whatif_note": "",
+        }
+        if not len(cand):
+            targets = kpis.get((jid, tid), {})
+            if targets:
+                metric = sorted(targets)[0]
+                row["metric"], row["kpi"] = metric, kpi_name(jid, tid, metric)[0]
+                row["target"], row["better"] = targets[metric].target, targets[metric].better
+                row["reason"] = "too_few_comments"
+                row["whatif_note"] = say(text["too_few_comments"], kpi=row["kpi"])
+            else:
+                row["reason"] = "no_kpi_target"
+                row["whatif_note"] = text["no_kpi_target"]
+            rows.append(row)
+            continue
+        best = cand.assign(_s=cand["sentiment_change"].astype(float).fillna(-np.inf))
+        w = best.sort_values(["_s", "metric"], ascending=[False, True], kind="stable").iloc[0]
+        name, unit = kpi_name(jid, tid, str(w["metric"]))
+        for c in QUICK_WIN_WHATIF_COLUMNS[3:14]:
+            if c in w.index:
+                row[c] = w[c]
+        row["kpi"] = name
+        row["whatif_sentiment"] = (
+            say(
+                text["sentiment"],
+                d=w["sentiment_change"],
+                lo=w["sentiment_change_low"],
+                hi=w["sentiment_change_high"],
+            )
+            if pd.notna(w["sentiment_change"])
+            else ""
+        )
+        row["whatif_nps"] = (
+            say(text["nps"], d=w["nps_change"], lo=w["nps_change_low"], hi=w["nps_change_high"])
+            if pd.notna(w["nps_change"])
+            else text["no_nps"]
+        )
+        note = say(
+            text["note"],
+            kpi=name,
+            op="≤" if w["better"] == "lower" else "≥",
+            target=float(w["target"]),
+            unit=unit,
+            p=float(w["share_outside_target"]),
+        )
+        if len(cand) > 1:
+            note += say(text["other"], n=len(cand) - 1)
+        row["whatif_note"] = note
+        rows.append(row)
+    return pd.DataFrame(rows, columns=QUICK_WIN_WHATIF_COLUMNS, index=qw.index)

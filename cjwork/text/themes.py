@@ -13,19 +13,25 @@ The method
    keywords (``{id, name: {de, en}, keywords: {de: [...], en: [...]}}``). A text containing a
    keyword (case-insensitive, whole words, umlauts folded) belongs to the first such theme;
    the other texts are clustered.
-2. **Embeddings.** Each distinct text is encoded once (whole text and sentence mean, 1,024
+2. **The space.** Each distinct text is encoded once (whole text and sentence mean, 1,024
    dimensions) after removing what says nothing about its topic (URLs, e-mail addresses,
    @mentions, PII placeholders); rows are normalised, **centred** (the mean of the texts
    clustered is subtracted: what all comments at a touchpoint share is not a theme) and
-   normalised again, so k-means groups by cosine similarity of what sets texts apart.
-   (Both steps were chosen on the design half of the GermEval split, see
-   ``benchmarks/bench_themes_quality.py``.)
-3. **Number of themes** (``n_themes="auto"``), the documented rule: on the clustered texts,
-   k-means for every k from 2 to ``max_themes`` (capped so that a theme can hold
-   ``min_size`` texts); keep the k with the highest cosine silhouette among those whose
+   normalised again. Beside it stands a unit TF-IDF vector of the text's **content words**
+   (stopwords out, words in more than ``max_df`` of the texts out, words in fewer than two
+   out), the two blocks weighted ``1 - text_weight`` and ``text_weight`` (0.5 each): the
+   embedding carries paraphrase and the other language, the words carry the concrete
+   subject ("WLAN", "Klimaanlage", "Nachzahlung") that sentence embeddings blur.
+3. **Clustering** (``method="average"``): agglomerative clustering with average linkage on
+   the cosine distance of that space (one tree, cut at k themes); ``method="kmeans"`` is the
+   earlier k-means on the same space. Average linkage keeps a small, sharply worded theme
+   apart instead of spreading it over equal-sized k-means cells. (Space, weights and method
+   were chosen on the design half of the GermEval split, see
+   ``benchmarks/bench_themes_quality.py``.) **Number of themes** (``n_themes="auto"``), the
+   documented rule: for every k from 2 to ``max_themes`` (capped so that a theme can hold
+   ``min_size`` texts) keep the k with the highest cosine silhouette among those whose
    smallest theme holds at least ``min_share`` of the texts. Fewer than ``2 * min_size``
-   texts make one theme. The rule was fixed before any evaluation; nothing is tuned on the
-   GermEval figure of ``benchmarks/bench_themes_quality.py``.
+   texts make one theme. The rule was fixed before any evaluation.
 4. **Scale.** At most ``sample_size`` distinct texts are embedded and clustered (a seeded
    random subsample); the rest are assigned by a linear classifier on TF-IDF word n-grams
    trained on the clustered subsample. So the cost per touchpoint is bounded: 1M feedback
@@ -172,6 +178,15 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         Seeded themes (see :func:`parse_seeds`).
     n_phrases : int
         Key phrases per label.
+    method : {"average", "kmeans"}
+        Agglomerative clustering with average linkage on cosine distances (one tree cut at
+        each k; deterministic for a given set of texts), or k-means.
+    text_weight : float
+        Weight of the TF-IDF block of content words beside the sentence embedding, in
+        [0, 1); 0 clusters the embeddings alone.
+    max_df : float
+        Words in more than this share of the clustered texts are left out of the TF-IDF
+        block.
     random_state : int, RandomState or None
 
     Attributes
@@ -190,6 +205,8 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         k → silhouette, for the k tried by ``"auto"``.
     center_ : ndarray
         Mean unit embedding of the clustered texts (subtracted before clustering).
+    vectorizer_ : TfidfVectorizer or None
+        The content-word TF-IDF block of the clustering space (None without words).
     embedded_ : int
         Distinct texts embedded and clustered; ``assigner_`` classifies the rest (or None).
     """
@@ -204,6 +221,9 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         sample_size: int = 1000,
         seeds: Sequence[Mapping[str, Any]] | None = None,
         n_phrases: int = 2,
+        method: str = "average",
+        text_weight: float = 0.5,
+        max_df: float = 0.5,
         random_state: Any = 0,
     ) -> None:
         self.n_themes = n_themes
@@ -213,6 +233,9 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         self.sample_size = sample_size
         self.seeds = seeds
         self.n_phrases = n_phrases
+        self.method = method
+        self.text_weight = text_weight
+        self.max_df = max_df
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -223,6 +246,12 @@ class ThemeModel(ClusterMixin, BaseEstimator):
             raise UsageError(f"max_themes must be an int >= 2, got {self.max_themes!r}")
         if not isinstance(self.sample_size, int) or self.sample_size < 10:
             raise UsageError(f"sample_size must be an int >= 10, got {self.sample_size!r}")
+        if self.method not in ("average", "kmeans"):
+            raise UsageError(f"method must be 'average' or 'kmeans', got {self.method!r}")
+        if not 0 <= self.text_weight < 1:
+            raise UsageError(f"text_weight must be in [0, 1), got {self.text_weight!r}")
+        if not 0 < self.max_df <= 1:
+            raise UsageError(f"max_df must be in (0, 1], got {self.max_df!r}")
         if not 0 <= self.min_share < 0.5:
             raise UsageError(f"min_share must be in [0, 0.5), got {self.min_share!r}")
 
@@ -305,9 +334,6 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         self, texts: list[str], rng: np.random.RandomState
     ) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
         """Discovered themes of ``texts``: labels, unit centroids, silhouettes tried."""
-        from sklearn.cluster import KMeans
-        from sklearn.metrics import silhouette_score
-
         if not texts:
             return np.zeros(0, dtype=int), np.zeros((0, 0)), {}
         distinct, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
@@ -318,39 +344,40 @@ class ThemeModel(ClusterMixin, BaseEstimator):
             pick = np.arange(len(distinct))
         raw = _unit(_embed(list(distinct[pick])))
         self.center_ = raw.mean(axis=0)
-        emb = _unit(raw - self.center_)
+        self.vectorizer_ = _word_vectorizer(self.max_df).fit(list(distinct[pick]))
+        if not len(self.vectorizer_.vocabulary_):
+            self.vectorizer_ = None
+        emb = self._space(raw, list(distinct[pick]))
         w = weight[pick]
         n = int(w.sum())
         seed = int(rng.randint(2**31 - 1))
+        cut = self._partitioner(emb, w, seed)
         sil: dict[int, float] = {}
         if self.n_themes == "auto":
+            from sklearn.metrics import silhouette_score
+
             k_max = min(self.max_themes, n // max(self.min_size, 1), len(pick))
+            sub = np.arange(len(pick))
+            if len(sub) > 2000:
+                sub = np.sort(rng.choice(len(pick), 2000, replace=False))
             best_k, best = 1, -np.inf
             fits = {}
             for k in range(2, k_max + 1):
-                km = KMeans(k, n_init=2, random_state=seed).fit(emb, sample_weight=w)
-                sizes = np.bincount(km.labels_, weights=w, minlength=k)
-                if sizes.min() < self.min_share * n or len(np.unique(km.labels_)) < 2:
+                lab_k = cut(k)
+                sizes = np.bincount(lab_k, weights=w, minlength=k)
+                if sizes.min() < self.min_share * n or len(np.unique(lab_k)) < 2:
                     continue
-                sub = np.arange(len(pick))
-                if len(sub) > 2000:
-                    sub = np.sort(rng.choice(len(pick), 2000, replace=False))
-                s = float(silhouette_score(emb[sub], km.labels_[sub], metric="cosine"))
+                s = float(silhouette_score(emb[sub], lab_k[sub], metric="cosine"))
                 sil[k] = s
-                fits[k] = km
+                fits[k] = lab_k
                 if s > best:
                     best_k, best = k, s
             k = best_k
-            km = fits.get(k)
+            lab_pick = fits.get(k, np.zeros(len(pick), dtype=int))
         else:
             k = min(int(self.n_themes), len(pick))
-            km = KMeans(k, n_init=2, random_state=seed).fit(emb, sample_weight=w) if k > 1 else None
-        lab_pick = km.labels_ if km is not None else np.zeros(len(pick), dtype=int)
-        cent = _unit(
-            np.vstack([emb[lab_pick == c].mean(axis=0) for c in range(k)])
-            if km is not None
-            else emb.mean(axis=0, keepdims=True)
-        )
+            lab_pick = cut(k) if k > 1 else np.zeros(len(pick), dtype=int)
+        cent = _unit(np.vstack([emb[lab_pick == c].mean(axis=0) for c in range(k)]))
         lab = np.empty(len(distinct), dtype=int)
         lab[pick] = lab_pick
         rest = np.setdiff1d(np.arange(len(distinct)), pick)
@@ -362,11 +389,46 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         self.embedded_ = int(len(pick))
         return lab[inverse], cent, sil
 
-    def _space(self, emb: np.ndarray) -> np.ndarray:
-        """Embeddings into the clustering space: unit length, centred, unit length again."""
+    def _partitioner(self, emb: np.ndarray, w: np.ndarray, seed: int) -> Any:
+        """``k → labels`` of the clustered texts, by the model's ``method``."""
+        if self.method == "kmeans":
+            from sklearn.cluster import KMeans
+
+            def cut_km(k: int) -> np.ndarray:
+                return KMeans(k, n_init=2, random_state=seed).fit(emb, sample_weight=w).labels_
+
+            return cut_km
+        from scipy.cluster.hierarchy import fcluster, linkage
+        from scipy.spatial.distance import squareform
+
+        if len(emb) < 2:
+            return lambda k: np.zeros(len(emb), dtype=int)
+        dist = np.clip(1.0 - emb @ emb.T, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(dist, checks=False), method="average")
+
+        def cut_tree(k: int) -> np.ndarray:
+            lab = fcluster(tree, t=k, criterion="maxclust") - 1
+            _, lab = np.unique(lab, return_inverse=True)
+            return lab
+
+        return cut_tree
+
+    def _space(self, raw: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Texts in the clustering space (unit rows): the centred unit embedding (weight
+        ``1 - text_weight``) beside the unit TF-IDF vector of its content words
+        (``text_weight``)."""
         center = getattr(self, "center_", None)
-        emb = _unit(emb)
-        return emb if center is None else _unit(emb - center)
+        emb = _unit(raw)
+        emb = emb if center is None else _unit(emb - center)
+        vec = getattr(self, "vectorizer_", None)
+        if vec is None or self.text_weight <= 0:
+            return emb
+        x = vec.transform(list(texts))
+        x = _unit(np.asarray(x.todense(), dtype=np.float64))
+        return _unit(
+            np.hstack([np.sqrt(1 - self.text_weight) * emb, np.sqrt(self.text_weight) * x])
+        )
 
     def _labels(
         self, texts: list[str], langs: np.ndarray, labels: np.ndarray
@@ -407,7 +469,8 @@ class ThemeModel(ClusterMixin, BaseEstimator):
         todo = np.flatnonzero(out < 0)
         free = np.flatnonzero(~self.seeded_)
         if len(todo) and len(free):
-            emb = self._space(_embed([texts[i] for i in todo]))
+            new = [texts[i] for i in todo]
+            emb = self._space(_embed(new), new)
             cent = np.nan_to_num(self.centroids_[free], nan=-2.0)
             out[todo] = free[np.argmax(emb @ cent.T, axis=1)]
         elif len(todo):
@@ -450,6 +513,35 @@ def _embed(texts: list[str]) -> np.ndarray:
 def _unit(a: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(a, axis=1, keepdims=True)
     return a / np.maximum(norm, 1e-12)
+
+
+def _content_tokens(text: str) -> list[str]:
+    """The words of a text without stopwords (folded), for the TF-IDF block of the space."""
+    stop = _stopwords()
+    return [w for w in _tokens(clean_for_embedding(text)) if _fold(w) not in stop]
+
+
+def _word_vectorizer(max_df: float) -> Any:
+    """TF-IDF over content words (stopwords out; words in more than ``max_df`` of the texts
+    out — what every comment at a touchpoint says is not a theme), seen in two texts at least."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    class _Vectorizer(TfidfVectorizer):
+        def fit(self, raw_documents: Any, y: Any = None) -> Any:
+            try:
+                return super().fit(raw_documents, y)
+            except ValueError:  # no word left (too few texts, or all stopwords)
+                self.vocabulary_ = {}
+                return self
+
+    return _Vectorizer(
+        tokenizer=_content_tokens,
+        lowercase=False,
+        token_pattern=None,
+        sublinear_tf=True,
+        min_df=2,
+        max_df=max_df,
+    )
 
 
 def _text_classifier(texts: list[str], labels: np.ndarray, k: int) -> Any:
@@ -729,9 +821,18 @@ def _theme_group(fb, key, idx, seeds_of, random_state, model_params, level, rows
     assigned.append(a)
 
 
-def top_theme(themes: pd.DataFrame, journey: str, touchpoint: str) -> dict[str, Any] | None:
-    """The largest theme at a touchpoint as a dict (None when it has none)."""
+def top_theme(
+    themes: pd.DataFrame, journey: str, touchpoint: str, *, negative: bool = False
+) -> dict[str, Any] | None:
+    """The largest theme at a touchpoint as a dict (None when it has none).
+
+    With ``negative=True`` the largest theme with a negative mean sentiment: the theme behind
+    a dissatisfier, as the reports name it (None when no theme there is negative). Ties go to
+    the theme listed first.
+    """
     t = themes[(themes["journey"] == journey) & (themes["touchpoint"] == touchpoint)]
+    if negative:
+        t = t[pd.to_numeric(t["sentiment"], errors="coerce") < 0]
     if not len(t):
         return None
     return t.sort_values("feedback", ascending=False, kind="stable").iloc[0].to_dict()
