@@ -1009,8 +1009,8 @@ def relevance_weights(relevance: pd.Series) -> pd.Series:
 
     A column's values are multiplied by its weight, so its share of the squared distances
     between customers is proportional to its relevance (as the feature weights of sparse
-    k-means, Witten & Tibshirani 2010) up to full weight: a column with at least a quarter
-    of the best relevance counts fully, one with a fortieth counts a tenth, a noise column
+    k-means, Witten & Tibshirani 2010) up to full weight: a column with at least half of
+    the best relevance counts fully, one with a twentieth counts a tenth, a noise column
     (relevance ≈ 0) nothing. The cap keeps the features of a small persona (low share of
     variance, however clearly separated) in play. Weights are never tuned per data set.
     """
