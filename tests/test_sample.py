@@ -19,6 +19,7 @@ from scipy.stats import chi2_contingency
 import cjwork
 from cjwork.cli import main
 from cjwork.errors import UsageError
+from cjwork.io.schemas import known_columns
 from cjwork.journeymap import load_journey_map
 from cjwork.sample import PERSONAS, write_sample
 from cjwork.sample import write as sample_write
@@ -312,6 +313,10 @@ def test_contract_columns_ids_and_order(tables: dict[str, pd.DataFrame]) -> None
         "handle_s",
         "resolved",
     } <= set(ev.columns)
+    # every column of the data contract (cjwork/io/schemas.py), the events' in its order
+    events_contract = known_columns("events")
+    assert list(ev.columns[: len(events_contract)]) == events_contract
+    assert set(fb.columns) == set(known_columns("feedback"))
     assert ev.timestamp.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
     assert set(ev.customer_id) <= set(cu.customer_id)
     jm = load_journey_map(BUNDLED / "journeys.yml")
