@@ -37,7 +37,9 @@ import pandas as pd
 
 from cjwork.engine import Engine, get_engine
 from cjwork.errors import CjworkError, DataError, Problem, UsageError
+from cjwork.journeymap import select_journeys
 from cjwork.journeys.engine import DEFAULT_CASE_GAP, Prepared
+from cjwork.periods import check_period
 from cjwork.tables import CONTRACT, EXTRA_TABLES, TABLES, EventTables, contract_first
 
 if TYPE_CHECKING:
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 
     from cjwork.io.workspace import Workspace
 
-PERIODS = ("week", "month", "quarter")
 FLOAT_FORMAT = "%.10g"
 
 
@@ -142,8 +143,7 @@ def analyze(
     UsageError
         A bad ``period``.
     """
-    if period not in PERIODS:
-        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got '{period}'")
+    check_period(period)
     events_file = (
         Path(ws.files.get("events", "events.csv")).name
         if getattr(ws, "files", None)
@@ -173,7 +173,7 @@ def analyze(
             ],
             summary=f"{events_file} is empty",
         )
-    selected = _resolve(ws, journeys)
+    selected = select_journeys(ws.journeys, journeys, all_unknown=True)
     eng = get_engine(
         engine, scheduler=scheduler, npartitions=npartitions, threads=threads, prepared=prepared
     )
@@ -228,34 +228,6 @@ def _conformance(ev: EventTables, ws, fb, journeys: list[str]) -> pd.DataFrame:
         return pd.DataFrame(columns=CONFORMANCE_COLUMNS)
     events, cases = ev.case_frames
     return conformance_table(events, cases, ws.journeys, fb, journeys)
-
-
-def _resolve(ws, journeys) -> list[str]:
-    known = ws.journeys.journey_ids
-    if journeys is None:
-        return list(known)
-    if isinstance(journeys, str):
-        journeys = [journeys]
-    sel: list[str] = []
-    problems = []
-    from cjwork.journeymap import unknown_id_message
-
-    for jid in journeys:
-        if jid not in known:
-            problems.append(
-                Problem(
-                    ws.journeys.source, None, "journey", unknown_id_message("journey", jid, known)
-                )
-            )
-        elif jid not in sel:
-            sel.append(jid)
-    if problems:
-        raise DataError(
-            problems, summary="unknown journey id(s); choose ids defined in journeys.yml"
-        )
-    if not sel:
-        raise UsageError("no journey selected; name one with --journey ID or use --all")
-    return sel
 
 
 def _enrich(ws, out: Analysis) -> pd.DataFrame | None:

@@ -34,6 +34,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cjwork.periods import PERIOD_LENGTH
+
 CHANGE_COLUMNS = [
     "journey",
     "period",
@@ -66,11 +68,7 @@ def _period_start(ts: pd.Series, period: str) -> pd.Series:
 
 
 def _period_days(start: pd.Timestamp, period: str) -> float:
-    off = {
-        "week": pd.DateOffset(weeks=1),
-        "month": pd.DateOffset(months=1),
-        "quarter": pd.DateOffset(months=3),
-    }[period]
+    off = PERIOD_LENGTH[period]
     return float(((start + off) - start) / pd.Timedelta(days=1))
 
 

@@ -14,6 +14,7 @@ import click
 
 from cjwork._version import __version__
 from cjwork.errors import CjworkError
+from cjwork.periods import DEFAULT_PERIOD, PERIOD_CHOICES
 
 EXISTING_DIR = click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
 OUT_PATH = click.Path(path_type=Path)
@@ -201,8 +202,8 @@ def validate(data_dir: Path) -> None:
 )
 @click.option(
     "--period",
-    type=click.Choice(["month", "week", "quarter"]),
-    default="month",
+    type=click.Choice(list(PERIOD_CHOICES)),
+    default=DEFAULT_PERIOD,
     show_default=True,
     help="Period of trends and KPI periods.",
 )
@@ -504,7 +505,7 @@ def personas(
 )
 @click.option(
     "--period",
-    type=click.Choice(["month", "week", "quarter"]),
+    type=click.Choice(list(PERIOD_CHOICES)),
     default=None,
     help="Period that changes and trends compare (default: month).",
 )

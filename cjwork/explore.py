@@ -24,9 +24,9 @@ import pandas as pd
 from cjwork.errors import CjworkError, UsageError
 from cjwork.io.workspace import Workspace
 from cjwork.markup import escape_html
+from cjwork.periods import PERIOD_CHOICES, check_period
 
 ALL = "(all)"
-PERIODS = ("month", "week", "quarter")
 
 
 def filter_workspace(
@@ -136,8 +136,7 @@ class Explorer:
         from cjwork.reports.shared import enriched_feedback
         from cjwork.reports.shared import personas as find_personas
 
-        if period not in PERIODS:
-            raise UsageError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+        check_period(period, PERIOD_CHOICES)
         self.ws = ws
         self.seed = seed
         self.feedback = feedback if feedback is not None else enriched_feedback(ws, seed)
@@ -155,7 +154,7 @@ class Explorer:
         ids = ws.journeys.journey_ids
         self.journey = w.Dropdown(options=ids, value=ids[0], description="Journey")
         self.persona = w.Dropdown(options=persona_names, value=ALL, description="Persona")
-        self.period = w.Dropdown(options=list(PERIODS), value=period, description="Period")
+        self.period = w.Dropdown(options=list(PERIOD_CHOICES), value=period, description="Period")
         self.channel = w.Dropdown(options=channels, value=ALL, description="Channel")
         self.touchpoint = w.Dropdown(options=self._touchpoint_options(), description="Touchpoint")
         self.status = w.HTML()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cjwork.errors import DataError, JourneyMapError, Problem
+from cjwork.errors import DataError, JourneyMapError, Problem, UsageError
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGES = ("de", "en")
@@ -320,6 +320,57 @@ def unknown_ids_error(
     return DataError(
         problems, summary=f"unknown {kind} id(s); choose ids defined in {Path(source).name}"
     )
+
+
+def check_journey(jmap: JourneyMap, journey: str) -> Journey:
+    """The journey ``journey`` of ``jmap``: the one check of a single journey id.
+
+    An id ``journeys.yml`` does not define raises :class:`UsageError` (exit code 2) naming
+    the closest known ids: ``unknown journey id 'onbording'; closest known: onboarding``.
+    """
+    try:
+        return jmap.journey(journey)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+
+
+def select_journeys(
+    jmap: JourneyMap, journeys: str | Iterable[str] | None = None, *, all_unknown: bool = False
+) -> list[str]:
+    """The journey ids to work on: the one check of a selection of journey ids.
+
+    Parameters
+    ----------
+    jmap : JourneyMap
+    journeys : str, iterable of str or None
+        ``None``: every journey, in map order; else these ids in the order given, each once.
+    all_unknown : bool
+        How unknown ids are refused. False: :class:`UsageError` (exit code 2) naming the
+        first unknown id and the closest known ones. True: :func:`unknown_ids_error`, one
+        ``journeys.yml:-:journey: unknown journey id …`` line per unknown id (a
+        :class:`DataError`, exit code 1, as ``cjwork analyze`` reports them).
+
+    Raises
+    ------
+    UsageError
+        An unknown id (``all_unknown=False``), or no id at all.
+    DataError
+        Unknown ids (``all_unknown=True``).
+    """
+    known = jmap.journey_ids
+    if journeys is None:
+        return list(known)
+    if isinstance(journeys, str):
+        journeys = [journeys]
+    wanted = list(dict.fromkeys(journeys))
+    unknown = [j for j in wanted if j not in known]
+    if unknown and all_unknown:
+        raise unknown_ids_error("journey", unknown, known, jmap.source)
+    if unknown:
+        raise UsageError(unknown_id_message("journey", unknown[0], known))
+    if not wanted:
+        raise UsageError("no journey selected; name one with --journey ID or use --all")
+    return wanted
 
 
 # --------------------------------------------------------------------------- loading

@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
-from cjwork.journeymap import JourneyMap
+from cjwork.journeymap import JourneyMap, check_journey
 from cjwork.stats import mean_ci
 
 CATEGORIES = ("dissatisfier", "ok", "delighter", "unclear")
@@ -393,10 +393,7 @@ def prioritize_touchpoints(
             raise UsageError(f"{name} must be between 0 and 1, got {q!r}")
     if n_boot < 0 or min_n < 1:
         raise UsageError(f"n_boot must be >= 0 and min_n >= 1, got n_boot={n_boot}, min_n={min_n}")
-    try:
-        journey_map.journey(journey)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    check_journey(journey_map, journey)
 
     tpf = journey_map.touchpoints_frame()
     tpf = tpf[tpf["journey"] == journey].reset_index(drop=True)

@@ -51,13 +51,13 @@ import numpy as np
 import pandas as pd
 
 from cjwork.errors import UsageError
-from cjwork.journeymap import JourneyMap
+from cjwork.journeymap import JourneyMap, check_journey
+from cjwork.periods import PERIOD_FREQ, PERIOD_LENGTH, check_period
 from cjwork.stats import adjust_pvalues, rate_ratio_test, two_proportion_test, welch_test
 
 if TYPE_CHECKING:
     from cjwork.journeys.engine import Prepared
 
-PERIODS = ("week", "month", "quarter")
 CONTRACT_COLUMNS = [
     "period",
     "touchpoint",
@@ -74,7 +74,6 @@ DEFAULT_MIN_EFFECT = {
     "completion": 0.03,
     "kpi": 0.10,
 }
-_FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q"}
 
 
 def period_label(start: pd.Series, period: str) -> pd.Series:
@@ -89,12 +88,7 @@ def period_label(start: pd.Series, period: str) -> pd.Series:
 
 
 def _period_end(start: pd.Series, period: str) -> pd.Series:
-    off = {
-        "week": pd.DateOffset(weeks=1),
-        "month": pd.DateOffset(months=1),
-        "quarter": pd.DateOffset(months=3),
-    }[period]
-    return pd.to_datetime(start) + off
+    return pd.to_datetime(start) + PERIOD_LENGTH[period]
 
 
 def _empty(journey: str) -> pd.DataFrame:
@@ -162,16 +156,12 @@ def kpi_trends(
         column per process metric with a KPI target in the journey, ``changed_metrics``
         (comma-separated) and ``change_detail`` (e.g. ``"sentiment -0.42 (p=0.0003)"``).
     """
-    if period not in PERIODS:
-        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    check_period(period)
     if not 0 < alpha < 1:
         raise UsageError(f"alpha must be between 0 and 1, got {alpha!r}")
     if min_n < 2:
         raise UsageError(f"min_n must be >= 2, got {min_n}")
-    try:
-        jour = journey_map.journey(journey)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    jour = check_journey(journey_map, journey)
     eff = {**DEFAULT_MIN_EFFECT, **(min_effect or {})}
     tp_order = {"": -1, **{tp.id: i for i, tp in enumerate(jour.touchpoints)}}
     kpi_metrics = sorted({m for tp in jour.touchpoints for m in tp.kpis})
@@ -506,7 +496,7 @@ def _feedback_stats(feedback, journey, period, tp_order) -> pd.DataFrame:
     fb, ts = fb[ok], ts[ok].dt.tz_convert(None)
     if not len(fb):
         return pd.DataFrame()
-    start = ts.dt.to_period(_FREQ[period]).dt.start_time
+    start = ts.dt.to_period(PERIOD_FREQ[period]).dt.start_time
     tp = fb["touchpoint"].astype("string").fillna("")
     tp = tp.where(tp.isin(list(tp_order)), "")
     score = (
@@ -596,7 +586,7 @@ def _test_changes(long, period, window, alpha, correction, min_n, eff, level) ->
     first_cmp = pd.Series(False, index=long.index)
     immature = pd.Series(False, index=long.index)
     if window is not None:
-        first = pd.Timestamp(window["lo"]).to_period(_FREQ[period]).start_time
+        first = pd.Timestamp(window["lo"]).to_period(PERIOD_FREQ[period]).start_time
         first_cmp = prev["period"] <= first
         immature = _period_end(long["period"], period) > window["hi"] - window["maturity"]
     case_based = (long["kind"] == "prop") | ((long["kind"] == "rate") & (long["touchpoint"] == ""))

@@ -694,7 +694,7 @@ def test_a_hostile_manifest_never_deletes_other_files(tmp_path: Path) -> None:
 def test_persona_cards_show_hostile_values_as_text() -> None:
     from nbconvert.filters.markdown import markdown2html
 
-    from cjwork.personas.profiles import PersonaCard
+    from cjwork.personas.cards import PersonaCard
     from cjwork.plots.persona_cards import card_sections
 
     card = PersonaCard(

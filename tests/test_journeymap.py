@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cjwork.errors import JourneyMapError
-from cjwork.journeymap import load_journey_map, parse_journey_map
+from cjwork.errors import DataError, JourneyMapError, UsageError
+from cjwork.journeymap import check_journey, load_journey_map, parse_journey_map, select_journeys
 
 GOOD = """\
 company: Beispiel AG
@@ -81,6 +81,26 @@ def test_unknown_ids_name_the_closest() -> None:
     jm = parse_journey_map(GOOD)
     with pytest.raises(KeyError, match="closest known: hotline"):
         jm.touchpoint("hotlin")
+
+
+def test_the_one_journey_id_check() -> None:
+    jm = parse_journey_map(GOOD)
+    assert check_journey(jm, "service").id == "service"
+    with pytest.raises(UsageError, match="unknown journey id 'servce'; closest known: service"):
+        check_journey(jm, "servce")
+    assert select_journeys(jm) == ["onboarding", "service"]
+    assert select_journeys(jm, "service") == ["service"]
+    assert select_journeys(jm, ["service", "onboarding", "service"]) == ["service", "onboarding"]
+    with pytest.raises(UsageError, match="unknown journey id 'onbording'"):
+        select_journeys(jm, ["service", "onbording", "nope"])
+    with pytest.raises(DataError) as info:  # every unknown id, one line each (exit code 1)
+        select_journeys(jm, ["service", "onbording", "nope"], all_unknown=True)
+    assert info.value.exit_code == 1
+    lines = [str(p) for p in info.value.problems]
+    assert len(lines) == 2 and "journeys.yml:-:journey: unknown journey id 'onbording'" in lines[0]
+    assert "choose ids defined in journeys.yml" in str(info.value)
+    with pytest.raises(UsageError, match="no journey selected"):
+        select_journeys(jm, [])
 
 
 def test_duplicate_ids_name_both_lines() -> None:

@@ -130,6 +130,8 @@ def test_wheel_carries_the_report_template_and_notebooks(tmp_path):
     assert "cjwork/resources/templates/cjwork_report/index.html.j2" in names
     assert "cjwork/resources/templates/journeys.yml" in names
     assert "cjwork/resources/sample/journeys.yml" in names  # package data as before
+    for name in ("de", "en", "common"):  # the sample's feedback phrases
+        assert f"cjwork/resources/sample/feedback/{name}.yml" in names
     # unpacked without the source tree, the package looks in its resources
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

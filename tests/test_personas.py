@@ -28,8 +28,9 @@ from cjwork.personas import (
     find_personas,
     profile_personas,
 )
+from cjwork.personas.effects import effect_sizes
 from cjwork.personas.features import default_blocks
-from cjwork.personas.profiles import effect_sizes, name_personas
+from cjwork.personas.naming import name_personas
 from cjwork.personas.synthetic import journey_map, journeys_yml_text, make_persona_workspace
 
 matplotlib.use("Agg")

@@ -18,9 +18,11 @@ import cjwork.text
 from cjwork.journeys.engine import prepare
 from cjwork.journeys.funnel import funnel_by
 from cjwork.personas import find_personas, persona_funnels
+from cjwork.personas.effects import effect_sizes
 from cjwork.personas.features import text_sentiment
+from cjwork.personas.lookup import Assignments
 from cjwork.personas.model import _n_distinct_rows
-from cjwork.personas.profiles import _Assignments, _quotes, effect_sizes
+from cjwork.personas.quotes import pick_quotes
 from cjwork.personas.synthetic import make_persona_workspace
 
 FAST = {"n_stability_runs": 2, "n_init": 2, "k_range": (2, 6)}
@@ -160,10 +162,10 @@ def test_quotes_equal_sorting_every_comment():
     persona_of = {f"C{i}": (i % 4) + 1 for i in range(400)}
     pid = np.array([persona_of[c] for c in customers])
     sentiment[pid == 4] = np.nan
-    assign = _Assignments(
+    assign = Assignments(
         pd.DataFrame({"customer_id": list(persona_of), "persona_id": list(persona_of.values())})
     )
-    got = _quotes(fb, assign.persona_of(fb["customer_id"]), sentiment, 3, [])
+    got = pick_quotes(fb, assign.persona_of(fb["customer_id"]), sentiment, 3, [])
     ref = _quotes_reference(
         pd.DataFrame(
             {

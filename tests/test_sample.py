@@ -19,6 +19,7 @@ from scipy.stats import chi2_contingency
 import cjwork
 from cjwork.cli import main
 from cjwork.errors import UsageError
+from cjwork.io.schemas import known_columns
 from cjwork.journeymap import load_journey_map
 from cjwork.sample import PERSONAS, write_sample
 from cjwork.sample import write as sample_write
@@ -229,6 +230,28 @@ def test_journey_map_has_the_fixed_ids() -> None:
     assert len(jm.kpis_frame()) >= 10
 
 
+def test_feedback_phrase_files_cover_every_touchpoint_in_both_languages() -> None:
+    """The phrase data lives in cjwork/resources/sample/feedback/*.yml (read at import)."""
+    from cjwork.sample import text as tx
+
+    jm = load_journey_map(BUNDLED / "journeys.yml")
+    de, en = tx.read_phrases("de"), tx.read_phrases("en")
+    # the same touchpoints in the same order in both files, and every one of the map
+    assert list(de["touchpoints"]) == list(en["touchpoints"]) == list(tx.TP)
+    assert set(jm.touchpoint_ids) <= set(tx.TP)
+    for doc in (de, en):
+        for table in ("frames", "openers", "closers", "general"):
+            assert set(doc[table]) == set(tx.LABELS), table
+        for tp, spec in doc["touchpoints"].items():
+            assert spec["nouns"] and all(len(pair) == 2 for pair in spec["nouns"]), tp
+            assert set(spec) <= {"nouns", *tx.LABELS}, tp
+        assert all(len(pair) == 2 for pair in doc["personal_data"])
+    # the tables keep their shapes: label codes as keys, (noun, bare) tuples
+    assert tx.FRAMES["de"][tx.POS][0] == "{N} war {I}gut"
+    assert tx.TP["hotline"]["en"]["N"][0] == tuple(en["touchpoints"]["hotline"]["nouns"][0])
+    assert set(tx.EMOJI) == {tx.NEG, tx.NEU, tx.POS}
+
+
 def test_template_journey_map_is_valid_and_commented() -> None:
     path = ROOT / "templates" / "journeys.yml"
     jm = load_journey_map(path)
@@ -290,6 +313,10 @@ def test_contract_columns_ids_and_order(tables: dict[str, pd.DataFrame]) -> None
         "handle_s",
         "resolved",
     } <= set(ev.columns)
+    # every column of the data contract (cjwork/io/schemas.py), the events' in its order
+    events_contract = known_columns("events")
+    assert list(ev.columns[: len(events_contract)]) == events_contract
+    assert set(fb.columns) == set(known_columns("feedback"))
     assert ev.timestamp.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").all()
     assert set(ev.customer_id) <= set(cu.customer_id)
     jm = load_journey_map(BUNDLED / "journeys.yml")

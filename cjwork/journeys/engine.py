@@ -69,22 +69,15 @@ import pandas as pd
 import pyarrow as pa
 
 from cjwork.errors import DataError, Problem, UsageError
-from cjwork.journeymap import Journey, JourneyMap, unknown_id_message
+from cjwork.io.schemas import known_columns, required_columns
+from cjwork.journeymap import Journey, JourneyMap, select_journeys
+from cjwork.periods import ENGINE_PERIODS, check_period
 
-#: Columns of the event table with a fixed meaning; every other numeric column is a
-#: process metric.
-RESERVED_COLUMNS = (
-    "customer_id",
-    "timestamp",
-    "journey",
-    "touchpoint",
-    "channel",
-    "case_id",
-    "outcome",
-    "_row",
-)
-REQUIRED_COLUMNS = ("customer_id", "timestamp", "journey", "touchpoint")
-PERIODS = ("day", "week", "month", "quarter", "year")
+#: Columns of the event table with a fixed meaning (the data contract's, and the engine's
+#: row number); every other numeric column is a process metric.
+RESERVED_COLUMNS = (*known_columns("events"), "_row")
+#: The columns every event needs (the data contract's required ones).
+REQUIRED_COLUMNS = tuple(required_columns("events"))
 DEFAULT_CASE_GAP = pd.Timedelta(days=30)
 #: Channels are carried through the steps' sort as a code when there are at most this many.
 MAX_CODED_CHANNELS = 1000
@@ -225,8 +218,7 @@ def map_frame(jmap: JourneyMap, journeys: Iterable[str]) -> pd.DataFrame:
 
 def period_expr(period: str, column: str) -> str:
     """SQL for the start date of ``column``'s period (``day`` … ``year``)."""
-    if period not in PERIODS:
-        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got '{period}'")
+    check_period(period, ENGINE_PERIODS)
     return f"CAST(date_trunc('{period}', {column}) AS DATE)"
 
 
@@ -292,23 +284,6 @@ class Prepared:
         self.con.close()
 
 
-def resolve_journeys(jmap: JourneyMap, journeys: str | Iterable[str] | None) -> list[str]:
-    """Validate journey ids (``None`` → all, map order); unknown ids raise :class:`UsageError`."""
-    if journeys is None:
-        return list(jmap.journey_ids)
-    if isinstance(journeys, str):
-        journeys = [journeys]
-    out: list[str] = []
-    for jid in journeys:
-        if jid not in jmap.journey_ids:
-            raise UsageError(unknown_id_message("journey", jid, jmap.journey_ids))
-        if jid not in out:
-            out.append(jid)
-    if not out:
-        raise UsageError("no journey selected; name one with --journey ID or use --all")
-    return out
-
-
 def prepare(
     events: EventsInput,
     jmap: JourneyMap,
@@ -364,7 +339,7 @@ def prepare(
     ``complete_ts`` (first event in the last stage), ``channel`` (of the first event),
     ``variant`` (list of ``tp_idx`` in case order).
     """
-    selected = resolve_journeys(jmap, journeys)
+    selected = select_journeys(jmap, journeys)
     con = con or connect(threads=threads, memory_limit=memory_limit)
     cols = register_events(con, events)
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]

@@ -39,7 +39,8 @@ import pandas as pd
 
 from cjwork.errors import UsageError
 from cjwork.formatting import format_p, format_text
-from cjwork.journeymap import JourneyMap
+from cjwork.io.schemas import known_columns
+from cjwork.journeymap import JourneyMap, check_journey
 from cjwork.stats import adjust_pvalues, cohens_d, mean_ci, welch_test
 
 BAND_COLUMNS = [
@@ -112,15 +113,7 @@ def attach_process_metrics(
             )
     tol = pd.Timedelta(tolerance)
     if metrics is None:
-        skip = {
-            "customer_id",
-            "timestamp",
-            "journey",
-            "touchpoint",
-            "channel",
-            "case_id",
-            "outcome",
-        }
+        skip = set(known_columns("events"))
         metrics = [
             c for c in events.columns if c not in skip and pd.api.types.is_numeric_dtype(events[c])
         ]
@@ -343,23 +336,14 @@ def sentiment_by_band(
         edges, ``reference``/``worst`` flags, ``target``, ``better`` and ``rule``. Bands
         with no feedback are kept with ``n = 0``.
     """
-    try:
-        jour = journey_map.journey(journey)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    jour = check_journey(journey_map, journey)
     tps = [tp.id for tp in jour.touchpoints]
     if joined is None:
         joined = attach_process_metrics(
             feedback, events, journey=journey, touchpoints=tps, metrics=metrics, tolerance=tolerance
         )
     skip = {
-        "customer_id",
-        "timestamp",
-        "journey",
-        "touchpoint",
-        "channel",
-        "case_id",
-        "outcome",
+        *known_columns("events"),
         "rating",
         "nps",
         "sentiment_score",

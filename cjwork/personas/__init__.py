@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cjwork.personas.cards import PersonaCard
 from cjwork.personas.features import FEATURES, build_features, describe_features
+from cjwork.personas.funnels import persona_funnels
 from cjwork.personas.model import PersonaModel, PersonaParameterError
-from cjwork.personas.profiles import PersonaCard, PersonaProfiles, persona_funnels, profile_personas
+from cjwork.personas.profiles import PersonaProfiles, profile_personas
 
 if TYPE_CHECKING:
     from cjwork.io.workspace import Workspace

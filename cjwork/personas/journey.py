@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cjwork.personas.profiles import persona_funnels
+from cjwork.personas.funnels import persona_funnels
 
 if TYPE_CHECKING:
     from cjwork.io.workspace import Workspace

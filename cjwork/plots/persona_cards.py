@@ -25,8 +25,8 @@ from cjwork.plots._language import decimal_comma, number, percent, texts
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
+    from cjwork.personas.cards import PersonaCard
     from cjwork.personas.model import PersonaModel
-    from cjwork.personas.profiles import PersonaCard
 
 _LABELS = {
     "en": {

@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cjwork.errors import UsageError
+from cjwork.io.schemas import known_columns
 from cjwork.sample import company as co
 from cjwork.sample import generate as gen
 from cjwork.sample.truth import Observed, effects_document, readme_text
@@ -54,16 +55,8 @@ _CUSTOMER_VOCAB = {
     "preferred_channel": co.PREFERRED_CHANNELS,
     "product_bundle": co.PRODUCT_BUNDLES,
 }
-EVENT_COLUMNS = (
-    "customer_id",
-    "timestamp",
-    "journey",
-    "touchpoint",
-    "channel",
-    "case_id",
-    "outcome",
-    *gen.METRICS,
-)
+#: the data contract's event columns in contract order, then the sample's process metrics
+EVENT_COLUMNS = (*known_columns("events"), *gen.METRICS)
 FEEDBACK_COLUMNS = (
     "feedback_id",
     "customer_id",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cjwork.errors import DataError, Problem, UsageError
-from cjwork.journeymap import JourneyMap
+from cjwork.journeymap import JourneyMap, select_journeys
 from cjwork.journeys import funnel as _funnel
 from cjwork.journeys import kpis as _kpis
 from cjwork.journeys import paths as _paths
@@ -42,7 +42,6 @@ from cjwork.journeys.engine import (
     map_frame,
     period_expr,
     prepare,
-    resolve_journeys,
 )
 from cjwork.scale.merge import hist_stats
 from cjwork.scale.partition import split_by_customer
@@ -668,7 +667,7 @@ def analyze_events(
     """
     from cjwork.scale.lake import Lake
 
-    selected = resolve_journeys(jmap, journeys)
+    selected = select_journeys(jmap, journeys)
     with dask_client(scheduler) as client:
         if isinstance(events, pd.DataFrame):
             n = npartitions or default_partitions(client, len(events))

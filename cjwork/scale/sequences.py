@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from cjwork.journeymap import JourneyMap
-from cjwork.journeys.engine import DEFAULT_CASE_GAP, resolve_journeys
+from cjwork.journeymap import JourneyMap, select_journeys
+from cjwork.journeys.engine import DEFAULT_CASE_GAP
 from cjwork.journeys.sequences import concat_frames, partition_frames
 from cjwork.scale.dask_engine import dask_client, default_partitions, split_by_customer
 
@@ -42,7 +42,7 @@ def case_frames(
     case_gap, source
         As in :func:`cjwork.journeys.engine.prepare`.
     """
-    selected = resolve_journeys(jmap, journeys)
+    selected = select_journeys(jmap, journeys)
     with dask_client(scheduler) as client:
         n = npartitions or default_partitions(client, len(events))
         pieces = split_by_customer(events, n)

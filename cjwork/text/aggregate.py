@@ -17,12 +17,12 @@ import pandas as pd
 from scipy import stats
 
 from cjwork.errors import UsageError
-from cjwork.journeymap import JourneyMap
+from cjwork.journeymap import JourneyMap, check_journey
+from cjwork.periods import PERIOD_FREQ, check_period
 from cjwork.text.language import DE_STOPWORDS, EN_STOPWORDS
 from cjwork.text.normalize import clean_texts, tokenize_corpus
 from cjwork.text.pii import mask_pii
 
-PERIODS = {"week": "W", "month": "M", "quarter": "Q"}
 SUMMARY_COLUMNS = ["n", "mean", "share_negative", "share_positive", "ci_low", "ci_high"]
 
 
@@ -30,13 +30,12 @@ def add_period(
     feedback: pd.DataFrame, period: str = "month", column: str = "timestamp"
 ) -> pd.DataFrame:
     """Return a copy with a ``period`` column (e.g. ``2026-03``) from ``timestamp``."""
-    if period not in PERIODS:
-        raise UsageError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    check_period(period)
     if column not in feedback.columns:
         raise UsageError(f"grouping by period needs a '{column}' column in the feedback")
     out = feedback.copy()
     ts = pd.to_datetime(out[column], utc=True, errors="coerce")
-    out["period"] = ts.dt.tz_localize(None).dt.to_period(PERIODS[period]).astype("string")
+    out["period"] = ts.dt.tz_localize(None).dt.to_period(PERIOD_FREQ[period]).astype("string")
     return out
 
 
@@ -179,10 +178,7 @@ def emotional_journey(
     """
     if level not in ("touchpoint", "stage"):
         raise UsageError(f"level must be 'touchpoint' or 'stage', got {level!r}")
-    try:
-        journey_map.journey(journey)
-    except KeyError as exc:
-        raise UsageError(str(exc.args[0])) from None
+    check_journey(journey_map, journey)
     tps = journey_map.touchpoints_frame()
     tps = tps[tps["journey"] == journey]
     if level == "touchpoint":
