@@ -294,3 +294,15 @@ def test_cases_command_writes_lists_and_reads_closure_back(tmp_path):
     stats = pd.read_csv(tmp_path / "stats" / "closure.csv").set_index("owner")
     assert stats.loc["billing", "closure_rate"] == 1.0
     assert stats.loc["billing", "median_days_to_close"] == pytest.approx(4.0)  # 10-29 → 11-02
+
+
+def test_cases_command_names_an_unknown_journey(tmp_path, tiny_dir, capsys):
+    """An unknown --journey is a clear error with the closest ids, not a traceback."""
+    from cjwork.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["cases", str(tiny_dir), "-o", str(tmp_path / "out"), "--journey", "servce"])
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    assert "journeys.yml:-:journey: unknown journey id 'servce'" in err and "service" in err
+    assert "Traceback" not in err

@@ -625,9 +625,11 @@ def touchpoint_flags(feedback: pd.DataFrame | None, events: pd.DataFrame | None,
 def cases_for(ws: Any, *, journeys: Iterable[str] | None = None, language: str = "en",
               random_state: int = 0, feedback: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """:func:`case_list` for a workspace: feedback scored and linked, touchpoints prioritised."""
+    from cjwork.journeymap import select_journeys
     from cjwork.text import enrich_feedback
 
-    sel = list(journeys) if journeys is not None else ws.journeys.journey_ids
+    # unknown ids: one FILE:ROW:COLUMN line each with the closest known ids (exit 1)
+    sel = select_journeys(ws.journeys, journeys, all_unknown=True)
     fb = feedback
     if fb is None and ws.feedback is not None and len(ws.feedback):
         fb = enrich_feedback(ws, random_state=random_state)
